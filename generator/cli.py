@@ -1,0 +1,161 @@
+"""Command line: parses arguments, calls the library, maps exceptions to exit codes in one place (`main`).
+
+Exit codes: 0 ok, 1 difference (drift, stale out/, rollback refused), 2 usage or invalid model,
+3 database error (refused statement, unreachable server, lock timeout, unsupported features).
+stdout carries output (SQL, reports, JSON); messages go to stderr.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ExitCode, SchemagenError, UsageError
+
+MODEL_OPTION = click.option(
+    "-m", "--model", "model_path", default="model.yaml", show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path), help="The model file.",
+)
+DATABASE_OPTION = click.option("--database", help="Which of the model's databases (required when it has several).")
+ORG_OPTION = click.option("--org", "orgs", multiple=True, metavar="KEY", help="Only this org's objects (repeatable).")
+DSN_OPTION = click.option(
+    "--dsn", envvar="DATABASE_URL", show_envvar=True, metavar="DSN",
+    help="libpq connection string or URI of the target database.",
+)
+SKIP_OPTION = click.option(
+    "--skip-unsupported", is_flag=True,
+    help="Leave out what this server cannot do (e.g. compression on an Apache TimescaleDB) and report it.",
+)
+
+
+def _load(model_path: Path):
+    from .load import load_model
+
+    return load_model(model_path)
+
+
+def _need_dsn(dsn: str | None) -> str:
+    if not dsn:
+        raise UsageError("no database given: pass --dsn or set DATABASE_URL")
+    return dsn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="schemagen")
+def cli() -> None:
+    """Declarative schema-as-code for PostgreSQL and TimescaleDB."""
+
+
+@cli.command()
+@MODEL_OPTION
+def validate(model_path: Path) -> None:
+    """Check the model against the JSON Schema and the semantic rules; print every error as file:line:col."""
+    model = _load(model_path)
+    click.echo(f"{model_path}: valid ({len(model.databases)} database(s), {len(model.orgs)} org(s))", err=True)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the model's JSON Schema (for editors)."""
+    import json
+
+    from .load import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, sort_keys=False))
+
+
+@cli.command()
+@MODEL_OPTION
+@click.option("-o", "--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path))
+@DATABASE_OPTION
+@ORG_OPTION
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the files of out/ that are stale.")
+def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[str, ...], check: bool) -> None:
+    """Render numbered init and rollback SQL files into OUT/<database>/."""
+    from . import render as rendering
+
+    model = _load(model_path)
+    scripts = rendering.render(model, database=database, orgs=orgs or None)
+    if check:
+        rendering.check_out(scripts, out_dir, model, complete=not orgs)
+        click.echo(f"{out_dir}: up to date", err=True)
+    else:
+        written = rendering.write_out(scripts, out_dir, model, complete=not orgs)
+        click.echo(f"{out_dir}: {len(written)} file(s) written", err=True)
+
+
+@cli.command()
+@DSN_OPTION
+@MODEL_OPTION
+@DATABASE_OPTION
+@ORG_OPTION
+@click.option("--dry-run", is_flag=True, help="Change nothing; list the scripts that are new, changed or unchanged.")
+@click.option("--lock-timeout", default=60.0, show_default=True, type=float, metavar="S",
+              help="Seconds to wait for another apply or rollback to finish.")
+@SKIP_OPTION
+def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupported) -> None:
+    """Run the init scripts on a live database, each in its own transaction, recording them in a history table."""
+    from . import apply as applying
+
+    applying.apply(
+        _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, dry_run=dry_run,
+        lock_timeout=lock_timeout, skip_unsupported=skip_unsupported,
+    )
+
+
+@cli.command()
+@DSN_OPTION
+@MODEL_OPTION
+@DATABASE_OPTION
+@ORG_OPTION
+@click.option("--yes", is_flag=True, help="Drop tables even when they hold rows.")
+@click.option("--lock-timeout", default=60.0, show_default=True, type=float, metavar="S")
+def rollback(dsn, model_path, database, orgs, yes, lock_timeout) -> None:
+    """Run the rollback scripts: remove what the model created (one org with --org)."""
+    from . import apply as applying
+
+    applying.rollback(
+        _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, yes=yes, lock_timeout=lock_timeout,
+    )
+
+
+@cli.command()
+@DSN_OPTION
+@MODEL_OPTION
+@DATABASE_OPTION
+@ORG_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@SKIP_OPTION
+def diff(dsn, model_path, database, orgs, fmt, skip_unsupported) -> None:
+    """Compare a live database with the model; exit 1 on drift."""
+    from . import diff as differ
+
+    differ.check(
+        _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, fmt=fmt,
+        skip_unsupported=skip_unsupported,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning every known error into its message and exit code, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="schemagen", standalone_mode=False)
+    except SchemagenError as e:
+        click.echo(f"error: {e}" if not hasattr(e, "problems") else str(e), err=True)
+        return int(e.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return int(ExitCode.INVALID)
+    except click.ClickException as e:  # usage errors: bad option, missing file
+        e.show()
+        return int(ExitCode.INVALID)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
