@@ -1,0 +1,49 @@
+# schemagen: the main job is `make sql`; the whole test suite (servers included) is `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+EXAMPLES := $(sort $(dir $(wildcard examples/*/model.yaml)))
+
+.PHONY: all install sql sql-check examples testdb testdb-stop test test-fast bench hypothesis clean
+
+all: sql
+
+# A venv in the repo with schemagen installed editable, re-made when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+# Render the root model into out/ (no database needed), and every example model into its own out/.
+sql: $(STAMP)
+	$(BIN)/schemagen render -m model.yaml -o out
+	@for d in $(EXAMPLES); do $(BIN)/schemagen render -m $${d}model.yaml -o $${d}out || exit 1; done
+
+# The PR check: fail when a committed out/ is stale.
+sql-check: $(STAMP)
+	$(BIN)/schemagen render -m model.yaml -o out --check
+	@for d in $(EXAMPLES); do $(BIN)/schemagen render -m $${d}model.yaml -o $${d}out --check || exit 1; done
+
+# Install (first time) and start the three test servers; quick when they already run.
+testdb:
+	scripts/testdb.sh start
+
+testdb-stop:
+	scripts/testdb.sh stop
+
+# Everything: install, start the servers, run the whole suite.
+test: $(STAMP) testdb
+	$(BIN)/python -m pytest -q
+
+# Property-based round trips with many more examples than CI runs.
+hypothesis: $(STAMP) testdb
+	SCHEMAGEN_HYPOTHESIS_EXAMPLES=200 $(BIN)/python -m pytest -q tests/test_properties.py
+
+bench: $(STAMP) testdb
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
