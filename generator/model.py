@@ -247,6 +247,7 @@ class ContinuousAggregate:
     # retention vs refresh window) and by render ordering (aggregates on aggregates). Not compared: the query is.
     source_relation: str | None = field(default=None, compare=False)  # qualified name of the source
     bucket_width: Interval | int | None = field(default=None, compare=False)
+    bucket_column: str | None = field(default=None, compare=False)
     org: str | None = field(default=None, compare=False)
     template: str | None = field(default=None, compare=False)
     source: Source = _src()

@@ -76,7 +76,7 @@ def dollar_quote(body: str, tag: str = "body") -> str:
 
 # --- types --------------------------------------------------------------------------------------------------
 
-_TYPE_ALIASES = {
+TYPE_ALIASES = {
     "int": "integer",
     "int4": "integer",
     "integer": "integer",
@@ -141,7 +141,7 @@ def canonical_type(text: str) -> str:
     if m["zone"]:
         base = f"{base} {' '.join(m['zone'].lower().split())}"
     # `timestamp(3) with time zone` puts the modifier before the zone; format_type does the same.
-    canonical = _TYPE_ALIASES.get(base, base)
+    canonical = TYPE_ALIASES.get(base, base)
     mods = ""
     if m["mods"]:
         mods = "(" + ",".join(p.strip() for p in m["mods"].split(",")) + ")"
