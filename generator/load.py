@@ -434,7 +434,7 @@ class _Builder:
         columns: list[str] = []
         for row in spec["rows"]:
             columns += [c for c in row if c not in columns]
-        rows = tuple(tuple(row.get(c) for c in columns) for row in spec["rows"])
+        rows = tuple(tuple(row.get(c, m.SEED_DEFAULT) for c in columns) for row in spec["rows"])
         return m.SeedRows(key, tuple(columns), rows, self.src(path))
 
     # -- views, aggregates, functions --

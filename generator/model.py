@@ -174,13 +174,26 @@ class Retention:
     source: Source = _src()
 
 
+class _SeedDefault:
+    """A seed row that does not name a column: the INSERT writes DEFAULT there."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+    def __reduce__(self):
+        return "SEED_DEFAULT"
+
+
+SEED_DEFAULT = _SeedDefault()
+
+
 @dataclass(frozen=True)
 class SeedRows:
     """Rows inserted idempotently (ON CONFLICT (key) DO NOTHING) and removed by key on rollback."""
 
     key: tuple[str, ...]
     columns: tuple[str, ...]
-    rows: tuple[tuple[object, ...], ...]  # YAML scalars, one tuple per row, in `columns` order
+    rows: tuple[tuple[object, ...], ...]  # YAML scalars (SEED_DEFAULT where a row omits a column), by `columns`
     source: Source = _src()
 
 

@@ -361,7 +361,7 @@ class _Checker:
                                f"of {t.qname} (ON CONFLICT needs one)", org)
         for i, row in enumerate(s.rows):
             row_map = dict(zip(s.columns, row))
-            missing = [k for k in s.key if row_map.get(k) is None]
+            missing = [k for k in s.key if row_map.get(k) in (None, m.SEED_DEFAULT)]
             if missing:
                 self.add(s.source, f"seed row {i + 1} has no value for key column(s) {', '.join(missing)}", org)
         seen: set = set()
