@@ -189,20 +189,23 @@ start_ts_community() {
   local dir=$CACHE/pglite
   stop_ts_community
   # In memory: every start is an empty database. setsid + nohup: it outlives this script and CI's shell.
-  (cd "$dir" && setsid nohup node server.mjs "$COMMUNITY_PORT" >"$dir/server.log" 2>&1 </dev/null &
-   echo $! >"$dir/server.pid")
+  cd "$dir"
+  setsid nohup node server.mjs "$COMMUNITY_PORT" >"$dir/server.log" 2>&1 </dev/null &
+  echo $! >"$dir/server.pid"
+  cd - >/dev/null
   wait_until_answers ts-community 60 || { tail -20 "$dir/server.log" >&2; die "ts-community did not start"; }
 }
 
 stop_ts_community() {
-  local pidfile=$CACHE/pglite/server.pid pid
-  [ -f "$pidfile" ] || return 0
-  pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
+  local pidfile=$CACHE/pglite/server.pid pids
+  # The pid file, and any PGlite of ours still bound to the port (e.g. started by an older checkout).
+  pids="$(cat "$pidfile" 2>/dev/null || true) $(pgrep -f "node server.mjs $COMMUNITY_PORT" || true)"
+  for pid in $pids; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    answers ts-community || break
+    sleep 0.1
+  done
+  for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
   rm -f "$pidfile"
 }
 

@@ -1,0 +1,147 @@
+"""Connecting to a live server, and what the pre-flight learns about it.
+
+Shared by apply and diff. Every psycopg error leaves here as errors.DatabaseError with the server's message and
+without the DSN's password.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from . import model as m
+from .errors import DatabaseError, UsageError
+
+
+def redact(text: str, dsn: str | None) -> str:
+    """The text with the DSN's password (and any URI password) replaced by ***."""
+    out = re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    out = re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", out, flags=re.I)
+    if dsn:
+        try:
+            secret = conninfo_to_dict(dsn).get("password")
+        except psycopg.Error:
+            secret = None
+        if secret:
+            out = out.replace(str(secret), "***")
+    return out
+
+
+def server_message(error: BaseException, dsn: str | None = None) -> str:
+    """The server's message for an error, with its SQLSTATE and detail, password-free."""
+    if isinstance(error, psycopg.Error) and error.diag and error.diag.message_primary:
+        d = error.diag
+        text = d.message_primary
+        if d.message_detail:
+            text += f" ({d.message_detail})"
+        if d.sqlstate:
+            text += f" [SQLSTATE {d.sqlstate}]"
+    else:
+        text = str(error).strip() or type(error).__name__
+    return redact(text, dsn)
+
+
+@contextmanager
+def connection(dsn: str, *, purpose: str = "schemagen") -> Iterator[psycopg.Connection]:
+    """An autocommit connection; connection failures become DatabaseError (exit 3)."""
+    try:
+        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=15, application_name=purpose)
+    except psycopg.Error as e:
+        raise DatabaseError(f"cannot connect to the database: {server_message(e, dsn)}") from None
+    except Exception as e:  # noqa: BLE001 - a malformed DSN raises ProgrammingError or ValueError
+        raise DatabaseError(f"cannot connect to the database: {redact(str(e), dsn)}") from None
+    try:
+        yield conn
+    finally:
+        try:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not conn.closed:
+                conn.rollback()  # never leave a transaction open (PGlite would keep it for the next client)
+        except psycopg.Error:
+            pass
+        conn.close()
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    version: str  # server_version
+    version_num: int
+    timescaledb_available: bool
+    timescaledb_version: str | None  # installed version, None when not installed
+    license: str | None  # timescaledb.license: "apache", "timescale", or None when unknown
+
+    def unsupported(self) -> dict[str, str]:
+        """Features this server refuses -> why, for messages."""
+        if not self.timescaledb_available:
+            why = f"this server (PostgreSQL {self.version}) has no TimescaleDB"
+            return {f: why for f in (m.FEATURE_TIMESCALEDB, *m.COMMUNITY_FEATURES)}
+        if self.license == "apache":
+            why = ("TimescaleDB here is the Apache edition (timescaledb.license = apache); it needs the community "
+                   "license")
+            return {f: why for f in m.COMMUNITY_FEATURES}
+        return {}
+
+    def describe(self) -> str:
+        ts = "no TimescaleDB"
+        if self.timescaledb_available:
+            ts = f"TimescaleDB {self.timescaledb_version or 'available, not installed'}"
+            ts += f", license {self.license or 'unknown until installed'}"
+        return f"PostgreSQL {self.version}, {ts}"
+
+
+PREFLIGHT = """
+SELECT current_setting('server_version'), current_setting('server_version_num')::int,
+       EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'),
+       (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),
+       current_setting('timescaledb.license', true)
+"""
+
+
+def server_info(conn: psycopg.Connection, dsn: str | None = None) -> ServerInfo:
+    row = conn.execute(PREFLIGHT).fetchone()
+    info = ServerInfo(row[0], row[1], row[2], row[3], row[4] or None)
+    if info.timescaledb_available and info.license is None and dsn and not is_pglite(conn):
+        info = ServerInfo(info.version, info.version_num, True, info.timescaledb_version, _probe_license(dsn))
+    return info
+
+
+def is_pglite(conn: psycopg.Connection) -> bool:
+    """PGlite (PostgreSQL in WASM) is one session shared by every connection: no side connections there."""
+    return "emcc" in conn.execute("SELECT version()").fetchone()[0]
+
+
+def _probe_license(dsn: str) -> str | None:
+    """TimescaleDB registers timescaledb.license only once the extension is loaded in a database. Create it in a
+    throwaway session and roll back: that session cannot create it again (\"already loaded\"), ours still can."""
+    try:
+        with psycopg.connect(dsn, connect_timeout=15, application_name="schemagen pre-flight") as probe:
+            probe.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+            value = probe.execute("SELECT current_setting('timescaledb.license', true)").fetchone()[0]
+            probe.rollback()
+            return value or None
+    except psycopg.Error:
+        return None  # no privilege to create it: the server will tell when it refuses
+
+
+def pick_database(model: m.Model, name: str | None) -> m.Database:
+    """The model database a command works on: named, or the only one."""
+    names = [d.name for d in model.databases]
+    if name is None:
+        if len(names) == 1:
+            return model.databases[0]
+        raise UsageError(f"the model has {len(names)} databases ({', '.join(names)}): choose one with --database")
+    if name not in names:
+        raise UsageError(f"unknown database {name!r}; the model has: {', '.join(names)}")
+    return model.database(name)
+
+
+def check_orgs(model: m.Model, db: m.Database, orgs) -> None:
+    known = [o.key for o in model.orgs]
+    for org in orgs or ():
+        if org not in known:
+            raise UsageError(f"unknown org {org!r}; the model has: {', '.join(known) or 'no orgs'}")
+        if org not in db.orgs:
+            raise UsageError(f"database {db.name} has no org objects; org {org!r} has nothing there")
