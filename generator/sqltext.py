@@ -228,5 +228,16 @@ class Interval:
         total = months * 30 * _DAY_USECS + days * _DAY_USECS + usecs
         return cls(text=text.strip(), months=months, days=days, usecs=usecs, total=total)
 
+    @classmethod
+    def from_usecs(cls, usecs: int) -> Interval:
+        """An interval of a given length, written as PostgreSQL prints it: `7 days`, `01:00:00`."""
+        days, rest = divmod(int(usecs), _DAY_USECS)
+        parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
+        if rest or not parts:
+            seconds, micro = divmod(rest, 1_000_000)
+            text = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+            parts.append(text + (f".{micro:06d}".rstrip("0") if micro else ""))
+        return cls(text=" ".join(parts), days=days, usecs=rest, total=int(usecs))
+
     def __str__(self) -> str:
         return self.text

@@ -1,0 +1,19 @@
+-- Primary key, unique, foreign key and check constraints (NOT NULL is a column property).
+-- Requires PostgreSQL 15+ for indnullsnotdistinct.
+SELECT n.nspname AS schema, c.relname AS table, con.conname AS name, con.contype AS type,
+       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.i)::text[] AS columns,
+       rn.nspname AS ref_schema, rc.relname AS ref_table,
+       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, i)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.i)::text[] AS ref_columns,
+       con.confdeltype AS on_delete, con.confupdtype AS on_update, con.condeferrable AS deferrable,
+       con.condeferred AS initially_deferred, pg_get_constraintdef(con.oid, true) AS definition,
+       coalesce(i.indnullsnotdistinct, false) AS nulls_not_distinct
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+LEFT JOIN pg_index i ON i.indexrelid = con.conindid AND con.contype IN ('p', 'u')
+WHERE n.nspname = ANY(%(schemas)s) AND con.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p')
+ORDER BY n.nspname, c.relname, con.conname

@@ -1,0 +1,6 @@
+-- TimescaleDB: hypertables and their dimensions (chunk counts deliberately not read: they are not drift).
+SELECT hypertable_schema AS schema, hypertable_name AS table, dimension_number AS number, column_name AS column,
+       dimension_type AS type, time_interval, integer_interval, num_partitions AS partitions
+FROM timescaledb_information.dimensions
+WHERE hypertable_schema = ANY(%(schemas)s)
+ORDER BY hypertable_schema, hypertable_name, dimension_number
