@@ -398,7 +398,7 @@ def compare_live(conn: psycopg.Connection, model: m.Model, db: m.Database, *, or
     actual = _scope(inspect(conn, schemas=schemas, name=db.name, catalog=catalog), expected, orgs)
     normalized, statements = normalize(conn, expected)
     changes = diff(normalized, actual, managed_schemas=schemas, known_orgs=[o.key for o in model.orgs])
-    changes += data_changes(conn, expected, orgs=orgs)
+    changes += data_changes(conn, db, orgs=orgs)
     if report is not None:
         report.changes, report.catalog_queries, report.normalize_statements = changes, catalog.queries, statements
     return sorted(changes)
