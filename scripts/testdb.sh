@@ -126,7 +126,7 @@ full_page_writes = off
 EOF
   fi
   rm -f "$CHROOT$data/postmaster.pid"
-  in_chroot_as_postgres "$PG17/pg_ctl" -D "$data" -l /var/lib/schemagen/server.log -w -t 60 start >/dev/null \
+  in_chroot_as_postgres "$PG17/pg_ctl" -D "$data" -l /var/lib/schemagen/server.log -w -t 60 start >/dev/null 9>&- \
     || { tail -20 "$CHROOT/var/lib/schemagen/server.log" >&2; die "ts-apache did not start"; }
 }
 
@@ -159,7 +159,7 @@ full_page_writes = off
 EOF
   fi
   rm -f "$data/postmaster.pid"
-  runuser -u postgres -- "$PG15/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+  runuser -u postgres -- "$PG15/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null 9>&- \
     || { tail -20 "$dir/server.log" >&2; die "pg-plain did not start"; }
 }
 
@@ -190,7 +190,8 @@ start_ts_community() {
   stop_ts_community
   # In memory: every start is an empty database. setsid + nohup: it outlives this script and CI's shell.
   cd "$dir"
-  setsid nohup node server.mjs "$COMMUNITY_PORT" >"$dir/server.log" 2>&1 </dev/null &
+  # 9>&-: the daemon must not inherit (and so hold forever) the lock this script or its caller took on fd 9.
+  setsid nohup node server.mjs "$COMMUNITY_PORT" >"$dir/server.log" 2>&1 </dev/null 9>&- &
   echo $! >"$dir/server.pid"
   cd - >/dev/null
   wait_until_answers ts-community 60 || { tail -20 "$dir/server.log" >&2; die "ts-community did not start"; }
