@@ -167,10 +167,11 @@ class _Builder:
         self.problems: list[Problem] = []
 
     def fail(self, path: PathT, message: str) -> None:
-        self.problems.append(self.doc.problem(path, message))
+        self.problems.append(self.doc.problem(path, message, key=True))
 
     def src(self, path: PathT) -> m.Source:
-        line, col = self.doc.where(path)
+        """Where an object is: the line of its name (its key), else of its value."""
+        line, col = self.doc.where(path, key=True)
         return m.Source(self.doc.file, line, col, dotted(path))
 
     def interval(self, value, path: PathT) -> Interval | int | None:
@@ -549,24 +550,24 @@ def _sources_first(specs: list[tuple]) -> list[tuple]:
 
 def _fk_order(tables: list[m.Table]) -> list[m.Table]:
     """Tables ordered so that every foreign key's target comes before the table that references it (a cycle
-    keeps the written order; validation reports it)."""
-    by_name = {(t.schema, t.name): t for t in tables}
+    keeps the written order; two tables of one name both stay, for validation to report)."""
+    first: dict[tuple, int] = {}
+    for n, t in enumerate(tables):
+        first.setdefault((t.schema, t.name), n)
     out: list[m.Table] = []
-    state: dict[tuple, int] = {}
+    state: dict[int, int] = {}
 
-    def visit(key: tuple) -> None:
-        if state.get(key) == 2:
-            return
-        if state.get(key) == 1:
-            return  # cycle
-        state[key] = 1
-        for fk in by_name[key].foreign_keys:
-            target = (fk.ref_schema, fk.ref_table)
-            if target in by_name and target != key:
+    def visit(n: int) -> None:
+        if state.get(n):
+            return  # done, or on the current path (a cycle)
+        state[n] = 1
+        for fk in tables[n].foreign_keys:
+            target = first.get((fk.ref_schema, fk.ref_table))
+            if target is not None and target != n:
                 visit(target)
-        state[key] = 2
-        out.append(by_name[key])
+        state[n] = 2
+        out.append(tables[n])
 
-    for t in tables:
-        visit((t.schema, t.name))
+    for n in range(len(tables)):
+        visit(n)
     return out

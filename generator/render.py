@@ -402,23 +402,31 @@ def _header(script: m.Script, model: m.Model, body: str) -> str:
 
 
 def _body(script: m.Script) -> tuple[str, list[int]]:
-    """The file body and, for each statement, its line number within the body."""
-    lines = ["", "BEGIN;", ""]
+    """The file body and, for each statement, the line within the body where it starts."""
+    chunks = ["", "BEGIN;", ""]
     starts = []
+    line = len(chunks)  # lines before the next chunk
+
+    def add(*texts: str, statement: bool = False) -> None:
+        nonlocal line
+        if statement:
+            starts.append(line + 1)
+        for text in texts:
+            chunks.append(text)
+            line += text.count("\n") + 1
+
     note = _NOTHING_TO_UNDO.get(script.phase) if script.rollback else None
     if not script.statements:
-        lines += [f"-- Nothing to do here: {note or 'every object of this phase is left out on this server'}.", ""]
+        add(f"-- Nothing to do here: {note or 'every object of this phase is left out on this server'}.", "")
     for s in script.statements:
         if s.transactional:
-            starts.append(len(lines) + 1)
-            lines += [s.sql, ""]
-    lines += ["COMMIT;"]
+            add(s.sql, "", statement=True)
+    add("COMMIT;")
     for s in script.statements:  # refused inside a transaction block: run on their own, after COMMIT
         if not s.transactional:
-            lines += ["", "-- Runs outside the transaction: PostgreSQL refuses it inside one."]
-            starts.append(len(lines) + 1)
-            lines += [s.sql]
-    return "\n".join(lines) + "\n", starts
+            add("", "-- Runs outside the transaction: PostgreSQL refuses it inside one.")
+            add(s.sql, statement=True)
+    return "\n".join(chunks) + "\n", starts
 
 
 def script_text(script: m.Script, model: m.Model) -> str:

@@ -316,18 +316,18 @@ class _Checker:
         if not time.not_null:
             self.add(ht.source, f"the time column {time.name} must be NOT NULL (add `not_null: true`)", org)
         integer_time = btype in INTEGER_TYPES
-        intervals = [("chunk_interval", ht.chunk_interval)]
+        intervals = [("chunk_interval", ht.chunk_interval, ht.source)]
         if t.compression:
-            intervals.append(("compression after", t.compression.after))
+            intervals.append(("compression after", t.compression.after, t.compression.source))
         if t.retention:
-            intervals.append(("retention drop_after", t.retention.drop_after))
-        for what, value in intervals:
+            intervals.append(("retention drop_after", t.retention.drop_after, t.retention.source))
+        for what, value, source in intervals:
             if value is None:
                 continue
             if integer_time and isinstance(value, Interval):
-                self.add(ht.source, f"{what} must be an integer: the time column {time.name} is {time.type}", org)
+                self.add(source, f"{what} must be an integer: the time column {time.name} is {time.type}", org)
             if not integer_time and isinstance(value, int):
-                self.add(ht.source, f"{what} must be an interval such as '7 days', not {value}", org)
+                self.add(source, f"{what} must be an interval such as '7 days', not {value}", org)
         part_cols = [ht.time_column] + [d.column for d in ht.dimensions]
         for d in ht.dimensions:
             if d.column not in cols:
@@ -384,8 +384,6 @@ class _Checker:
             schema, _, name = c.source_relation.replace('"', "").rpartition(".")
             if (schema, name) in tables:
                 source_table = tables[(schema, name)]
-            elif (schema, name) not in caggs:
-                self.add(c.source, f"unknown source {c.source_relation}", org)
         width = c.bucket_width
         r = c.refresh
         if r and width is not None:

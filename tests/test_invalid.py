@@ -1,0 +1,103 @@
+"""The corpus of bad models: each gives its clear message at its line, exit 2, no traceback, quickly."""
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import run_cli
+from schemagen.errors import ModelError
+from schemagen.load import load_model
+from schemagen.yamlsrc import MAX_BYTES
+
+CORPUS = sorted((Path(__file__).parent / "invalid").glob("*.yaml"))
+
+
+def _expectation(path: Path) -> tuple[str, int]:
+    lines = path.read_text("utf-8").splitlines()
+    fragment = lines[0].removeprefix("# expect: ")
+    marked = [n for n, line in enumerate(lines, 1) if line.rstrip().endswith("# <-")]
+    return fragment, (marked[0] if marked else 1)
+
+
+def test_corpus_is_large_enough():
+    assert len(CORPUS) >= 60
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_bad_model(path: Path):
+    fragment, line = _expectation(path)
+    started = time.monotonic()
+    with pytest.raises(ModelError) as caught:
+        load_model(path)
+    assert time.monotonic() - started < 5
+    problems = caught.value.problems
+    hits = [p for p in problems if fragment in p.message]
+    assert hits, f"no problem says {fragment!r}: {[str(p) for p in problems]}"
+    assert any(p.line == line for p in hits), f"expected line {line}: {[str(p) for p in hits]}"
+    code, out, err = run_cli("validate", "-m", str(path))
+    assert code == 2
+    assert f"{path}:{line}:" in err and fragment in err
+    assert "Traceback" not in err and out == ""
+
+
+def _cli_subprocess(path: Path) -> subprocess.CompletedProcess:
+    """The real console entry point in a fresh process, with a 200 MB address-space cap and a 5 s limit."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (200 * 1024 * 1024 * 4, 200 * 1024 * 1024 * 4))
+
+    return subprocess.run([sys.executable, "-m", "schemagen.cli", "validate", "-m", str(path)],
+                          capture_output=True, text=True, timeout=5, preexec_fn=limit)
+
+
+def _peak_rss_mb(path: Path) -> float:
+    code = ("import resource, sys\nfrom schemagen.cli import main\nmain(['validate', '-m', sys.argv[1]])\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=5)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("name,content,fragment", [
+    ("binary.yaml", b"\x00\x01\x02databases", "binary"),
+    ("latin1.yaml", "databases:\n  caf\xe9: {}\n".encode("latin-1"), "not UTF-8"),
+    ("huge.yaml", b"#" * (MAX_BYTES + 10), "at most"),
+])
+def test_bytes_that_are_not_a_model(tmp_path: Path, name: str, content: bytes, fragment: str):
+    path = tmp_path / name
+    path.write_bytes(content)
+    done = _cli_subprocess(path)
+    assert done.returncode == 2
+    assert fragment in done.stderr and f"{path}:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_alias_bomb_is_cheap():
+    bomb = next(p for p in CORPUS if "alias_bomb" in p.name)
+    started = time.monotonic()
+    done = _cli_subprocess(bomb)
+    assert done.returncode == 2 and "alias bomb" in done.stderr
+    assert time.monotonic() - started < 5
+    assert _peak_rss_mb(bomb) < 200
+
+
+def test_missing_file():
+    code, _, err = run_cli("validate", "-m", "/nonexistent/model.yaml")
+    assert code == 2 and "cannot read the model" in err and "Traceback" not in err
+
+
+def test_every_error_at_once(tmp_path: Path):
+    """Schema errors and semantic errors of one file come in one run."""
+    path = tmp_path / "m.yaml"
+    path.write_text("databases:\n  app:\n    schemas:\n      s:\n        tables:\n          t:\n            colour: red\n"
+                    "            columns:\n              a: {type: int, references: s.nope(id)}\n"
+                    "              b: integr\n")
+    with pytest.raises(ModelError) as caught:
+        load_model(path)
+    messages = [p.message for p in caught.value.problems]
+    assert any("unknown key 'colour'" in m for m in messages)
+    assert any("unknown table s.nope" in m for m in messages)
+    assert any("unknown type 'integr'" in m for m in messages)
