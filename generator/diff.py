@@ -258,8 +258,8 @@ def diff(expected: m.Database, actual: m.Database, *, managed_schemas: Iterable[
             if e.version and e.version != a.version:
                 add(org, kind, name, "changed", "version", e.version, a.version)
             continue
-        if kind == "schema":
-            if e.comment != a.comment:
+        if kind == "schema":  # a comment is compared when the model gives one (`public` has its own)
+            if e.comment is not None and e.comment != a.comment:
                 add(org, kind, name, "changed", "comment", e.comment, a.comment)
             continue
         if kind == "table":

@@ -37,7 +37,7 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 
 SNAPSHOT = """
-SELECT 'rel ' || n.nspname || '.' || c.relname || ' ' || c.relkind FROM pg_class c
+SELECT 'rel ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%'
    AND n.nspname NOT LIKE '\\_timescaledb%%' AND n.nspname NOT LIKE 'timescaledb\\_%%'
