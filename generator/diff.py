@@ -404,6 +404,13 @@ def compare_live(conn: psycopg.Connection, model: m.Model, db: m.Database, *, or
     return sorted(changes)
 
 
+def compare_live_for_test(dsn: str, model: m.Model, database: str | None = None) -> list[Change]:
+    """compare_live on a DSN: what `diff` would report, without printing."""
+    db = pick_database(model, database)
+    with connection(dsn) as conn:
+        return compare_live(conn, model, db)
+
+
 def check(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
           fmt: str = "text", skip_unsupported: bool = False, out: TextIO | None = None,
           err: TextIO | None = None) -> list[Change]:

@@ -66,13 +66,18 @@ def connect(dsn: str, **kw) -> psycopg.Connection:
 
 @cache
 def reachable(name: str) -> str | None:
-    """None when the server answers, else why not (cached for the session)."""
-    try:
-        with connect(SERVERS[name].dsn) as c:
-            c.execute("SELECT 1")
-        return None
-    except psycopg.Error as e:
-        return str(e).strip().splitlines()[0]
+    """None when the server answers, else why not (cached for the session). Retries for a while: PGlite may be
+    restarting for another test process."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with connect(SERVERS[name].dsn) as c:
+                c.execute("SELECT 1")
+            return None
+        except psycopg.Error as e:
+            if time.monotonic() > deadline:
+                return str(e).strip().splitlines()[0]
+            time.sleep(0.5)
 
 
 def server_is_pglite(server: Server) -> bool:
