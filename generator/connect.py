@@ -49,7 +49,10 @@ def server_message(error: BaseException, dsn: str | None = None) -> str:
 def connection(dsn: str, *, purpose: str = "schemagen") -> Iterator[psycopg.Connection]:
     """An autocommit connection; connection failures become DatabaseError (exit 3)."""
     try:
-        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=15, application_name=purpose)
+        # prepare_threshold=None: no server-side prepared statements. On PGlite every connection shares one
+        # session, and a second connection would find the first one's "_pg3_0" already prepared.
+        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=15, application_name=purpose,
+                               prepare_threshold=None)
     except psycopg.Error as e:
         raise DatabaseError(f"cannot connect to the database: {server_message(e, dsn)}") from None
     except Exception as e:  # noqa: BLE001 - a malformed DSN raises ProgrammingError or ValueError

@@ -52,9 +52,10 @@ def _signature(f: m.Function) -> str:
     return f"{qualified(f.schema, f.name)}({', '.join(types)})"
 
 
-def _function_name(name: str) -> str:
-    schema, _, fn = name.rpartition(".")
-    return qualified(schema or None, fn)
+def _dotted(name: str) -> str:
+    """A name the model writes as `schema.name` or `name` (a trigger's function, an operator class)."""
+    schema, _, base = name.rpartition(".")
+    return qualified(schema or None, base)
 
 
 def _orderby(items: Sequence[m.OrderBy]) -> str:
@@ -91,7 +92,7 @@ def environment() -> jinja2.Environment:
         column_type=_column_type,
         param=_param,
         signature=_signature,
-        function_name=_function_name,
+        dotted=_dotted,
         orderby=_orderby,
     )
     return env

@@ -61,7 +61,7 @@ SERVERS = {
 
 
 def connect(dsn: str, **kw) -> psycopg.Connection:
-    return psycopg.connect(dsn, autocommit=True, connect_timeout=10, **kw)
+    return psycopg.connect(dsn, autocommit=True, connect_timeout=10, prepare_threshold=None, **kw)
 
 
 @cache
