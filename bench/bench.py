@@ -1,0 +1,233 @@
+"""schemagen at scale: render, apply and drift check of the Haystack model with 10 to 5,000 orgs.
+
+Measured side by side in one run, on the test servers of scripts/testdb.sh (or your own, by the same
+SCHEMAGEN_TEST_*_DSN variables):
+- render: time and output size;
+- apply vs `psql -f` of the same rendered files, each on a fresh database: on ts-apache with --skip-unsupported
+  (psql gets the same supported subset), and on ts-community (PGlite) at the small sizes with every feature;
+- diff vs `pg_dump --schema-only` (PostgreSQL 17's, from the server's own installation) of the same database;
+- diff's catalog query count and peak RSS (a child process per measurement).
+Prints a table with the ratios and the growth from one size to the next, and writes bench/results/latest.json.
+
+    python bench/bench.py [--sizes 10,100,1000,5000] [--pglite-sizes 10,100] [--json PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from helpers import MODEL  # noqa: E402
+
+APACHE = os.environ.get("SCHEMAGEN_TEST_TS_APACHE_DSN", "postgresql://postgres@127.0.0.1:55417/postgres")
+COMMUNITY = os.environ.get("SCHEMAGEN_TEST_TS_COMMUNITY_DSN",
+                           "postgresql://postgres:postgres@127.0.0.1:55423/postgres?sslmode=disable")
+CHROOT = Path(os.environ.get("SCHEMAGEN_CACHE", "/var/tmp/schemagen")) / "trixie"
+SKIP = "compression,policy,continuous aggregate"
+
+
+def model_text(orgs: int) -> str:
+    text = MODEL.read_text()
+    head, rest = text.split("\norgs:\n", 1)
+    lines = "\n".join(f"  - {{key: org{n:05d}, name: Org {n}}}" for n in range(orgs))
+    return f"{head}\norgs:\n{lines}\n{rest[rest.index(chr(10) + 'databases:'):]}"
+
+
+def timed(fn):
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def child(code: str, *args: str) -> dict:
+    """Run python code in a child process that prints one JSON line; add its peak RSS (MB)."""
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    if done.returncode not in (0, 1):
+        raise RuntimeError(done.stderr[-2000:])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+RENDER = """
+import json, sys, time, resource
+from pathlib import Path
+from schemagen.load import load_model
+from schemagen import render
+t0 = time.perf_counter(); model = load_model(sys.argv[1]); t1 = time.perf_counter()
+scripts = render.render(model, database="datakwip")
+written = render.write_out(scripts, Path(sys.argv[2]), model)
+t2 = time.perf_counter()
+size = sum(p.stat().st_size for p in Path(sys.argv[2]).rglob("*.sql"))
+print(json.dumps({"load_s": t1 - t0, "render_s": t2 - t1, "files": len(written), "bytes": size,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+DIFF = """
+import json, sys, time, resource
+from schemagen.load import load_model
+from schemagen import diff
+from schemagen.connect import connection, server_info
+model = load_model(sys.argv[1]); db = model.database("datakwip")
+t0 = time.perf_counter()
+report = diff.Report([], 0, 0)
+with connection(sys.argv[2]) as conn:
+    skip = frozenset(server_info(conn, sys.argv[2]).unsupported())
+    changes = diff.compare_live(conn, model, db, skip=skip, report=report)
+t1 = time.perf_counter()
+print(json.dumps({"diff_s": t1 - t0, "changes": len(changes), "catalog_queries": report.catalog_queries,
+                  "normalize_statements": report.normalize_statements,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def fresh_database(admin_dsn: str, name: str) -> str:
+    with psycopg.connect(admin_dsn, autocommit=True) as c:
+        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return make_conninfo(admin_dsn, dbname=name)
+
+
+def drop_database(admin_dsn: str, name: str) -> None:
+    with psycopg.connect(admin_dsn, autocommit=True) as c:
+        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def schemagen(*args: str) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "schemagen.cli", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"schemagen {' '.join(args[:1])} failed: {done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def psql_files(dsn: str, folder: Path) -> float:
+    started = time.perf_counter()
+    for f in sorted(folder.glob("*.sql")):
+        done = subprocess.run(["psql", dsn, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(f)],
+                              capture_output=True, text=True, env=dict(os.environ, PGSSLMODE="disable"))
+        if done.returncode != 0:
+            raise RuntimeError(f"psql {f.name}: {done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def rendered_subset(model_path: Path, out: Path, skip: bool) -> Path:
+    """The files psql runs: exactly what apply runs (with --skip-unsupported, the same supported subset)."""
+    code = ("import sys; from pathlib import Path; from schemagen.load import load_model; from schemagen import render\n"
+            "m = load_model(sys.argv[1]); skip = frozenset(sys.argv[3].split(',')) if sys.argv[3] else frozenset()\n"
+            "render.write_out(render.render(m, database='datakwip', skip_features=skip), Path(sys.argv[2]), m)")
+    subprocess.run([sys.executable, "-c", code, str(model_path), str(out), SKIP if skip else ""], check=True)
+    return out / "datakwip"
+
+
+def pg_dump_seconds(dsn: str) -> float:
+    info = psycopg.conninfo.conninfo_to_dict(dsn)
+    pg_dump = CHROOT / "usr/lib/postgresql/17/bin/pg_dump"
+    if pg_dump.exists() and os.geteuid() == 0:
+        cmd = ["chroot", str(CHROOT), "/usr/lib/postgresql/17/bin/pg_dump"]
+    else:
+        cmd = ["pg_dump"]
+    cmd += ["--schema-only", "-h", info.get("host", "127.0.0.1"), "-p", str(info.get("port", 5432)),
+            "-U", info.get("user", "postgres"), "-d", info["dbname"], "-f", "/dev/null"]
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=dict(os.environ, PGPASSWORD=info.get("password", "")))
+    return time.perf_counter() - started
+
+
+def pglite_restart() -> None:
+    subprocess.run([str(ROOT / "scripts" / "testdb.sh"), "restart-pglite"], check=True, capture_output=True)
+
+
+def measure(orgs: int, work: Path, pglite: bool) -> dict:
+    model_path = work / f"model_{orgs}.yaml"
+    model_path.write_text(model_text(orgs))
+    row: dict = {"orgs": orgs}
+    r = child(RENDER, str(model_path), str(work / f"out_{orgs}"))
+    row.update(load_s=r["load_s"], render_s=r["render_s"], files=r["files"], bytes=r["bytes"])
+
+    a = fresh_database(APACHE, "sg_bench_apply")
+    p = fresh_database(APACHE, "sg_bench_psql")
+    try:
+        row["apply_s"] = schemagen("apply", "--dsn", a, "-m", str(model_path), "--database", "datakwip",
+                                   "--skip-unsupported")
+        row["psql_s"] = psql_files(p, rendered_subset(model_path, work / f"psql_{orgs}", skip=True))
+        d = child(DIFF, str(model_path), a)
+        row.update(diff_s=d["diff_s"], drift=d["changes"], catalog_queries=d["catalog_queries"],
+                   normalize_statements=d["normalize_statements"], diff_rss_mb=d["rss_mb"])
+        row["pg_dump_s"] = pg_dump_seconds(a)
+    finally:
+        drop_database(APACHE, "sg_bench_apply")
+        drop_database(APACHE, "sg_bench_psql")
+    if pglite:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from servers import pglite_lock
+
+        with pglite_lock():
+            pglite_restart()
+            row["pglite_apply_s"] = schemagen("apply", "--dsn", COMMUNITY, "-m", str(model_path), "--database",
+                                              "datakwip")
+            pglite_restart()
+            row["pglite_psql_s"] = psql_files(COMMUNITY, rendered_subset(model_path, work / f"full_{orgs}", False))
+            pglite_restart()
+    return row
+
+
+def report(rows: list[dict]) -> str:
+    head = ["orgs", "render s", "out MB", "apply s", "psql s", "apply/psql", "diff s", "pg_dump s", "diff/pg_dump",
+            "queries", "diff RSS MB", "PGlite apply/psql"]
+    lines = [" | ".join(head), " | ".join("---" for _ in head)]
+    for r in rows:
+        pg = (f"{r['pglite_apply_s']:.2f}/{r['pglite_psql_s']:.2f} = {r['pglite_apply_s'] / r['pglite_psql_s']:.2f}"
+              if "pglite_apply_s" in r else "-")
+        lines.append(" | ".join([
+            f"{r['orgs']:,}", f"{r['render_s']:.3f}", f"{r['bytes'] / 1e6:.2f}", f"{r['apply_s']:.2f}",
+            f"{r['psql_s']:.2f}", f"{r['apply_s'] / r['psql_s']:.2f}", f"{r['diff_s']:.2f}", f"{r['pg_dump_s']:.2f}",
+            f"{r['diff_s'] / r['pg_dump_s']:.2f}", str(r["catalog_queries"]), f"{r['diff_rss_mb']:.0f}", pg]))
+    lines.append("")
+    lines.append("growth from one size to the next (time ratio / org ratio; 1.0 = linear):")
+    for prev, cur in zip(rows, rows[1:]):
+        k = cur["orgs"] / prev["orgs"]
+        parts = [f"{name} {cur[key] / prev[key] / k:.2f}" for name, key in
+                 (("render", "render_s"), ("apply", "apply_s"), ("diff", "diff_s"), ("size", "bytes"))]
+        lines.append(f"  {prev['orgs']:,} -> {cur['orgs']:,}: " + ", ".join(parts))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,100,1000,5000")
+    parser.add_argument("--pglite-sizes", default="10,100")
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "latest.json"))
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    pglite = {int(s) for s in args.pglite_sizes.split(",") if s}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="sg-bench-") as tmp:
+        for orgs in sizes:
+            rows.append(measure(orgs, Path(tmp), orgs in pglite))
+            print(f"measured {orgs:,} orgs", file=sys.stderr, flush=True)
+    print(report(rows))
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps({"rows": rows}, indent=2))
+    print(f"\nwritten: {args.json}")
+    failed = [r["orgs"] for r in rows if r["drift"]]
+    if failed:
+        print(f"drift right after apply at {failed} orgs: the benchmark is invalid", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))
+    sys.exit(main())
