@@ -154,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except BrokenPipeError:  # `schemagen diff | head`: the reader left; nothing more to say
+        sys.stderr.close()
+        return int(ExitCode.OK)
     return int(ExitCode.OK)
 
 
