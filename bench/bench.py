@@ -132,14 +132,13 @@ def rendered_subset(model_path: Path, out: Path, skip: bool) -> Path:
 
 
 def pg_dump_seconds(dsn: str) -> float:
+    """pg_dump --schema-only of PostgreSQL 17, from the server's own installation (scripts/testdb.sh writes a
+    wrapper for the chroot's binary; SCHEMAGEN_PG_DUMP names another)."""
     info = psycopg.conninfo.conninfo_to_dict(dsn)
-    pg_dump = CHROOT / "usr/lib/postgresql/17/bin/pg_dump"
-    if pg_dump.exists() and os.geteuid() == 0:
-        cmd = ["chroot", str(CHROOT), "/usr/lib/postgresql/17/bin/pg_dump"]
-    else:
-        cmd = ["pg_dump"]
-    cmd += ["--schema-only", "-h", info.get("host", "127.0.0.1"), "-p", str(info.get("port", 5432)),
-            "-U", info.get("user", "postgres"), "-d", info["dbname"], "-f", "/dev/null"]
+    wrapper = CHROOT.parent / "bin" / "pg_dump"
+    pg_dump = os.environ.get("SCHEMAGEN_PG_DUMP") or (str(wrapper) if wrapper.exists() else "pg_dump")
+    cmd = [pg_dump, "--schema-only", "-h", info.get("host", "127.0.0.1"), "-p", str(info.get("port", 5432)),
+           "-U", info.get("user", "postgres"), "-d", info["dbname"], "-f", "/dev/null"]
     started = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True, env=dict(os.environ, PGPASSWORD=info.get("password", "")))
     return time.perf_counter() - started

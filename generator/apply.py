@@ -1,18 +1,25 @@
 """Stage 4, apply: run the rendered scripts on a live database, and roll them back, never half-way.
 
-- Pre-flight before any change: server version, TimescaleDB and its license; features the server refuses stop the
-  apply (or are left out with --skip-unsupported).
-- One transaction per script, its history row written in the same transaction: a failure or a kill leaves whole
-  scripts only. One transaction per org file also keeps lock slots bounded (max_locks_per_transaction = 64 cannot
-  hold hundreds of new hypertables at once).
-- A session advisory lock keeps two applies, or an apply and a rollback, from interleaving.
+- The scripts are rendered in memory, byte for byte what `render` writes to out/, and run in file order.
+- Pre-flight before any change (preflight.py): server version, TimescaleDB and its license, the extensions on
+  offer; what the server refuses stops the apply, or is left out with --skip-unsupported and reported.
+- One transaction per script, its history row (history.py) written in that same transaction: a failure or a
+  kill leaves whole scripts only, and a rerun carries on. One transaction per org file also keeps lock slots
+  bounded: max_locks_per_transaction = 64 cannot hold hundreds of new hypertables in one transaction.
+- A script whose checksum is recorded unchanged is skipped; a changed one is run again (every script is
+  idempotent) and its row updated.
+- A session advisory lock keeps two applies, or an apply and a rollback, from interleaving; lock_timeout keeps a
+  DDL statement from waiting forever behind a long query.
 - Statements PostgreSQL refuses inside a transaction block (Statement.transactional = False: CREATE INDEX
-  CONCURRENTLY, CALL refresh_continuous_aggregate, a continuous aggregate created WITH DATA) run on their own after
-  their script's transaction. The renderer emits none today: aggregates are created WITH NO DATA.
+  CONCURRENTLY, CALL refresh_continuous_aggregate, CREATE MATERIALIZED VIEW ... WITH (timescaledb.continuous)
+  ... WITH DATA) run one by one after their script's COMMIT, as the file shows them, and the history row is
+  written after the last of them. A kill in between leaves the script unrecorded, so the next apply runs it again
+  (its statements are idempotent). The renderer emits none today: aggregates are created WITH NO DATA.
 """
 from __future__ import annotations
 
 import hashlib
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,19 +28,21 @@ from typing import Callable, Sequence, TextIO
 import psycopg
 from psycopg import sql as psql
 
-from . import history
+from . import history, preflight
 from . import model as m
 from . import render
 from .connect import ServerInfo, check_orgs, connection, pick_database, server_info, server_message
-from .errors import DatabaseError, Difference, UnsupportedFeatures, UsageError
+from .errors import DatabaseError, Difference, UsageError
+from .sqltext import quote_ident
 
-PROGRESS_EVERY = 100  # with more scripts than this, print a progress line instead of one line per unchanged script
+QUIET_ABOVE = 100  # with more scripts than this, org scripts report through progress lines, not one line each
+PROGRESS_LINES = 20  # about this many progress lines in a long run, whatever the number of orgs
 
 
 @dataclass
 class ScriptRun:
-    name: str
-    status: str  # "new" | "changed" | "unchanged" | "applied" | "rolled back"
+    name: str  # relpath within the database: "030_tables.sql", "900_org_acme.sql", "rollback/100_org_acme.sql"
+    status: str  # apply: "applied" | "unchanged"; dry run: "new" | "changed" | "unchanged"; rollback: "rolled back"
     statements: int = 0
     ms: int = 0
 
@@ -43,201 +52,238 @@ class Result:
     database: str
     server: ServerInfo | None = None
     scripts: list[ScriptRun] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (object, why) left out as unsupported
 
     def count(self, status: str) -> int:
         return sum(1 for s in self.scripts if s.status == status)
 
 
-def _reporter(out: TextIO | None) -> Callable[[str], None]:
-    stream = out or sys.stderr
+@dataclass
+class ApplyResult(Result):
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (object, why) left out with --skip-unsupported
+    skipped_features: frozenset[str] = frozenset()
 
+
+@dataclass
+class RollbackResult(Result):
+    kept_extensions: list[str] = field(default_factory=list)  # there before the first apply: not dropped
+
+
+def _reporter(out: TextIO | None) -> Callable[[str], None]:
     def say(text: str) -> None:
+        stream = out or sys.stderr  # looked up late: tests swap sys.stderr
         print(text, file=stream, flush=True)
 
     return say
 
 
+class _Progress:
+    """One line per script for short runs; for long ones, the shared scripts line by line and the org scripts
+    as ~20 progress lines, so 5,000 orgs stay readable."""
+
+    def __init__(self, total: int, say: Callable[[str], None]):
+        self.total, self.say, self.started, self.done = total, say, time.monotonic(), 0
+        self.quiet = total > QUIET_ABOVE
+        self.step = max(QUIET_ABOVE, math.ceil(total / PROGRESS_LINES / 50) * 50)
+
+    def script(self, script: m.Script, line: str) -> None:
+        self.done += 1
+        if not self.quiet or script.org is None:
+            self.say(line)
+        if self.quiet and (self.done % self.step == 0 or self.done == self.total):
+            self.say(f"progress: {self.done}/{self.total} scripts, {self.elapsed:.1f} s")
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def checksum(text: str) -> str:
+    """The history's checksum of a script: sha256 of its file text."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _init_scripts(model, db, orgs, skip) -> list[m.Script]:
+def _name(script: m.Script) -> str:
+    """The script's path within its database folder, as recorded in the history: "900_org_acme.sql"."""
+    return script.relpath.split("/", 1)[1]
+
+
+def _init_scripts(model: m.Model, db: m.Database, orgs, skip: frozenset[str]) -> list[m.Script]:
     return [s for s in render.render(model, database=db.name, orgs=orgs, skip_features=skip) if not s.rollback]
 
 
-def unsupported_objects(model: m.Model, db: m.Database, orgs, info: ServerInfo) -> list[tuple[str, str]]:
-    """(object, why) for every statement this server would refuse, in apply order, without duplicates."""
-    refused = info.unsupported()
-    if not refused:
-        return []
-    seen: dict[tuple[str, str], None] = {}
-    for script in _init_scripts(model, db, orgs, frozenset()):
-        for st in script.statements:
-            if st.feature in refused:
-                seen.setdefault((st.object, refused[st.feature]))
-    return list(seen)
+def _set_lock_timeout(conn: psycopg.Connection, seconds: float) -> None:
+    """For the session: a DDL statement queued behind a long-running query gives up instead of hanging (and
+    blocking everything queued behind it). Reset when done; PGlite's server resets a departing client's session."""
+    conn.execute(psql.SQL("SET lock_timeout = {}").format(psql.Literal(f"{max(1, int(seconds * 1000))}ms")))
 
 
-def _grouped(refused: list[tuple[str, str]], limit: int) -> str:
-    """The refused objects under their reason, at most `limit` named per reason."""
-    out = []
-    for why in dict.fromkeys(w for _, w in refused):
-        objs = [o for o, w in refused if w == why]
-        out.append(f"{why}:")
-        out += [f"  {o}" for o in objs[:limit]]
-        if len(objs) > limit:
-            out.append(f"  ... and {len(objs) - limit} more")
-    return "\n".join(out)
-
-
-def _preflight(conn, dsn, model, db, orgs, skip_unsupported, say):
-    info = server_info(conn, dsn)
-    say(f"server: {info.describe()}")
-    refused = unsupported_objects(model, db, orgs, info)
-    if refused and not skip_unsupported:
-        raise UnsupportedFeatures(
-            f"this server cannot create {len(refused)} object(s) of the model; nothing was changed.\n"
-            + _grouped(refused, 20) + "\nUse --skip-unsupported to apply the rest.")
-    skip = frozenset(info.unsupported()) if skip_unsupported else frozenset()
-    wanted = {e.name for e in db.extensions} - ({"timescaledb"} if m.FEATURE_TIMESCALEDB in skip else set())
-    available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
-    missing = sorted(wanted - available)
-    if missing:
-        raise UnsupportedFeatures(f"extension(s) {', '.join(missing)} are not available on this server; "
-                                  "nothing was changed")
-    return info, skip, refused
-
-
-def _run_script(conn: psycopg.Connection, script: m.Script, model: m.Model, text: str, skip, lock_timeout: float):
-    """Run one script in one transaction with its history row; on failure nothing of it stays."""
-    lines = render.statement_lines(script, model)
-    ordered = [s for s in script.statements if s.transactional] + [s for s in script.statements if not s.transactional]
-    started = time.monotonic()
-    current = None
+def _reset_lock_timeout(conn: psycopg.Connection) -> None:
     try:
-        with conn.transaction():
-            # A DDL statement waiting on a lock held by a running query must not hang the deploy.
-            conn.execute(psql.SQL("SET LOCAL lock_timeout = {}").format(psql.Literal(f"{int(lock_timeout * 1000)}")))
-            for current, line in zip(ordered, lines):
-                if not current.transactional:
-                    break
-                conn.execute(current.sql)
-            else:
-                current = None
-            if current is None:
-                history.record(conn, script.relpath.split("/", 1)[1], checksum(text), len(script.statements),
-                               int((time.monotonic() - started) * 1000), tuple(sorted(skip)))
-        for current, line in zip(ordered, lines):
-            if current.transactional:
-                continue
-            conn.execute(current.sql)  # autocommit: outside any transaction block
-        if any(not s.transactional for s in ordered):
-            with conn.transaction():
-                history.record(conn, script.relpath.split("/", 1)[1], checksum(text), len(script.statements),
-                               int((time.monotonic() - started) * 1000), tuple(sorted(skip)))
-    except psycopg.Error as e:
-        where = ""
-        if current is not None:
-            line = lines[ordered.index(current)]
-            where = f", line {line} ({current.object})"
-        raise DatabaseError(f"{script.relpath}{where}: {server_message(e)}; the script was rolled back") from None
-    return int((time.monotonic() - started) * 1000)
+        if not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            conn.execute("RESET lock_timeout")
+    except psycopg.Error:
+        pass
 
+
+# --- apply ----------------------------------------------------------------------------------------------------
 
 def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
           dry_run: bool = False, lock_timeout: float = 60.0, skip_unsupported: bool = False,
-          out: TextIO | None = None, check_drift: bool = True) -> Result:
-    """Apply the model's init scripts to the database at dsn. See the module docstring."""
+          out: TextIO | None = None, check_drift: bool = True) -> ApplyResult:
+    """Apply the model's init scripts to the database at dsn (see the module docstring). Raises
+    UnsupportedFeatures / DatabaseError (exit 3), UsageError (exit 2), and Difference (exit 1) when the database
+    still differs from the model afterwards in ways init scripts cannot change (check_drift)."""
     say = _reporter(out)
     db = pick_database(model, database)
     check_orgs(model, db, orgs)
-    result = Result(db.name)
+    result = ApplyResult(db.name)
     with connection(dsn) as conn:
         try:
-            info, skip, refused = _preflight(conn, dsn, model, db, orgs, skip_unsupported, say)
-        except psycopg.Error as e:
-            raise DatabaseError(f"pre-flight failed: {server_message(e, dsn)}") from None
-        result.server, result.skipped = info, refused
-        if refused:
-            say(f"left out {len(refused)} object(s) this server cannot create (--skip-unsupported).\n"
-                + _grouped(refused, 3))
-        scripts = _init_scripts(model, db, orgs, skip)
-        try:
+            full = _init_scripts(model, db, orgs, frozenset())
+            plan = preflight.check(conn, dsn, db, full, orgs, skip_unsupported)
+            result.server, result.skipped, result.skipped_features = plan.server, plan.left_out, plan.skip
+            say(f"server: {plan.server.describe()}")
+            if plan.left_out:
+                say(f"left out {len(plan.left_out)} object(s) this server cannot create (--skip-unsupported):\n"
+                    + preflight.grouped(plan.left_out, 3))
+            scripts = _init_scripts(model, db, orgs, plan.skip) if plan.skip else full
             if dry_run:
-                done = history.read(conn)
-                for s in scripts:
-                    name = s.relpath.split("/", 1)[1]
-                    text = render.script_text(s, model)
-                    status = "new" if name not in done else (
-                        "unchanged" if done[name].checksum == checksum(text) else "changed")
-                    result.scripts.append(ScriptRun(name, status, len(s.statements)))
-                    say(f"{status:>9}  {name}  ({len(s.statements)} statements)")
-                say(f"dry run: {result.count('new')} new, {result.count('changed')} changed, "
-                    f"{result.count('unchanged')} unchanged; nothing was changed")
+                _dry_run(conn, model, db, scripts, orgs, result, say)
                 return result
             history.acquire(conn, db.name, lock_timeout, say)
             try:
-                _apply_scripts(conn, model, db, scripts, orgs, skip, lock_timeout, result, say)
+                _set_lock_timeout(conn, lock_timeout)
+                done = history.read(conn, db.name)
+                if orgs:
+                    _need_shared(model, db, done, plan.skip, say)
+                history.ensure(conn)
+                _apply_scripts(conn, model, db, scripts, done, plan.skip, result, say)
+                if check_drift:  # under the lock: a rollback queued behind this apply must not be what it sees
+                    _after_apply_drift(conn, model, db, orgs, plan.skip)
             finally:
+                _reset_lock_timeout(conn)
                 history.release(conn, db.name)
         except psycopg.Error as e:
             raise DatabaseError(server_message(e, dsn)) from None
-        if check_drift:
-            _after_apply_drift(conn, model, db, orgs, skip, say)
     return result
 
 
-def _apply_scripts(conn, model, db, scripts, orgs, skip, lock_timeout, result, say) -> None:
-    history.ensure(conn)
-    done = history.read(conn)
+def _dry_run(conn, model: m.Model, db: m.Database, scripts: list[m.Script], orgs, result: ApplyResult,
+             say: Callable[[str], None]) -> None:
+    """List each script as new / changed / unchanged; create nothing, not even the history schema."""
+    done = history.read(conn, db.name)
     if orgs:
-        shared = [n for n in done if not n.startswith(f"{render.ORG_NUMBER:03d}_org_")]
-        if not shared:
-            raise UsageError(f"database {db.name} has none of the model's shared objects yet: apply the shared "
-                             "scripts first (schemagen apply without --org)")
-    total, started, quiet = len(scripts), time.monotonic(), len(scripts) > PROGRESS_EVERY
-    for n, script in enumerate(scripts, 1):
-        name = script.relpath.split("/", 1)[1]
-        text = render.script_text(script, model)
-        if name in done and done[name].checksum == checksum(text):
+        _need_shared(model, db, done, result.skipped_features, say)
+    for s in scripts:
+        name = _name(s)
+        status = "new" if name not in done else (
+            "unchanged" if done[name].checksum == checksum(render.script_text(s, model)) else "changed")
+        result.scripts.append(ScriptRun(name, status, len(s.statements)))
+        say(f"{status:>9}  {name}  ({_count(len(s.statements), 'statement')})")
+    say(f"{db.name}: dry run: {result.count('new')} new, {result.count('changed')} changed, "
+        f"{result.count('unchanged')} unchanged; nothing was changed")
+
+
+def _need_shared(model: m.Model, db: m.Database, done: dict[str, history.Entry], skip: frozenset[str],
+                 say: Callable[[str], None]) -> None:
+    """--org adds a tenant to a database that already has the shared objects: check the history for them."""
+    shared = [s for s in render.render(model, database=db.name, skip_features=skip)
+              if not s.rollback and s.org is None]
+    missing = [_name(s) for s in shared if _name(s) not in done]
+    if missing:
+        raise UsageError(f"database {db.name} lacks the model's shared objects ({', '.join(missing)} not recorded "
+                         "in schemagen.history): apply the shared scripts first: schemagen apply without --org")
+    changed = [_name(s) for s in shared if done[_name(s)].checksum != checksum(render.script_text(s, model))]
+    if changed:
+        say(f"warning: shared script(s) changed since they were applied ({', '.join(changed)}): run schemagen "
+            "apply without --org to bring them up to date")
+
+
+def _apply_scripts(conn, model: m.Model, db: m.Database, scripts: list[m.Script], done: dict[str, history.Entry],
+                   skip: frozenset[str], result: ApplyResult, say: Callable[[str], None]) -> None:
+    progress = _Progress(len(scripts), say)
+    statements = 0
+    for script in scripts:
+        name, text = _name(script), render.script_text(script, model)
+        digest = checksum(text)
+        if name in done and done[name].checksum == digest:
             result.scripts.append(ScriptRun(name, "unchanged", len(script.statements)))
-            if not quiet:
-                say(f"unchanged  {name}")
-        else:
-            ms = _run_script(conn, script, model, text, skip, lock_timeout)
-            result.scripts.append(ScriptRun(name, "applied", len(script.statements), ms))
-            if not quiet or name[:3] != f"{render.ORG_NUMBER:03d}":
-                say(f"  applied  {name}  {len(script.statements)} statements  {ms} ms")
-        if quiet and (n % PROGRESS_EVERY == 0 or n == total):
-            say(f"progress: {n}/{total} scripts, {time.monotonic() - started:.1f} s")
-    say(f"{db.name}: {result.count('applied')} script(s) applied, {result.count('unchanged')} unchanged, "
-        f"{time.monotonic() - started:.1f} s")
+            progress.script(script, f"unchanged  {name}")
+            continue
+        ms = _run(conn, script, model, script.statements, lambda ms: history.record(
+            conn, db.name, name, digest, len(script.statements), ms, tuple(sorted(skip))))  # noqa: B023 (runs now)
+        statements += len(script.statements)
+        result.scripts.append(ScriptRun(name, "applied", len(script.statements), ms))
+        progress.script(script, f"  applied  {name}  {_count(len(script.statements), 'statement')}  {ms} ms")
+    say(f"{db.name}: {result.count('applied')} script(s) applied ({_count(statements, 'statement')}), "
+        f"{result.count('unchanged')} unchanged, {progress.elapsed:.1f} s")
 
 
-def _after_apply_drift(conn, model, db, orgs, skip, say) -> None:
-    """What init scripts cannot reconcile (a column added to an existing table, a changed policy) shows here."""
+def _run(conn: psycopg.Connection, script: m.Script, model: m.Model, statements: Sequence[m.Statement],
+         bookkeep: Callable[[int], None], undoing: bool = False) -> int:
+    """Run a script's statements in one transaction and call bookkeep(ms) (its history change) in that same
+    transaction; the non-transactional statements run after it, one by one, and bookkeeping waits for them.
+    On failure: DatabaseError naming the script, the statement's line in the file text, its object, and the
+    server's message with SQLSTATE. Returns milliseconds."""
+    # statement_lines lists the transactional statements first, then the others: the order they run in.
+    ordered = [s for s in script.statements if s.transactional] + [s for s in script.statements if not s.transactional]
+    line_of = dict(zip(map(id, ordered), render.statement_lines(script, model)))
+    wanted = set(map(id, statements))
+    inside = [s for s in ordered if s.transactional and id(s) in wanted]
+    outside = [s for s in ordered if not s.transactional and id(s) in wanted]
+    started = time.monotonic()
+    current: m.Statement | None = None
     try:
-        from .diff import compare_live
-    except ImportError:  # the differ is optional for apply
-        return
+        with conn.transaction():
+            for current in inside:
+                conn.execute(current.sql)
+            current = None
+            if not outside:
+                bookkeep(int((time.monotonic() - started) * 1000))
+        for current in outside:
+            conn.execute(current.sql)  # autocommit: on its own, outside any transaction block
+        current = None
+        if outside:
+            with conn.transaction():
+                bookkeep(int((time.monotonic() - started) * 1000))
+    except psycopg.Error as e:
+        where = f", line {line_of[id(current)]} ({current.object})" if current else ""
+        if current and not current.transactional:
+            after = ("; it runs outside the script's transaction, which had committed: the script is not recorded "
+                     "as done and runs again next time")
+        elif undoing:
+            after = "; this script was rolled back, the ones before it stay undone"
+        else:
+            after = "; the script was rolled back (its history unchanged), the ones before it stay applied"
+        raise DatabaseError(f"{script.relpath}{where}: {server_message(e)}{after}") from None
+    return int((time.monotonic() - started) * 1000)
+
+
+def _after_apply_drift(conn: psycopg.Connection, model: m.Model, db: m.Database, orgs, skip: frozenset[str]) -> None:
+    """What init scripts cannot reconcile shows here: a column added to a table that already existed, a changed
+    chunk interval, a changed policy (add_*_policy with if_not_exists only warns). Exit 1, pointing at diff."""
+    from .diff import compare_live  # the differ's entry point; imported late: apply works without inspecting
+
     changes = compare_live(conn, model, db, orgs=orgs, skip=skip)
     if changes:
         lines = [f"  {c.summary()}" for c in changes[:10]]
         if len(changes) > 10:
             lines.append(f"  ... and {len(changes) - 10} more")
-        raise Difference(f"applied, but the database still differs from the model in {len(changes)} way(s) that "
-                         "init scripts cannot change:\n" + "\n".join(lines) +
-                         "\nRun `schemagen diff` for the details.")
+        raise Difference(f"applied, but database {db.name} still differs from the model in {len(changes)} way(s) "
+                         "that init scripts cannot change:\n" + "\n".join(lines) +
+                         "\nRun `schemagen diff` for the details and the statements to reconcile them.")
 
 
-# --- rollback -----------------------------------------------------------------------------------------------------
+# --- rollback -------------------------------------------------------------------------------------------------
 
 def _rows_query(tables: list[m.Table], db: m.Database, orgs) -> psql.Composed:
-    """One query: for each table to drop, the rows that are not the model's own seed or org rows."""
+    """One query: for each table to drop, its rows that are not the model's own seed or org-registry rows."""
     parts = []
     for t in tables:
-        ident = psql.Identifier(t.schema, t.name)
         keep = []
         if t.seed:
             keep.append((t.seed.key, render._seed_keys(t.seed)))
@@ -252,8 +298,8 @@ def _rows_query(tables: list[m.Table], db: m.Database, orgs) -> psql.Composed:
                     psql.SQL("({})").format(psql.SQL(", ").join(psql.Literal(_plain(v)) for v in row))
                     for row in values)
                 where = psql.SQL("{} AND ({}) NOT IN ({})").format(where, cols, vals)
-        parts.append(psql.SQL("SELECT {name}, (SELECT count(*) FROM {t} WHERE {w}) WHERE to_regclass({name}) "
-                              "IS NOT NULL").format(name=psql.Literal(t.qname), t=ident, w=where))
+        parts.append(psql.SQL("SELECT {name}::text, (SELECT count(*) FROM {t} WHERE {w})").format(
+            name=psql.Literal(t.qname), t=psql.Identifier(t.schema, t.name), w=where))
     return psql.SQL(" UNION ALL ").join(parts)
 
 
@@ -261,42 +307,70 @@ def _plain(value):
     return None if value is m.SEED_DEFAULT else value
 
 
-def _present(conn, tables: list[m.Table]) -> list[m.Table]:
+def _present(conn: psycopg.Connection, tables: list[m.Table]) -> list[m.Table]:
     names = [t.qname for t in tables]
     rows = conn.execute("SELECT n FROM unnest(%s::text[]) n WHERE to_regclass(n) IS NOT NULL", (names,)).fetchall()
     present = {r[0] for r in rows}
     return [t for t in tables if t.qname in present]
 
 
+def _refuse_rows(conn: psycopg.Connection, db: m.Database, orgs) -> None:
+    """Difference (exit 1) when a table rollback would drop holds rows other than the model's own."""
+    tables = [t for t in db.tables if t.org in orgs] if orgs else list(db.tables)
+    present = _present(conn, tables)
+    if not present:
+        return
+    counts = [(n, c) for n, c in conn.execute(_rows_query(present, db, orgs)).fetchall() if c]
+    if counts:
+        listing = "\n".join(f"  {n}: {c} row(s)" for n, c in counts)
+        raise Difference(f"refusing to drop {len(counts)} table(s) that hold rows:\n{listing}\n"
+                         "Nothing was changed. Rerun with --yes to drop them and their rows.")
+
+
+def _kept_extensions(conn: psycopg.Connection, db: m.Database) -> tuple[set[str], set[str]]:
+    """The model's extensions rollback must not drop, and the schemas they live in: those installed before
+    schemagen's first apply, or all installed ones when there is no history to tell."""
+    installed = dict(conn.execute("SELECT e.extname, n.nspname FROM pg_extension e "
+                                  "JOIN pg_namespace n ON n.oid = e.extnamespace").fetchall())
+    before = history.preexisting_extensions(conn)
+    keep = {e.name for e in db.extensions if e.name in installed and (before is None or e.name in before)}
+    return keep, {installed[name] for name in keep}
+
+
 def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
-             yes: bool = False, lock_timeout: float = 60.0, out: TextIO | None = None) -> Result:
-    """Run the rollback scripts (one org's with orgs); refuse without `yes` when tables to drop hold rows."""
+             yes: bool = False, lock_timeout: float = 60.0, out: TextIO | None = None) -> RollbackResult:
+    """Run the rollback scripts (org files first, then the shared phases in reverse; only those orgs' files with
+    orgs), each in one transaction with the removal of its history row. Without `yes`, refuses (Difference,
+    exit 1) when a table it would drop holds rows. Extensions that predate the first apply are kept."""
     say = _reporter(out)
     db = pick_database(model, database)
     check_orgs(model, db, orgs)
-    result = Result(db.name)
+    result = RollbackResult(db.name)
     with connection(dsn) as conn:
         try:
-            info = server_info(conn, dsn)
+            result.server = info = server_info(conn, dsn)
+            # What this server could never have created is not undone either (remove_*_policy on Apache fails).
             skip = frozenset(info.unsupported())
             scripts = [s for s in render.render(model, database=db.name, orgs=orgs, skip_features=skip) if s.rollback]
-            scripts.sort(key=lambda s: s.filename)  # ls order is the order to undo
+            scripts.sort(key=lambda s: s.filename)  # ls order is the order to undo: 100_org_* first, then 880..990
             history.acquire(conn, db.name, lock_timeout, say)
             try:
-                tables = [t for t in db.tables if t.org in orgs] if orgs else list(db.tables)
-                present = _present(conn, tables)
-                if present and not yes:
-                    counts = [(n, c) for n, c in conn.execute(_rows_query(present, db, orgs)).fetchall() if c]
-                    if counts:
-                        listing = "\n".join(f"  {n}: {c} row(s)" for n, c in counts)
-                        raise Difference(f"refusing to drop {len(counts)} table(s) that hold rows:\n{listing}\n"
-                                         "Rerun with --yes to drop them and their rows.")
-                keep = history.preexisting_extensions(conn)
+                _set_lock_timeout(conn, lock_timeout)
+                if not yes:
+                    _refuse_rows(conn, db, orgs)
+                keep, keep_schemas = _kept_extensions(conn, db) if not orgs else (set(), set())
+                if keep:
+                    result.kept_extensions = sorted(keep)
+                    say(f"keeping extension(s) schemagen did not create: {', '.join(sorted(keep))}")
+                progress = _Progress(len(scripts), say)
                 for script in scripts:
-                    _rollback_script(conn, model, script, keep, lock_timeout, result, say)
-                if not orgs and history.drop_if_empty(conn):
+                    run = _rollback_script(conn, model, script, keep, keep_schemas)
+                    result.scripts.append(run)
+                    progress.script(script, f"  undone  {run.name}  {_count(run.statements, 'statement')}  {run.ms} ms")
+                if history.drop_if_empty(conn):
                     say("removed the schemagen history schema")
             finally:
+                _reset_lock_timeout(conn)
                 history.release(conn, db.name)
         except psycopg.Error as e:
             raise DatabaseError(server_message(e, dsn)) from None
@@ -304,27 +378,15 @@ def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Seq
     return result
 
 
-def _rollback_script(conn, model, script, keep_extensions, lock_timeout, result, say) -> None:
-    statements = tuple(s for s in script.statements
-                       if not (s.object.startswith("extension ") and s.object.split(" ", 1)[1].strip('"')
-                               in keep_extensions))
-    if len(statements) < len(script.statements):
-        say("keeping extension(s) that existed before schemagen's first apply")
-    script = m.Script(script.database, script.number, script.phase, statements, script.org, True)
-    init_name = f"{1000 - script.number:03d}_{script.phase}.sql"
-    started = time.monotonic()
-    current = None
-    try:
-        with conn.transaction():
-            conn.execute(psql.SQL("SET LOCAL lock_timeout = {}").format(psql.Literal(f"{int(lock_timeout * 1000)}")))
-            for st in statements:
-                current = st
-                conn.execute(st.sql)
-            history.forget(conn, init_name)
-    except psycopg.Error as e:
-        what = f" ({current.object})" if current else ""
-        raise DatabaseError(f"rollback/{script.filename}{what}: {server_message(e)}; this script "
-                            "was rolled back, the ones before it stay undone") from None
-    ms = int((time.monotonic() - started) * 1000)
-    result.scripts.append(ScriptRun(f"rollback/{script.filename}", "rolled back", len(statements), ms))
-    say(f"  undone  rollback/{script.filename}  {len(statements)} statements  {ms} ms")
+def _rollback_script(conn: psycopg.Connection, model: m.Model, script: m.Script, keep_extensions: set[str],
+                     keep_schemas: set[str]) -> ScriptRun:
+    """One rollback script in one transaction, with the removal of its init script's history row."""
+    skipped: set[str] = set()
+    if script.phase == "extensions":
+        skipped = {f"extension {quote_ident(e)}" for e in keep_extensions} | \
+                  {f"schema {quote_ident(s)}" for s in keep_schemas}
+    statements = [s for s in script.statements if s.object not in skipped]
+    init_name = f"{render.rollback_number(script.number):03d}_{script.phase}.sql"
+    ms = _run(conn, script, model, statements, lambda _: history.forget(conn, script.database, init_name),
+              undoing=True)
+    return ScriptRun(f"rollback/{script.filename}", "rolled back", len(statements), ms)

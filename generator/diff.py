@@ -1,105 +1,123 @@
-"""Stage 5b, diff: the model against a live database (the drift check).
+"""Stage 5b, diff: the model against a live database (the drift check, `schemagen diff`).
 
-Both sides are model.Database objects: the expected one from the loader (its free-form SQL printed by the server,
-see normalize.py), the actual one from inspect.py. Each object is flattened into facts keyed by attribute
-("column id: type" -> "integer"); drift is set arithmetic on qualified names, then on facts:
-missing = expected - actual, extra = actual - expected, changed = same key, other value.
-Seed rows and org rows are data: they are checked with one query per seeded table.
+Both sides are model.Database objects: the expected one from the loader, its free-form SQL and types printed
+by the server (normalize.py), the actual one from the catalogs (inspect.py). Objects are keyed by kind and
+qualified name; drift is set arithmetic on those keys: missing = expected - actual, extra = actual - expected
+(only in the schemas the model manages), changed = keys in both whose objects differ. A changed object is
+flattened into facts ("column id: type" -> "integer"; parts such as a column or an index are facts whose value
+is PRESENT) and each differing fact is one Change with the expected and the actual value.
+
+Seed rows and org rows are data: one query per 25 tables checks them (missing rows and rows whose values
+differ); most models have one query in all.
+Everything runs in one REPEATABLE READ transaction that is rolled back: one snapshot, nothing left behind.
 """
 from __future__ import annotations
 
 import json
 import sys
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence, TextIO
+from typing import Iterable, Iterator, Sequence, TextIO
 
 import psycopg
-from psycopg import sql as psql
 
 from . import model as m
 from .connect import check_orgs, connection, pick_database, server_info, server_message
 from .errors import DatabaseError, Difference
 from .inspect import Catalog, inspect
 from .normalize import normalize
-from .sqltext import Interval, qualified, quote_ident
+from .sqltext import Interval, base_type, qualified, quote_ident, quote_literal
+
+PRESENT = "present"
+LOCK_TIMEOUT = "30s"  # a shadow view waits for share locks on its sources: never forever
 
 
 @dataclass(frozen=True, order=True)
 class Change:
     database: str
     org: str  # "" for shared objects
-    kind: str  # table, view, continuous aggregate, function, extension, schema, seed row, org row
+    kind: str  # table, view, materialized view, continuous aggregate, function, extension, schema, seed row, org row
     object: str  # qualified name
     change: str  # missing | extra | changed
-    attribute: str = ""  # what differs, for changed: "column value: type", "retention policy: drop_after"
+    attribute: str = ""  # what differs: "column value: type", "index ix_x" (a missing part), "" (the object)
     expected: str | None = None
     actual: str | None = None
 
     def summary(self) -> str:
         who = f"[org {self.org}] " if self.org else ""
         if self.change == "changed":
-            return f"{who}{self.kind} {self.object}: {self.attribute}: expected {self.expected}, found {self.actual}"
+            return (f"{who}{self.kind} {self.object}: {self.attribute}: expected {_shown(self.expected)}, "
+                    f"found {_shown(self.actual)}")
         what = f" {self.attribute}" if self.attribute else ""
         return f"{who}{self.kind} {self.object}{what}: {self.change}"
 
 
-# --- flattening: object -> {attribute: value} ----------------------------------------------------------------------
+def _shown(value: str | None) -> str:
+    return "(none)" if value is None else value
+
 
 def _text(value) -> str | None:
+    """A fact's value as the report shows it."""
     if value is None:
         return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Interval):
         return value.text
     if isinstance(value, (tuple, list)):
-        return "(" + ", ".join(str(_text(v)) for v in value) + ")"
+        return ", ".join(str(_text(v)) for v in value)
     return str(value)
 
 
+# --- flattening: object -> {attribute: (value, optional)} ----------------------------------------------------
+
 class _Facts(dict):
+    def part(self, key: str) -> None:
+        self[key] = (PRESENT, False)
+
     def put(self, key: str, value, *, optional: bool = False) -> None:
         """optional: compared only when the model says something (None on the expected side means 'any')."""
         self[key] = (value, optional)
 
 
-def _index_facts(f: _Facts, prefix: str, i: m.Index) -> None:
-    p = f"{prefix}index {i.name}"
-    f.put(p, "present")
-    for k, e in enumerate(i.elements):
-        f.put(f"{p}: key {k + 1}", (e.column and quote_ident(e.column)) or e.expression)
-        f.put(f"{p}: key {k + 1} order", ("DESC" if e.descending else "ASC") +
-              ("" if e.nulls_first is None else (" NULLS FIRST" if e.nulls_first else " NULLS LAST")))
-        f.put(f"{p}: key {k + 1} operator class", e.opclass, optional=True)
+def _order(descending: bool, nulls_first: bool | None) -> str:
+    """`DESC`, `ASC NULLS FIRST`, ...: NULLS only when it is not the direction's default (LAST for ASC)."""
+    text = "DESC" if descending else "ASC"
+    if nulls_first is not None and nulls_first != descending:
+        text += " NULLS FIRST" if nulls_first else " NULLS LAST"
+    return text
+
+
+def _index_facts(f: _Facts, i: m.Index) -> None:
+    p = f"index {i.name}"
+    f.part(p)
     f.put(f"{p}: keys", len(i.elements))
+    for k, e in enumerate(i.elements, 1):
+        f.put(f"{p}: key {k}", quote_ident(e.column) if e.column else e.expression)
+        f.put(f"{p}: key {k} order", _order(e.descending, e.nulls_first))
+        # the catalog names an operator class without its schema (the model may write ext.gin_trgm_ops)
+        f.put(f"{p}: key {k} operator class", e.opclass and e.opclass.rsplit(".", 1)[-1].strip('"'),
+              optional=True)
     for attr in ("method", "unique", "nulls_not_distinct", "include", "where", "with_", "comment"):
-        f.put(f"{p}: {attr.rstrip('_')}", getattr(i, attr))
+        f.put(f"{p}: {attr.rstrip('_').replace('_', ' ')}", getattr(i, attr) or None)
 
 
 def _compression_facts(f: _Facts, c: m.Compression | None) -> None:
-    f.put("compression", "enabled" if c else None)
     if c:
+        f.part("compression")
         f.put("compression: segment_by", c.segment_by or None, optional=True)
-        f.put("compression: order_by", tuple(_text((o.column, o.descending, o.nulls_first)) for o in c.order_by)
-              or None, optional=True)
+        f.put("compression: order_by", tuple(f"{quote_ident(o.column)} {_order(o.descending, o.nulls_first)}"
+                                              for o in c.order_by) or None, optional=True)
+    if c and c.after is not None:
+        f.part("compression policy")
         f.put("compression policy: compress_after", c.after)
         f.put("compression policy: schedule_interval", c.schedule_interval, optional=True)
 
 
 def _retention_facts(f: _Facts, r: m.Retention | None) -> None:
-    f.put("retention policy: drop_after", r.drop_after if r else None)
     if r:
+        f.part("retention policy")
+        f.put("retention policy: drop_after", r.drop_after)
         f.put("retention policy: schedule_interval", r.schedule_interval, optional=True)
-
-
-def _without_default_time_index(expected: m.Table, actual: m.Table) -> m.Table:
-    """create_hypertable adds an index on the time column (<table>_<time column>_idx): TimescaleDB's, not drift,
-    unless the model names an index so."""
-    ht = expected.hypertable
-    if not ht or not ht.create_default_indexes:
-        return actual
-    own = f"{actual.name}_{ht.time_column}_idx"
-    if any(i.name == own for i in expected.indexes):
-        return actual
-    return replace(actual, indexes=tuple(i for i in actual.indexes if i.name != own))
 
 
 def table_facts(t: m.Table) -> _Facts:
@@ -107,39 +125,49 @@ def table_facts(t: m.Table) -> _Facts:
     f.put("comment", t.comment)
     for c in t.columns:
         p = f"column {c.name}"
-        f.put(p, "present")
+        f.part(p)
         f.put(f"{p}: type", c.type)
         f.put(f"{p}: not null", c.not_null)
         f.put(f"{p}: default", c.default)
         f.put(f"{p}: identity", c.identity)
         f.put(f"{p}: serial", c.serial)
         f.put(f"{p}: comment", c.comment)
-    f.put("column order", tuple(c.name for c in t.columns))
     if t.primary_key:
-        f.put(f"primary key {t.primary_key.name}", t.primary_key.columns)
+        f.part(f"primary key {t.primary_key.name}")
+        f.put(f"primary key {t.primary_key.name}: columns", t.primary_key.columns)
     for u in t.uniques:
-        f.put(f"unique {u.name}", u.columns + (("NULLS NOT DISTINCT",) if u.nulls_not_distinct else ()))
+        f.part(f"unique {u.name}")
+        f.put(f"unique {u.name}: columns", u.columns)
+        f.put(f"unique {u.name}: nulls not distinct", u.nulls_not_distinct)
     for k in t.foreign_keys:
-        f.put(f"foreign key {k.name}", f"({', '.join(k.columns)}) REFERENCES {qualified(k.ref_schema, k.ref_table)} "
-                                       f"({', '.join(k.ref_columns)})")
-        f.put(f"foreign key {k.name}: on delete", k.on_delete)
-        f.put(f"foreign key {k.name}: on update", k.on_update)
-        f.put(f"foreign key {k.name}: deferrable", (k.deferrable, k.initially_deferred))
+        p = f"foreign key {k.name}"
+        f.part(p)
+        f.put(f"{p}: columns", k.columns)
+        f.put(f"{p}: references", f"{qualified(k.ref_schema, k.ref_table)} ({', '.join(k.ref_columns)})")
+        f.put(f"{p}: on delete", k.on_delete)
+        f.put(f"{p}: on update", k.on_update)
+        f.put(f"{p}: deferrable", "initially deferred" if k.initially_deferred else k.deferrable)
     for k in t.checks:
-        f.put(f"check {k.name}", k.expression)
+        f.part(f"check {k.name}")
+        f.put(f"check {k.name}: expression", k.expression)
     for i in t.indexes:
-        _index_facts(f, "", i)
+        _index_facts(f, i)
     for tr in t.triggers:
         p = f"trigger {tr.name}"
-        f.put(p, f"{tr.timing} {' or '.join(tr.events)} for each {tr.for_each} execute {tr.function}()")
+        f.part(p)
+        f.put(f"{p}: definition", f"{tr.timing} {' or '.join(tr.events)} for each {tr.for_each} "
+                                  f"execute {tr.function}()")
         f.put(f"{p}: when", tr.when)
-        f.put(f"{p}: update of", tr.update_of)
+        f.put(f"{p}: update of", tr.update_of or None)
     ht = t.hypertable
-    f.put("hypertable", f"by {ht.time_column}" if ht else None)
     if ht:
+        f.part("hypertable")
+        f.put("hypertable: time column", ht.time_column)
         f.put("hypertable: chunk_interval", ht.chunk_interval, optional=True)
         for d in ht.dimensions:
-            f.put(f"hypertable: dimension {d.column}", _text((d.partitions, d.interval)))
+            f.part(f"hypertable: dimension {d.column}")
+            f.put(f"hypertable: dimension {d.column}: partitions", d.partitions)
+            f.put(f"hypertable: dimension {d.column}: interval", d.interval)
     _compression_facts(f, t.compression)
     _retention_facts(f, t.retention)
     return f
@@ -147,10 +175,11 @@ def table_facts(t: m.Table) -> _Facts:
 
 def view_facts(v: m.View) -> _Facts:
     f = _Facts()
+    f.put("materialized", v.materialized)
     f.put("definition", v.query)
     f.put("comment", v.comment)
     for i in v.indexes:
-        _index_facts(f, "", i)
+        _index_facts(f, i)
     return f
 
 
@@ -159,13 +188,13 @@ def cagg_facts(c: m.ContinuousAggregate) -> _Facts:
     f.put("definition", c.query)
     f.put("materialized_only", c.materialized_only)
     f.put("comment", c.comment)
-    f.put("refresh policy", "present" if c.refresh else None)
     if c.refresh:
+        f.part("refresh policy")
         f.put("refresh policy: start_offset", c.refresh.start_offset)
         f.put("refresh policy: end_offset", c.refresh.end_offset)
-        f.put("refresh policy: schedule_interval", c.refresh.schedule_interval)
+        f.put("refresh policy: schedule_interval", c.refresh.schedule_interval, optional=True)
     for i in c.indexes:
-        _index_facts(f, "", i)
+        _index_facts(f, i)
     _compression_facts(f, c.compression)
     _retention_facts(f, c.retention)
     return f
@@ -173,8 +202,8 @@ def cagg_facts(c: m.ContinuousAggregate) -> _Facts:
 
 def function_facts(fn: m.Function) -> _Facts:
     f = _Facts()
-    f.put("arguments", fn.arguments[0].type if len(fn.arguments) == 1 and fn.arguments[0].name is None
-          else ", ".join(f"{a.name} {a.type}" for a in fn.arguments))
+    single = len(fn.arguments) == 1 and fn.arguments[0].name is None  # as read back: one printed string
+    f.put("arguments", fn.arguments[0].type if single else ", ".join(f"{a.name} {a.type}" for a in fn.arguments))
     f.put("returns", fn.returns)
     f.put("language", fn.language)
     f.put("volatility", fn.volatility)
@@ -185,197 +214,232 @@ def function_facts(fn: m.Function) -> _Facts:
     return f
 
 
-def _compare_facts(expected: _Facts, actual: _Facts) -> Iterable[tuple[str, object, object]]:
-    """(attribute, expected, actual) for each difference; attributes of a missing or extra part are folded into
-    that part's one line."""
-    gone = [k for k, (v, _) in expected.items() if v == "present" and k not in actual]
-    added = [k for k, (v, _) in actual.items() if v == "present" and k not in expected]
-    skip = tuple(f"{k}:" for k in gone + added)
-    for key in gone:
-        yield key, "present", "missing"
-    for key in added:
-        yield key, "absent", "present"
-    for key in sorted(set(expected) | set(actual)):
-        if key.startswith(skip) or key in gone or key in added:
+def _compare_facts(expected: _Facts, actual: _Facts) -> Iterator[tuple[str, str, object, object]]:
+    """(change, attribute, expected, actual): a missing or extra part is one line, its attributes folded in."""
+    want = {k for k, (v, _) in expected.items() if v == PRESENT}
+    have = {k for k, (v, _) in actual.items() if v == PRESENT}
+    folded = tuple(f"{k}: " for k in want ^ have)
+    for key in sorted(want - have):
+        yield "missing", key, None, None
+    for key in sorted(have - want):
+        yield "extra", key, None, None
+    for key in sorted((set(expected) | set(actual)) - want - have):
+        if key.startswith(folded):
             continue
-        want, optional = expected.get(key, (None, False))
-        have, _ = actual.get(key, (None, False))
-        if optional and want is None:
-            continue
-        if want != have:
-            yield key, want, have
+        value, optional = expected.get(key, (None, False))
+        found, _ = actual.get(key, (None, False))
+        if not (optional and value is None) and value != found:
+            yield "changed", key, value, found
 
 
-# --- comparing databases -----------------------------------------------------------------------------------------
+def _without_default_indexes(expected: m.Table, actual: m.Table) -> m.Table:
+    """create_hypertable adds `<table>_<time column>_idx` (and `<table>_<space column>_<time column>_idx` per
+    hash dimension): TimescaleDB's, not drift, unless the model names an index so or turned them off."""
+    ht = expected.hypertable
+    if not ht or not ht.create_default_indexes or not actual.hypertable:
+        return actual
+    own = {f"{actual.name}_{ht.time_column}_idx"}
+    own |= {f"{actual.name}_{d.column}_{ht.time_column}_idx" for d in ht.dimensions if d.partitions}
+    own -= {i.name for i in expected.indexes}
+    return replace(actual, indexes=tuple(i for i in actual.indexes if i.name not in own))
 
-def _templates(db: m.Database) -> list[tuple[str, str]]:
-    """(prefix, suffix) around {org} of every org template name."""
-    return sorted({tuple(o.template.split("{org}", 1)) for o in
-                   (*db.tables, *db.views, *db.continuous_aggregates) if o.template})
+
+# --- comparing databases -------------------------------------------------------------------------------------
+
+def _templates(db: m.Database) -> list[tuple[str, str, str]]:
+    """(schema, prefix, suffix) around {org} of every org template's name."""
+    out = set()
+    for o in (*db.tables, *db.views, *db.continuous_aggregates):
+        if o.template and "{org}" in o.template:
+            prefix, suffix = o.template.split("{org}", 1)
+            out.add((o.schema, prefix, suffix))
+    return sorted(out)
 
 
-def _org_of(name: str, templates: list[tuple[str, str]], orgs: Iterable[str]) -> str:
-    """The org a live object belongs to, by the org templates' name patterns ("" when shared)."""
+def org_of(schema: str, name: str, templates: list[tuple[str, str, str]], orgs: Iterable[str]) -> str:
+    """The org a live object belongs to, by the org templates' name patterns ("" when shared or unknown).
+    Known orgs only: `values_{org}` would otherwise claim `values_acme_current` for an org `acme_current`."""
     known = set(orgs)
-    for prefix, suffix in templates:
-        if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix):
+    for tschema, prefix, suffix in templates:
+        if schema == tschema and name.startswith(prefix) and name.endswith(suffix):
             key = name[len(prefix):len(name) - len(suffix)]
             if key in known:
                 return key
     return ""
 
 
-def diff(expected: m.Database, actual: m.Database, *, managed_schemas: Iterable[str] = (),
-         known_orgs: Iterable[str] = ()) -> list[Change]:
-    """Every difference between two databases, sorted."""
+def _objects(d: m.Database) -> dict[tuple[str, str], tuple[str, object]]:
+    """(group, qualified name) -> (kind, object); views and materialized views share a group so that a view that
+    became a materialized view is one change, not a missing and an extra object."""
+    return {("view" if kind == "materialized view" else kind, name): (kind, obj) for kind, name, obj in d.objects()}
+
+
+def diff(expected: m.Database, actual: m.Database, *, managed_schemas: Iterable[str] | None = None,
+         known_orgs: Iterable[str] | None = None) -> list[Change]:
+    """Every difference between two databases, sorted. Extra objects count only in the managed schemas (default:
+    the expected side's schemas); an org object's org is the expected side's, or inferred from its name."""
     out: list[Change] = []
     templates = _templates(expected)
-    db = expected.name
+    orgs = tuple(expected.orgs if known_orgs is None else known_orgs)
+    managed = set(s.name for s in expected.schemas) if managed_schemas is None else set(managed_schemas)
+    want, have = _objects(expected), _objects(actual)
 
-    def add(org, kind, name, change, attribute="", want=None, have=None):
-        out.append(Change(db, org or "", kind, name, change, attribute, _text(want), _text(have)))
-
-    def objects(d: m.Database):
-        for kind, name, obj in d.objects():
-            yield (kind if kind != "materialized view" else "view", name), obj
-
-    want = dict(objects(expected))
-    have = dict(objects(actual))
-    managed = set(managed_schemas) or {s.name for s in expected.schemas}
     for key in sorted(set(want) | set(have)):
-        kind, name = key
-        e, a = want.get(key), have.get(key)
-        org = getattr(e, "org", None) or (_org_of(getattr(a, "name", ""), templates, known_orgs) if a else "")
+        name = key[1]
+        (kind, e), (akind, a) = want.get(key, (None, None)), have.get(key, (None, None))
+        kind = kind or akind
+        org = getattr(e, "org", None) or (
+            org_of(a.schema, a.name, templates, orgs) if isinstance(a, (m.Table, m.View, m.ContinuousAggregate))
+            else "")
+
+        def add(change, attribute="", value=None, found=None):
+            out.append(Change(expected.name, org or "", kind, name, change, attribute, _text(value), _text(found)))
+
         if a is None:
-            add(org, kind, name, "missing")
-            continue
-        if e is None:
-            if kind == "extension" or (kind == "schema" and name not in managed):
-                continue  # extensions and schemas the model does not name are not ours to judge
-            add(org, kind, name, "extra")
-            continue
-        if kind == "extension":
+            add("missing")
+        elif e is None:
+            # extensions the model does not name (plpgsql, ...) and schemas it does not manage are not its business
+            if kind != "extension" and (a.name if kind == "schema" else a.schema) in managed:
+                add("extra")
+        elif kind == "extension":
             if e.version and e.version != a.version:
-                add(org, kind, name, "changed", "version", e.version, a.version)
-            continue
-        if kind == "schema":  # a comment is compared when the model gives one (`public` has its own)
+                add("changed", "version", e.version, a.version)
+            if e.schema and e.schema != a.schema:
+                add("changed", "schema", e.schema, a.schema)
+        elif kind == "schema":  # a comment is compared when the model gives one (`public` has its own)
             if e.comment is not None and e.comment != a.comment:
-                add(org, kind, name, "changed", "comment", e.comment, a.comment)
-            continue
-        if kind == "table":
-            ef, af = table_facts(e), table_facts(_without_default_time_index(e, a))
-        elif kind == "view":
-            if e.materialized != a.materialized:
-                add(org, kind, name, "changed", "materialized", e.materialized, a.materialized)
-                continue
-            ef, af = view_facts(e), view_facts(a)
-        elif kind == "continuous aggregate":
-            ef, af = cagg_facts(e), cagg_facts(a)
+                add("changed", "comment", e.comment, a.comment)
         else:
-            ef, af = function_facts(e), function_facts(a)
-        for attribute, w, h in _compare_facts(ef, af):
-            add(org, kind, name, "changed", attribute, w, h)
+            if kind == "table":
+                a = _without_default_indexes(e, a)
+                ef, af = table_facts(e), table_facts(a)
+                common = set(c.name for c in e.columns) & set(c.name for c in a.columns)
+                order = [c.name for c in e.columns if c.name in common], [c.name for c in a.columns if c.name in common]
+                if order[0] != order[1]:
+                    add("changed", "column order", order[0], order[1])
+            elif kind in ("view", "materialized view"):
+                ef, af = view_facts(e), view_facts(a)
+            elif kind == "continuous aggregate":
+                ef, af = cagg_facts(e), cagg_facts(a)
+            else:
+                ef, af = function_facts(e), function_facts(a)
+            for change, attribute, value, found in _compare_facts(ef, af):
+                add(change, attribute, value, found)
     return sorted(out)
 
 
-# --- data: seed rows and org rows ----------------------------------------------------------------------------------
+# --- data: seed rows and org rows ----------------------------------------------------------------------------
 
-def _plain(v):
-    return None if v is m.SEED_DEFAULT else v
+@dataclass(frozen=True)
+class _Rows:
+    kind: str  # "seed row" | "org row"
+    table: m.Table
+    seed: m.SeedRows
+    orgs: tuple[str, ...]  # the org of each row ("" for shared seed rows)
 
 
-def data_changes(conn: psycopg.Connection, db: m.Database, *, orgs: Sequence[str] | None) -> list[Change]:
-    """Missing or different seed rows and org rows: one query per seeded table."""
-    checks: list[tuple[m.Table, m.SeedRows, str, str]] = []
-    for t in db.tables:
-        if t.seed and (orgs is None or t.org in orgs):
-            checks.append((t, t.seed, "seed row", t.org or ""))
+def _data_parts(db: m.Database, actual: m.Database, orgs: Sequence[str] | None) -> list[_Rows]:
+    """What to check, where the live table has every column it needs (else it is schema drift already)."""
+    live = {t.qname: {c.name for c in t.columns} for t in actual.tables}
+    parts = [_Rows("seed row", t, t.seed, (t.org or "",) * len(t.seed.rows))
+             for t in db.tables if t.seed and (orgs is None or t.org in orgs)]
     reg = db.org_registry
-    if reg and db.org_rows:
-        table = next((t for t in db.tables if (t.schema, t.name) == (reg.schema, reg.table)), None)
-        rows = [r for r in db.org_rows if orgs is None or r.org in orgs]
-        if table and rows:
-            seed = m.SeedRows((reg.key_column,), tuple(c for c, _ in rows[0].values),
-                              tuple(tuple(v for _, v in r.values) for r in rows))
-            checks.append((table, seed, "org row", ""))
+    rows = [r for r in db.org_rows if orgs is None or r.org in orgs]
+    table = next((t for t in db.tables if (t.schema, t.name) == (reg.schema, reg.table)), None) if reg else None
+    if reg and rows and table:
+        seed = m.SeedRows((reg.key_column,), tuple(c for c, _ in rows[0].values),
+                          tuple(tuple(v for _, v in r.values) for r in rows))
+        parts.append(_Rows("org row", table, seed, tuple(r.org for r in rows)))
+    return [p for p in parts if set(p.seed.columns) <= live.get(p.table.qname, set())]
+
+
+def _data_query(parts: list[_Rows]) -> str:
+    """One SELECT per part, UNION ALL: (part, row, present, [column equal ...], expected json, actual json)."""
+    selects = []
+    for n, p in enumerate(parts):
+        types = {c.name: c.type for c in p.table.columns}
+        cols = [quote_ident(c) for c in p.seed.columns]
+        # json has no equality operator: compared as jsonb
+        same = ", ".join(f"t.{c}{cast} IS NOT DISTINCT FROM v.{c}{cast}" for c, cast in zip(
+            cols, ("::jsonb" if base_type(types[c]) == "json" else "" for c in p.seed.columns)))
+        values = ", ".join(
+            f"({k}, " + ", ".join(f"CAST({quote_literal(None if v is m.SEED_DEFAULT else v)} AS {types[c]})"
+                                  for c, v in zip(p.seed.columns, row)) + ")"
+            for k, row in enumerate(p.seed.rows))
+        pairs = lambda alias: ", ".join(f"{quote_literal(c)}, {alias}.{q}"  # noqa: E731
+                                        for c, q in zip(p.seed.columns, cols))
+        on = " AND ".join(f"t.{quote_ident(k)} = v.{quote_ident(k)}" for k in p.seed.key)
+        selects.append(
+            f"SELECT {n}, v.sg_row, t.ctid IS NOT NULL, ARRAY[{same}]::boolean[], json_build_object({pairs('v')})"
+            f"::text, json_build_object({pairs('t')})::text FROM (VALUES {values}) AS v(sg_row, {', '.join(cols)}) "
+            f"LEFT JOIN {qualified(p.table.schema, p.table.name)} AS t ON {on}")
+    return "\nUNION ALL\n".join(selects)
+
+
+DATA_BATCH = 25  # tables per data query: each is read under a share lock held until its savepoint rolls back
+
+
+def data_changes(conn: psycopg.Connection, db: m.Database, actual: m.Database, *,
+                 orgs: Sequence[str] | None = None, counter: list[int] | None = None) -> list[Change]:
+    """Missing seed and org rows, and rows whose values differ (by key): one query per DATA_BATCH tables (one in
+    all for most models), each in a savepoint rolled back at once so that share locks on many org tables do not
+    pile up in one transaction."""
+    parts = _data_parts(db, actual, orgs)
     out = []
-    for table, seed, kind, org in checks:
-        out += _seed_changes(conn, db.name, table, seed, kind, org)
+    for start in range(0, len(parts), DATA_BATCH):
+        chunk = parts[start:start + DATA_BATCH]
+        with conn.transaction(force_rollback=True):
+            rows = conn.execute(_data_query(chunk)).fetchall()
+        if counter is not None:
+            counter[0] += 1
+        for n, k, present, same, expected, found in rows:
+            p = chunk[n]
+            row, org = p.seed.rows[k], p.orgs[k]
+            label = ", ".join(f"{c}={quote_literal(row[p.seed.columns.index(c)])}" for c in p.seed.key)
+            if not present:
+                out.append(Change(db.name, org, p.kind, p.table.qname, "missing", label))
+                continue
+            named = [i for i, v in enumerate(row) if v is not m.SEED_DEFAULT]  # DEFAULT cells: any value will do
+            if not all(same[i] for i in named):
+                want, got = json.loads(expected), json.loads(found)
+                cols = [p.seed.columns[i] for i in named if not same[i]]
+                out.append(Change(db.name, org, p.kind, p.table.qname, "changed", f"{label}: {', '.join(cols)}",
+                                  json.dumps({c: want[c] for c in cols}), json.dumps({c: got[c] for c in cols})))
     return out
 
 
-def _seed_changes(conn, dbname, table: m.Table, seed: m.SeedRows, kind: str, org: str) -> list[Change]:
-    types = {c.name: c.type for c in table.columns}
-    given = [c for c in seed.columns]
-    key_idx = [seed.columns.index(k) for k in seed.key]
-    # VALUES typed like the table's columns; a row's other columns compared with IS NOT DISTINCT FROM.
-    values = psql.SQL(", ").join(
-        psql.SQL("({})").format(psql.SQL(", ").join(
-            psql.SQL("CAST({} AS {})").format(psql.Literal(_plain(v)), psql.SQL(types.get(c, "text")))
-            for c, v in zip(given, row)))
-        for row in seed.rows)
-    cols = psql.SQL(", ").join(psql.Identifier(c) for c in given)
-    on = psql.SQL(" AND ").join(psql.SQL("t.{0} = v.{0}").format(psql.Identifier(k)) for k in seed.key)
-    compared = [c for c in given if c not in seed.key]
-    checks = [psql.SQL("t.{0} IS NOT DISTINCT FROM v.{0}").format(psql.Identifier(c)) for c in compared
-              if all(row[seed.columns.index(c)] is not m.SEED_DEFAULT for row in seed.rows)]
-    query = psql.SQL("SELECT {keys}, t.ctid IS NOT NULL, {same}, {actual} FROM (VALUES {values}) AS v({cols}) "
-                     "LEFT JOIN {table} AS t ON {on}").format(
-        keys=psql.SQL(", ").join(psql.SQL("v.{}").format(psql.Identifier(k)) for k in seed.key),
-        same=psql.SQL(" AND ").join(checks) if checks else psql.SQL("true"),
-        actual=psql.SQL("(SELECT row_to_json(x)::text FROM (SELECT {}) x)").format(
-            psql.SQL(", ").join(psql.SQL("t.{}").format(psql.Identifier(c)) for c in given)), values=values, cols=cols,
-        table=psql.Identifier(table.schema, table.name), on=on)
-    name = table.qname
-    out = []
-    try:
-        with conn.transaction():
-            rows = conn.execute(query).fetchall()
-    except psycopg.Error:
-        return []  # the table is missing or changed shape: reported as schema drift already
-    by_key = {tuple(_plain(r[i]) for i in key_idx): r for r in seed.rows}
-    for r in rows:
-        key = tuple(r[:len(seed.key)])
-        present, same, actual = r[len(seed.key)], r[len(seed.key) + 1], r[len(seed.key) + 2]
-        label = ", ".join(f"{k}={v}" for k, v in zip(seed.key, key))
-        row_org = org or (str(key[0]) if kind == "org row" else "")
-        if not present:
-            out.append(Change(dbname, row_org, kind, name, "missing", label))
-        elif not same:
-            expected = dict(zip(seed.columns, (_plain(v) for v in by_key.get(key, ()))))
-            out.append(Change(dbname, row_org, kind, name, "changed", label, json.dumps(expected, default=str),
-                              actual))
-    return out
+# --- the drift check -----------------------------------------------------------------------------------------
 
-
-# --- the drift check --------------------------------------------------------------------------------------------
-
-def expected_database(model: m.Model, db: m.Database, orgs: Sequence[str] | None, skip: frozenset[str]) -> m.Database:
-    """What the live database should hold: one org's objects (with orgs), and without what the server cannot
-    have (skip: the FEATURE_* it refuses)."""
+def expected_database(db: m.Database, orgs: Sequence[str] | None, skip: frozenset[str]) -> m.Database:
+    """What the live database should hold: those orgs' objects only (with orgs), and without what the server
+    cannot have (skip: the FEATURE_* it refuses)."""
     if orgs:
         parts = [db.for_org(o) for o in orgs]
         db = replace(db, extensions=(), schemas=(), functions=(),
                      tables=tuple(t for p in parts for t in p.tables), views=tuple(v for p in parts for v in p.views),
                      continuous_aggregates=tuple(c for p in parts for c in p.continuous_aggregates),
                      org_rows=tuple(r for p in parts for r in p.org_rows))
+    tables, caggs = db.tables, db.continuous_aggregates
     if m.FEATURE_TIMESCALEDB in skip:
-        db = replace(db, extensions=tuple(e for e in db.extensions if e.name != "timescaledb"),
-                     tables=tuple(replace(t, hypertable=None) for t in db.tables))
-    if m.FEATURE_COMPRESSION in skip or m.FEATURE_POLICY in skip:
-        db = replace(db, tables=tuple(replace(t, compression=None if m.FEATURE_COMPRESSION in skip else t.compression,
-                                              retention=None) for t in db.tables))
+        tables = tuple(replace(t, hypertable=None) for t in tables)
+        db = replace(db, extensions=tuple(e for e in db.extensions if e.name != "timescaledb"))
+    if m.FEATURE_COMPRESSION in skip:
+        tables, caggs = ([replace(o, compression=None) for o in objs] for objs in (tables, caggs))
+    if m.FEATURE_POLICY in skip:
+        no_policy = lambda c: c and replace(c, after=None, schedule_interval=None)  # noqa: E731
+        tables = [replace(t, retention=None, compression=no_policy(t.compression)) for t in tables]
+        caggs = [replace(c, refresh=None, retention=None, compression=no_policy(c.compression)) for c in caggs]
     if m.FEATURE_CAGG in skip:
-        db = replace(db, continuous_aggregates=())
-    return db
+        caggs = ()
+    return replace(db, tables=tuple(tables), continuous_aggregates=tuple(caggs))
 
 
-def _scope(actual: m.Database, expected: m.Database, orgs) -> m.Database:
+def _scope(actual: m.Database, expected: m.Database, orgs: Sequence[str] | None) -> m.Database:
     """With --org, only the live objects that belong to those orgs."""
     if not orgs:
         return actual
     templates = _templates(expected)
-    keep = lambda o: _org_of(o.name, templates, orgs) in orgs  # noqa: E731
+    keep = lambda o: org_of(o.schema, o.name, templates, orgs) in orgs  # noqa: E731
     return replace(actual, extensions=(), schemas=(), functions=(), tables=tuple(filter(keep, actual.tables)),
                    views=tuple(filter(keep, actual.views)),
                    continuous_aggregates=tuple(filter(keep, actual.continuous_aggregates)))
@@ -383,25 +447,38 @@ def _scope(actual: m.Database, expected: m.Database, orgs) -> m.Database:
 
 @dataclass
 class Report:
+    """What a comparison found and what it cost."""
+
     changes: list[Change]
-    catalog_queries: int
-    normalize_statements: int
+    catalog_queries: int = 0  # inspect's: fixed, whatever the number of orgs
+    normalize_statements: int = 0  # shadow objects created and read back
+    data_queries: int = 0
 
 
-def compare_live(conn: psycopg.Connection, model: m.Model, db: m.Database, *, orgs=None,
+def compare_live(conn: psycopg.Connection, model: m.Model, db: m.Database, *, orgs: Sequence[str] | None = None,
                  skip: frozenset[str] = frozenset(), report: Report | None = None) -> list[Change]:
-    """Inspect the live database on conn and compare it with the model's database."""
-    expected = expected_database(model, db, orgs, skip)
+    """Inspect the live database on conn and compare it with the model's database db. Everything happens in a
+    transaction (a savepoint if conn is in one already) that is rolled back."""
+    expected = expected_database(db, orgs, skip)
     schemas = [s.name for s in db.schemas]
     catalog = Catalog(conn)
-    conn.execute("SET search_path = public")  # both sides printed under the same search_path
-    actual = _scope(inspect(conn, schemas=schemas, name=db.name, catalog=catalog), expected, orgs)
-    normalized, statements = normalize(conn, expected)
-    changes = diff(normalized, actual, managed_schemas=schemas, known_orgs=[o.key for o in model.orgs])
-    changes += data_changes(conn, db, orgs=orgs)
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    with conn.transaction(force_rollback=True):
+        if idle:  # else the caller's transaction (and its snapshot) it is, in a savepoint
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # one snapshot for every query
+        # both sides printed under the same search_path (pg_temp is searched first anyway)
+        conn.execute(f"SET LOCAL search_path = public; SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        actual = inspect(conn, schemas=schemas, name=db.name, catalog=catalog)
+        normalized, statements = normalize(conn, expected)
+        changes = diff(normalized, _scope(actual, expected, orgs), managed_schemas=schemas,
+                       known_orgs=[o.key for o in model.orgs])
+        counter = [0]
+        data = data_changes(conn, db, actual, orgs=orgs, counter=counter)  # db: the registry table is shared
     if report is not None:
-        report.changes, report.catalog_queries, report.normalize_statements = changes, catalog.queries, statements
-    return sorted(changes)
+        report.changes, report.catalog_queries, report.normalize_statements = changes + data, catalog.queries, \
+            statements
+        report.data_queries = counter[0]
+    return sorted(changes + data)
 
 
 def compare_live_for_test(dsn: str, model: m.Model, database: str | None = None) -> list[Change]:
@@ -414,7 +491,7 @@ def compare_live_for_test(dsn: str, model: m.Model, database: str | None = None)
 def check(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
           fmt: str = "text", skip_unsupported: bool = False, out: TextIO | None = None,
           err: TextIO | None = None) -> list[Change]:
-    """`schemagen diff`: print the drift report; raise Difference (exit 1) when there is drift."""
+    """`schemagen diff`: print the drift report (text or JSON) to stdout; raise Difference (exit 1) on drift."""
     out, err = out or sys.stdout, err or sys.stderr
     db = pick_database(model, database)
     check_orgs(model, db, orgs)
@@ -423,36 +500,44 @@ def check(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
             info = server_info(conn, dsn)
             skip = frozenset(info.unsupported()) if skip_unsupported else frozenset()
             if skip:
-                print(f"leaving out what this server cannot have: {', '.join(sorted(skip))} "
+                print(f"--skip-unsupported: not expecting {', '.join(sorted(skip))} on this server "
                       f"({info.describe()})", file=err)
             changes = compare_live(conn, model, db, orgs=orgs, skip=skip)
         except psycopg.Error as e:
             raise DatabaseError(server_message(e, dsn)) from None
     print(format_json([(db.name, changes)]) if fmt == "json" else format_text(db.name, changes), file=out)
     if changes:
-        raise Difference(f"{db.name}: {len(changes)} difference(s) from the model")
+        raise Difference(f"database {db.name}: {len(changes)} difference(s) from the model")
     return changes
 
 
 def format_text(database: str, changes: list[Change]) -> str:
+    """Grouped by database, org and object; each difference with the expected and the actual value."""
     if not changes:
         return f"database {database}: no drift"
     lines = [f"database {database}: {len(changes)} difference(s)"]
-    last = None
-    for c in changes:
-        group = (c.org, c.kind, c.object)
-        if group != last:
-            lines.append(f"  {'[org ' + c.org + '] ' if c.org else ''}{c.kind} {c.object}")
-            last = group
-        if c.change == "changed":
-            lines.append(f"    {c.attribute}: expected {c.expected!s}, found {c.actual!s}")
-        else:
-            lines.append(f"    {c.attribute + ' ' if c.attribute else ''}{c.change}")
+    last_org, last = None, None
+    for c in sorted(changes):
+        if c.org != last_org:
+            lines.append(f"  org {c.org}" if c.org else "  shared objects")
+            last_org, last = c.org, None
+        if (c.kind, c.object) != last:
+            lines.append(f"    {c.kind} {c.object}" + ("" if c.attribute or c.change == "changed" else f": {c.change}"))
+            last = (c.kind, c.object)
+        if c.change == "changed" and "\n" in f"{c.expected}{c.actual}":  # view queries, function bodies
+            lines.append(f"      {c.attribute}:")
+            for label, value in (("expected", c.expected), ("found", c.actual)):
+                lines.append(f"        {label}:")
+                lines += [f"          {line}" for line in _shown(value).strip("\n").splitlines()]
+        elif c.change == "changed":
+            lines.append(f"      {c.attribute}: expected {_shown(c.expected)}, found {_shown(c.actual)}")
+        elif c.attribute:
+            lines.append(f"      {c.attribute}: {c.change}")
     return "\n".join(lines)
 
 
 def format_json(databases: list[tuple[str, list[Change]]]) -> str:
-    """Stable JSON (docs/drift-json.md): keys sorted, changes sorted."""
+    """The stable JSON report (docs/drift-json.md): keys sorted, changes sorted."""
     doc = {"version": 1, "databases": [
         {"name": name, "drift": bool(changes), "changes": [
             {"org": c.org or None, "kind": c.kind, "object": c.object, "change": c.change,

@@ -1,200 +1,239 @@
-"""Free-form SQL of the model, as the server prints it.
+"""Free-form SQL and types of the model, as the server prints them.
 
 The server rewrites what it stores: `now()` stays `now()`, but `'{}'` becomes `'{}'::jsonb`, `side IN ('BUY')`
-becomes `((side)::text = ANY (...))`, a view's query is re-printed with casts and aliases. Comparing the model's text
-with the catalog's would report drift that is not there. So the expected side goes through the server too: its
-expressions and queries are created as shadow objects in pg_temp, inside a transaction that is always rolled back,
-and read back with the same functions the inspector uses (pg_get_expr, pg_get_constraintdef, pg_get_indexdef,
-pg_get_viewdef, pg_get_function_arguments). Shadow objects take no lock on live tables, except a share lock on
-the sources of a view; they are created in batches so lock slots stay bounded. One that the server refuses (its
-table is gone, an extension is missing) keeps the model's text, which then differs: that is drift anyway.
+becomes `((side)::text = ANY (...))`, a view's query is re-printed with casts and aliases. Comparing the model's
+text with the catalog's would report drift that is not there. So the expected side goes through the server too:
+its tables, views and functions are created as shadow objects in pg_temp and read back with the functions the
+inspector uses (format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef, pg_get_triggerdef,
+pg_get_viewdef, pg_get_function_arguments/result).
 
-Tables stamped from one org template share a shape (same columns, defaults, checks, index expressions), so they
-are shadowed once, not once per org.
+- It all happens inside the caller's transaction, which is always rolled back, in savepoints of BATCH objects
+  that are rolled back as soon as they are read: rolling back a savepoint releases its locks, so lock slots stay
+  bounded (max_locks_per_transaction is 64) whatever the number of objects. Temp objects take no lock on live
+  tables, except a share lock on the sources of a view while its batch lasts.
+- A batch is sent as one multi-statement string and read back with one query per kind: the number of round
+  trips grows with the number of batches, not of objects. When the server refuses a statement of a batch (its
+  source table is gone, an extension is missing), the batch runs again one statement per savepoint; what is
+  refused keeps the model's text, which then differs: that is drift anyway. Lock timeouts and other operational
+  errors are not swallowed.
+- Tables are shadowed once per distinct shape (column types and defaults, check expressions, index expressions
+  and predicates, trigger WHEN clauses: no names), so the org tables stamped from one template share one shadow
+  and the count does not grow with orgs. Views and continuous aggregates are shadowed once per distinct query
+  (an org's query names that org's tables, so one per org, in batches).
+
+`statements` counts what this sent (batches and read-backs), apart from the inspector's catalog queries.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from typing import Callable
+from typing import Sequence
 
 import psycopg
 from psycopg import sql as psql
 
 from . import model as m
-from .sqltext import qualified, quote_ident
+from .inspect import WHEN
+from .sqltext import dollar_quote, qualified, quote_ident
 
-BATCH = 100  # shadow objects per transaction: lock slots stay far below max_locks_per_transaction x connections
+BATCH = 10  # objects per savepoint: a shadow table holds up to ~5 locks (itself, toast, indexes)
+_PREFIX = "sg_shadow_"
 
 
 class Normalizer:
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
-        self.statements = 0  # counted apart from catalog queries
+        self.statements = 0
         self._n = 0
 
-    def _name(self, prefix: str) -> str:
+    def _name(self, kind: str) -> str:
         self._n += 1
-        return f"sg_{prefix}_{self._n}"
+        return f"{_PREFIX}{kind}{self._n}"
 
-    def _batches(self, jobs: list[tuple[Callable[[], str | None], Callable[[str], object]]]) -> list:
-        """Run (create, read) pairs in rolled-back transactions of BATCH; None where the server refused."""
-        results: list = []
-        for start in range(0, len(jobs), BATCH):
-            chunk = jobs[start:start + BATCH]
-            self.conn.execute("BEGIN")
+    def _exec(self, text: str, params=None) -> list[tuple]:
+        self.statements += 1
+        cur = self.conn.execute(text, params)
+        return cur.fetchall() if cur.description else []
+
+    def _batches(self, objects: list[tuple[str, list[str]]], read, size: int = BATCH,
+                 prelude: str | None = None) -> dict[str, object]:
+        """objects: (shadow name, statements; the first creates it). Runs them in rolled-back savepoints of
+        `size` objects (each starting with `prelude`) and returns read(names created) merged: {name: read}."""
+        out: dict[str, object] = {}
+        for start in range(0, len(objects), size):
+            chunk = objects[start:start + size]
+            with self.conn.transaction(force_rollback=True):
+                if prelude:
+                    self._exec(prelude)
+                try:
+                    with self.conn.transaction():
+                        self._exec(";\n".join(s for _, stmts in chunk for s in stmts))
+                    made = [name for name, _ in chunk]
+                except psycopg.OperationalError:  # lock timeout, out of shared memory: not the model's fault
+                    raise
+                except psycopg.Error:
+                    made = [name for name, stmts in chunk if self._one_by_one(stmts)]
+                if made:
+                    out.update(read(made))
+        return out
+
+    def _one_by_one(self, statements: list[str]) -> bool:
+        """Each statement in its own savepoint; False when the first (the object itself) is refused."""
+        for k, statement in enumerate(statements):
             try:
-                made = []
-                for create, _ in chunk:
-                    self.conn.execute("SAVEPOINT sg")
-                    try:
-                        made.append(create())
-                        self.statements += 1
-                        self.conn.execute("RELEASE SAVEPOINT sg")
-                    except psycopg.Error:
-                        self.conn.execute("ROLLBACK TO SAVEPOINT sg")
-                        made.append(None)
-                for name, (_, read) in zip(made, chunk):
-                    results.append(None if name is None else read(name))
-            finally:
-                self.conn.execute("ROLLBACK")
-        return results
+                with self.conn.transaction():
+                    self._exec(statement)
+            except psycopg.OperationalError:
+                raise
+            except psycopg.Error:
+                if k == 0:
+                    return False
+        return True
 
-    def _exec(self, statement: str) -> None:
-        self.conn.execute(statement)
+    # -- tables: column types and defaults, checks, index expressions and predicates, trigger WHEN --
 
-    def _one(self, query: str, *args):
-        row = self.conn.execute(query, args).fetchone()
-        return row[0] if row else None
+    @staticmethod
+    def table_shape(t: m.Table) -> tuple:
+        return (tuple((c.name, c.type, None if c.serial else c.default) for c in t.columns),
+                tuple(k.expression for k in t.checks),
+                tuple((i.method, tuple((e.column, e.expression, e.opclass) for e in i.elements), i.where)
+                      for i in t.indexes if i.where or any(e.expression for e in i.elements)),
+                tuple((tr.function, tr.timing, tr.events, tr.for_each, tr.when) for tr in t.triggers
+                      if tr.when and tr.timing != "instead of"))
 
-    # -- tables: defaults, checks, index expressions and predicates, trigger WHEN --
+    def _shadow_table(self, name: str, shape: tuple) -> list[str]:
+        columns, checks, indexes, triggers = shape
+        statements = [f"CREATE TEMP TABLE {name} ({', '.join(f'{quote_ident(c)} {t}' for c, t, _ in columns)})"]
+        # one statement per default, check, index and trigger: the slow path can refuse one and keep the others
+        statements += [f"ALTER TABLE {name} ALTER COLUMN {quote_ident(c)} SET DEFAULT {default}"
+                       for c, _, default in columns if default]
+        statements += [f"ALTER TABLE {name} ADD CONSTRAINT c{k} CHECK ({expr})" for k, expr in enumerate(checks)]
+        for k, (method, elements, where) in enumerate(indexes):
+            keys = ", ".join((quote_ident(col) if col else f"({expr})") + (f" {opclass}" if opclass else "")
+                             for col, expr, opclass in elements)
+            statements.append(f"CREATE INDEX {name}_i{k} ON {name} USING {method} ({keys})"
+                              + (f" WHERE {where}" if where else ""))
+        for k, (function, timing, events, for_each, when) in enumerate(triggers):
+            statements.append(
+                f"CREATE TRIGGER t{k} {timing.upper()} {' OR '.join(e.upper() for e in events)} ON {name} "
+                f"FOR EACH {for_each.upper()} WHEN ({when}) EXECUTE FUNCTION "
+                f"{qualified(*function.rsplit('.', 1))}()")
+        return statements
 
-    def table_shape(self, t: m.Table) -> tuple:
-        return (tuple((c.name, c.type, c.default) for c in t.columns if not c.serial),
-                tuple((k.name, k.expression) for k in t.checks),
-                tuple((i.name, tuple(e.expression for e in i.elements), i.where) for i in t.indexes
-                      if i.where or any(e.expression for e in i.elements)),
-                tuple((tr.name, tr.function, tr.when, tr.events, tr.timing) for tr in t.triggers if tr.when))
+    def _read_tables(self, names: list[str]) -> dict[str, dict]:
+        out = {n: {"columns": {}, "checks": {}, "indexes": {}, "whens": {}} for n in names}
+        for rel, col, ctype, default in self._exec(
+                "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid) "
+                "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                "WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = ANY(%s) AND a.attnum > 0 "
+                "AND NOT a.attisdropped", (names,)):
+            out[rel]["columns"][col] = (ctype, default)
+        for rel, con, definition in self._exec(
+                "SELECT c.relname, con.conname, pg_get_constraintdef(con.oid, true) FROM pg_constraint con "
+                "JOIN pg_class c ON c.oid = con.conrelid WHERE c.relnamespace = pg_my_temp_schema() "
+                "AND c.relname = ANY(%s) AND con.contype = 'c'", (names,)):
+            out[rel]["checks"][int(con[1:])] = definition.removeprefix("CHECK ")
+        for rel, index, defs, pred in self._exec(
+                "SELECT c.relname, ic.relname, ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) "
+                "FROM generate_series(1, i.indnkeyatts) k), pg_get_expr(i.indpred, i.indrelid, true) "
+                "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid "
+                "WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = ANY(%s)", (names,)):
+            out[rel]["indexes"][int(index.rsplit("_i", 1)[1])] = (defs, pred)
+        for rel, trigger, definition in self._exec(
+                "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid, true) FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = pg_my_temp_schema() "
+                "AND c.relname = ANY(%s)", (names,)):
+            found = WHEN.search(definition)
+            out[rel]["whens"][int(trigger[1:])] = found[1] if found else None
+        return out
 
-    def tables(self, tables: list[m.Table]) -> list[m.Table]:
-        shapes: dict[tuple, m.Table] = {}
+    def tables(self, tables: Sequence[m.Table]) -> list[m.Table]:
+        names: dict[tuple, str] = {}
         for t in tables:
-            shape = self.table_shape(t)
-            if any(shape) and shape not in shapes:
-                shapes[shape] = t
-        jobs = [(lambda t=t: self._shadow_table(t), lambda name: self._read_table(name))
-                for t in shapes.values()]
-        read = dict(zip(shapes, self._batches(jobs)))
-        return [self._apply_table(t, read.get(self.table_shape(t))) for t in tables]
-
-    def _shadow_table(self, t: m.Table) -> str:
-        name = self._name("t")
-        cols = [f"{quote_ident(c.name)} {c.type}" + (f" DEFAULT {c.default}" if c.default else "")
-                for c in t.columns if not c.serial] + [f"{quote_ident(c.name)} {c.type}" for c in t.columns if c.serial]
-        cols += [f"CONSTRAINT {quote_ident(k.name)} CHECK ({k.expression})" for k in t.checks]
-        self._exec(f"CREATE TEMP TABLE {name} ({', '.join(cols)})")
-        for n, i in enumerate(t.indexes):
-            if not (i.where or any(e.expression for e in i.elements)):
-                continue
-            elements = ", ".join(quote_ident(e.column) if e.column else f"({e.expression})" for e in i.elements)
-            method = f" USING {i.method}" if i.method != "btree" else ""
-            where = f" WHERE {i.where}" if i.where else ""
-            self._exec(f"CREATE INDEX {name}_i{n} ON {name}{method} ({elements}){where}")
-        for n, tr in enumerate(t.triggers):
-            if tr.when:
-                events = " OR ".join(e.upper() for e in tr.events)
-                self._exec(f"CREATE TRIGGER {name}_tr{n} {tr.timing.upper()} {events} ON {name} FOR EACH ROW "
-                           f"WHEN ({tr.when}) EXECUTE FUNCTION {qualified(*tr.function.rsplit('.', 1))}()")
-        return name
-
-    def _read_table(self, name: str) -> dict:
-        rel = f"pg_temp.{name}"
-        defaults = dict(self.conn.execute(
-            "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
-            "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = %s::regclass", (rel,)).fetchall())
-        checks = {k: v.removeprefix("CHECK ") for k, v in self.conn.execute(
-            "SELECT conname, pg_get_constraintdef(oid, true) FROM pg_constraint WHERE conrelid = %s::regclass "
-            "AND contype = 'c'", (rel,)).fetchall()}
-        indexes = {}
-        for iname, defs, pred in self.conn.execute(
-                "SELECT c.relname, ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, "
-                "i.indnkeyatts) k), pg_get_expr(i.indpred, i.indrelid, true) FROM pg_index i JOIN pg_class c ON "
-                "c.oid = i.indexrelid WHERE i.indrelid = %s::regclass", (rel,)).fetchall():
-            indexes[int(iname.rsplit("_i", 1)[1])] = (defs, pred)
-        whens = {}
-        for tname, definition in self.conn.execute(
-                "SELECT tgname, pg_get_triggerdef(oid, true) FROM pg_trigger WHERE tgrelid = %s::regclass",
-                (rel,)).fetchall():
-            found = re.search(r"\sWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", definition, re.S)
-            whens[int(tname.rsplit("_tr", 1)[1])] = found[1] if found else None
-        return {"defaults": defaults, "checks": checks, "indexes": indexes, "whens": whens}
+            names.setdefault(self.table_shape(t), "")
+        for shape in names:
+            names[shape] = self._name("t")
+        read = self._batches([(n, self._shadow_table(n, s)) for s, n in names.items()], self._read_tables)
+        return [self._apply_table(t, read.get(names[self.table_shape(t)])) for t in tables]
 
     @staticmethod
     def _apply_table(t: m.Table, read: dict | None) -> m.Table:
         if not read:
             return t
-        cols = tuple(replace(c, default=read["defaults"].get(c.name)) if c.default else c for c in t.columns)
-        checks = tuple(replace(k, expression=read["checks"].get(k.name, k.expression)) for k in t.checks)
-        indexes = []
-        for n, i in enumerate(t.indexes):
-            if n in read["indexes"]:
-                defs, pred = read["indexes"][n]
-                elements = tuple(replace(e, expression=defs[k]) if e.expression else e
-                                 for k, e in enumerate(i.elements))
-                i = replace(i, elements=elements, where=pred)
+        cols = []
+        for c in t.columns:
+            ctype, default = read["columns"].get(c.name, (c.type, None))
+            # a default the server refused (its function is gone) keeps the model's text: it differs, as it should
+            cols.append(replace(c, type=ctype, default=None if c.serial else default or c.default))
+        checks = tuple(replace(k, expression=read["checks"].get(n, k.expression)) for n, k in enumerate(t.checks))
+        indexes, n = [], 0
+        for i in t.indexes:
+            if i.where or any(e.expression for e in i.elements):
+                if n in read["indexes"]:
+                    defs, pred = read["indexes"][n]
+                    elements = tuple(replace(e, expression=defs[k]) if e.expression else e
+                                     for k, e in enumerate(i.elements))
+                    i = replace(i, elements=elements, where=pred)
+                n += 1
             indexes.append(i)
-        triggers = tuple(replace(tr, when=read["whens"].get(n, tr.when)) if tr.when else tr
-                         for n, tr in enumerate(t.triggers))
-        return replace(t, columns=cols, checks=checks, indexes=tuple(indexes), triggers=triggers)
+        triggers, n = [], 0
+        for tr in t.triggers:
+            if tr.when and tr.timing != "instead of":
+                tr = replace(tr, when=read["whens"].get(n, tr.when))
+                n += 1
+            triggers.append(tr)
+        return replace(t, columns=tuple(cols), checks=checks, indexes=tuple(indexes), triggers=tuple(triggers))
 
     # -- views, materialized views, continuous aggregates: their queries --
 
-    def queries(self, texts: list[str]) -> dict[str, str]:
-        unique = list(dict.fromkeys(texts))
+    def queries(self, texts: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """query text -> (pg_get_viewdef(v, true), pg_get_viewdef(v)): views are compared pretty-printed,
+        continuous aggregates as timescaledb_information prints them (not pretty)."""
+        names = {q: self._name("v") for q in dict.fromkeys(texts)}
 
-        def create(q: str) -> str:
-            name = self._name("v")
-            self._exec(f"CREATE TEMP VIEW {name} AS\n{q}")
-            return name
+        def read(made: list[str]) -> dict:
+            return {r[0]: (r[1], r[2]) for r in self._exec(
+                "SELECT relname, pg_get_viewdef(oid, true), pg_get_viewdef(oid) FROM pg_class "
+                "WHERE relnamespace = pg_my_temp_schema() AND relname = ANY(%s)", (made,))}
 
-        jobs = [(lambda q=q: create(q), lambda name: self._one("SELECT pg_get_viewdef(%s::regclass, true)",
-                                                                 f"pg_temp.{name}")) for q in unique]
-        return {q: r for q, r in zip(unique, self._batches(jobs)) if r is not None}
+        read_back = self._batches([(n, [f"CREATE TEMP VIEW {n} AS\n{q}"]) for q, n in names.items()], read, 25)
+        return {q: read_back[n] for q, n in names.items() if n in read_back}
 
     # -- functions: arguments and result as the server prints them --
 
-    def functions(self, functions: list[m.Function]) -> list[m.Function]:
-        def create(f: m.Function) -> str:
-            name = self._name("f")
+    def functions(self, functions: Sequence[m.Function]) -> list[m.Function]:
+        def create(name: str, f: m.Function) -> list[str]:
             args = ", ".join(" ".join(filter(None, [a.mode.upper() if a.mode != "in" else "",
                                                     quote_ident(a.name) if a.name else "", a.type,
                                                     f"DEFAULT {a.default}" if a.default else ""]))
                              for a in f.arguments)
-            self._exec("SET LOCAL check_function_bodies = off")
-            self._exec(psql.SQL("CREATE FUNCTION pg_temp.{}({}) RETURNS {} LANGUAGE {} AS {}").format(
+            return [psql.SQL("CREATE FUNCTION pg_temp.{}({}) RETURNS {} LANGUAGE {} AS {}").format(
                 psql.Identifier(name), psql.SQL(args), psql.SQL(f.returns), psql.Identifier(f.language),
-                psql.Literal(f.body)).as_string(self.conn))
-            return name
+                psql.SQL(dollar_quote(f.body))).as_string(self.conn)]
 
-        def read(name: str):
-            return self.conn.execute(
-                "SELECT pg_get_function_arguments(p.oid), pg_get_function_result(p.oid) FROM pg_proc p "
-                "WHERE p.proname = %s AND p.pronamespace = pg_my_temp_schema()", (name,)).fetchone()
+        def read(made: list[str]) -> dict:
+            return {r[0]: (r[1], r[2]) for r in self._exec(
+                "SELECT proname, pg_get_function_arguments(oid), pg_get_function_result(oid) FROM pg_proc "
+                "WHERE pronamespace = pg_my_temp_schema() AND proname = ANY(%s)", (made,))}
 
-        results = self._batches([(lambda f=f: create(f), read) for f in functions])
-        out = []
-        for f, r in zip(functions, results):
-            out.append(replace(f, arguments=(m.Argument(None, r[0]),), returns=r[1]) if r else f)
-        return out
+        names = [self._name("f") for _ in functions]
+        # bodies are compared as text, not compiled: a body naming a missing table is still read back
+        read_back = self._batches([(n, create(n, f)) for n, f in zip(names, functions)], read, 50,
+                                  prelude="SET LOCAL check_function_bodies = off")
+        return [replace(f, arguments=(m.Argument(None, read_back[n][0]),), returns=read_back[n][1])
+                if n in read_back else f for n, f in zip(names, functions)]
 
 
 def normalize(conn: psycopg.Connection, db: m.Database) -> tuple[m.Database, int]:
-    """The expected database with its free-form SQL as the server prints it, and the statements it took."""
+    """The expected database with its free-form SQL and types as the server prints them, and the number of
+    statements that took. Must run inside a transaction that the caller rolls back."""
     n = Normalizer(conn)
-    tables = n.tables(list(db.tables))
+    tables = n.tables(db.tables)
     texts = [v.query for v in db.views] + [c.query for c in db.continuous_aggregates]
     printed = n.queries(texts) if texts else {}
-    views = tuple(replace(v, query=printed.get(v.query, v.query)) for v in db.views)
-    caggs = tuple(replace(c, query=printed.get(c.query, c.query)) for c in db.continuous_aggregates)
-    functions = tuple(n.functions(list(db.functions))) if db.functions else ()
-    return replace(db, tables=tuple(tables), views=views, continuous_aggregates=caggs, functions=functions), n.statements
+    views = tuple(replace(v, query=printed[v.query][0]) if v.query in printed else v for v in db.views)
+    caggs = tuple(replace(c, query=printed[c.query][1]) if c.query in printed else c
+                  for c in db.continuous_aggregates)
+    functions = tuple(n.functions(db.functions))
+    return replace(db, tables=tuple(tables), views=views, continuous_aggregates=caggs,
+                   functions=functions), n.statements

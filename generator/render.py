@@ -1,7 +1,7 @@
 """Stage 3, render: Model -> numbered init and rollback scripts, through one Jinja template per object kind.
 
-Python decides what is created and in which order (the phase list in phases.py, the dependency order of tables
-and continuous aggregates here); the templates hold only SQL, one statement per macro, so statements are separated
+Python decides what is created and in which order (phases.py: the phase list, and the dependency order of tables,
+aggregates and views inside a phase); the templates hold only SQL, one statement per macro, so statements are separated
 by construction and SQL is never split on `;` or blank lines. Every identifier passes through sqltext's quoting
 (the `ident`/`idents`/`qname` filters), every literal through `literal`, every body through `dollar`.
 """
@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Callable, Iterable, Sequence
 
 import jinja2
 
 from . import __version__
 from . import model as m
 from .errors import Difference, UsageError
-from .phases import BY_NAME, ORG_NUMBER, PHASES, Phase, rollback_number
+from .phases import (BY_NAME, ORG_NUMBER, PHASES, Phase, caggs_in_order, rollback_number, tables_in_order,
+                     views_in_order)
 from .sqltext import Interval, dollar_quote, qualified, quote_ident, quote_literal
 
 __all__ = ["PHASES", "ORG_NUMBER", "Phase", "render", "script_text", "statement_lines", "write_out", "check_out"]
@@ -108,45 +109,6 @@ def sql(kind: str, macro: str, *args) -> str:
     return str(getattr(_macros(kind), macro)(*args)).strip()
 
 
-# --- dependency order -------------------------------------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-def dependency_order(items: Sequence[T], key: Callable[[T], str], needs: Callable[[T], Iterable[str]]) -> list[T]:
-    """The items in the model's order, except that each comes after the items it needs (stable, deterministic;
-    a cycle keeps the written order and two items of one name both stay: validation reports those). Used for
-    foreign key targets before their referrers, and aggregates after the aggregates they are built on."""
-    first: dict[str, int] = {}
-    for n, item in enumerate(items):
-        first.setdefault(key(item), n)
-    state: dict[int, int] = {}  # 1: on the current path, 2: placed
-    out: list[T] = []
-    for start in range(len(items)):
-        stack = [(start, iter(needs(items[start])))]  # iterative: a long chain of references cannot overflow
-        while stack:
-            n, deps = stack[-1]
-            state.setdefault(n, 1)
-            dep = next((first[d] for d in deps if d in first and not state.get(first[d])), None)
-            if dep is not None:
-                stack.append((dep, iter(needs(items[dep]))))
-                continue
-            stack.pop()
-            if state[n] == 1:
-                state[n] = 2
-                out.append(items[n])
-    return out
-
-
-def _tables(tables: Sequence[m.Table]) -> list[m.Table]:
-    return dependency_order(tables, lambda t: t.qname, lambda t: [qualified(f.ref_schema, f.ref_table)
-                                                                   for f in t.foreign_keys])
-
-
-def _caggs(caggs: Sequence[m.ContinuousAggregate]) -> list[m.ContinuousAggregate]:
-    return dependency_order(caggs, lambda c: c.qname, lambda c: [c.source_relation] if c.source_relation else [])
-
-
 def _extension_schemas(db: m.Database) -> list[str]:
     """Schemas an extension is installed into: created with the extensions (010), dropped after them (990)."""
     return list(dict.fromkeys(e.schema for e in db.extensions if e.schema and e.schema not in _SYSTEM_SCHEMAS))
@@ -161,7 +123,7 @@ class Objects:
     """The tables, aggregates and views one file deals with (the shared ones, or one org's), in dependency order."""
 
     def __init__(self, tables, caggs, views):
-        self.tables, self.caggs, self.views = _tables(tables), _caggs(caggs), list(views)
+        self.tables, self.caggs, self.views = tables_in_order(tables), caggs_in_order(caggs), views_in_order(views)
 
 
 def _hypertable(t: m.Table, emit: Emit) -> None:
@@ -170,7 +132,6 @@ def _hypertable(t: m.Table, emit: Emit) -> None:
         return
     emit(sql("hypertable", "create", t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB)
     if ht.chunk_interval is not None:
-        # create_hypertable(if_not_exists) keeps an existing interval: this brings a changed one to new chunks.
         emit(sql("hypertable", "chunk_interval", t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB)
     for d in ht.dimensions:
         emit(sql("hypertable", "dimension", t, d), f"dimension {t.qname}.{quote_ident(d.column)}",
@@ -187,7 +148,7 @@ def _indexes(schema: str, relation: str, indexes: Iterable[m.Index], emit: Emit,
 
 def _compression(kind: str, qname: str, c: m.Compression | None, emit: Emit) -> None:
     if c:
-        emit(sql("compression", "enable", kind, qname, c), f"compression of {qname}", m.FEATURE_COMPRESSION)
+        emit(sql("compression", "create", kind, qname, c), f"compression of {qname}", m.FEATURE_COMPRESSION)
 
 
 def _policies(qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit) -> None:
@@ -199,9 +160,9 @@ def _policies(qname: str, c: m.Compression | None, r: m.Retention | None, emit: 
 
 def _remove_policies(qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit) -> None:
     if r:
-        emit(sql("policy", "remove", "retention", qname), f"retention policy of {qname}", m.FEATURE_POLICY)
+        emit(sql("policy", "drop", "retention", qname), f"retention policy of {qname}", m.FEATURE_POLICY)
     if c and c.after is not None:
-        emit(sql("policy", "remove", "compression", qname), f"compression policy of {qname}", m.FEATURE_POLICY)
+        emit(sql("policy", "drop", "compression", qname), f"compression policy of {qname}", m.FEATURE_POLICY)
 
 
 def _cagg(c: m.ContinuousAggregate, emit: Emit) -> None:
@@ -223,12 +184,6 @@ def _view(v: m.View, emit: Emit) -> None:
     if v.comment is not None:
         emit(sql("view", "comment", v), what, None)
     _indexes(v.schema, v.name, v.indexes, emit)
-
-
-def _registry_seed(db: m.Database, row: m.OrgRow) -> tuple[str, m.SeedRows]:
-    reg = db.org_registry
-    seed = m.SeedRows((reg.key_column,), tuple(c for c, _ in row.values), (tuple(v for _, v in row.values),))
-    return qualified(reg.schema, reg.table), seed
 
 
 def _seed_keys(s: m.SeedRows) -> list[tuple]:
@@ -330,7 +285,7 @@ def _undo(phase: str, db: m.Database | None, objs: Objects, emit: Emit) -> None:
             emit(sql("continuous_aggregate", "drop", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG)
     elif phase == "views":
         for v in reversed(objs.views):
-            emit(sql("view", "drop", v), f"view {v.qname}", None)
+            emit(sql("view", "drop", v), f"{'materialized view' if v.materialized else 'view'} {v.qname}", None)
     elif phase == "triggers":
         for t in reversed(objs.tables):
             for tr in reversed(t.triggers):
@@ -360,22 +315,24 @@ def _collect(fill: Callable[[Emit], None], skip: frozenset[str]) -> tuple[m.Stat
     return tuple(out)
 
 
-def _org_scripts(db: m.Database, org: str, objs: Objects, skip: frozenset[str]) -> list[m.Script]:
-    row = next((r for r in db.org_rows if r.org == org), None) if db.org_registry else None
+def _org_scripts(db: m.Database, org: str, objs: Objects, row: m.OrgRow | None,
+                 skip: frozenset[str]) -> list[m.Script]:
+    reg = db.org_registry
+    row = row if reg else None
+    registry = qualified(reg.schema, reg.table) if reg else ""
 
     def init(emit: Emit) -> None:
         for p in PHASES:
             _init(p.name, None, objs, emit)
         if row:
-            qname, seed = _registry_seed(db, row)
-            emit(sql("seed", "create", qname, seed), f"org row {org!r} in {qname}", None)
+            emit(sql("org_row", "create", registry, reg.key_column, row.values), f"org row {org!r} in {registry}", None)
 
     def undo(emit: Emit) -> None:
         for phase in ORG_UNDO:
             _undo(phase, None, objs, emit)
         if row:
-            qname, seed = _registry_seed(db, row)
-            emit(sql("seed", "drop", qname, seed.key, _seed_keys(seed)), f"org row {org!r} in {qname}", None)
+            emit(sql("org_row", "drop", registry, reg.key_column, dict(row.values)[reg.key_column]),
+                 f"org row {org!r} in {registry}", None)
 
     phase = f"org_{org}"
     return [m.Script(db.name, ORG_NUMBER, phase, _collect(init, skip), org=org),
@@ -422,12 +379,12 @@ def render(model: m.Model, *, database: str | None = None, orgs: Sequence[str] |
     for db in model.databases:
         if database is not None and db.name != database:
             continue
-        groups = _by_org(db)
+        groups, rows = _by_org(db), {r.org: r for r in db.org_rows}
         if orgs is None:
             scripts += _shared_scripts(db, groups[None], skip)
         for org in (orgs if orgs is not None else db.orgs):
             if org in db.orgs:
-                scripts += _org_scripts(db, org, groups[org], skip)
+                scripts += _org_scripts(db, org, groups[org], rows.get(org), skip)
     return scripts
 
 

@@ -27,6 +27,7 @@ _NEEDS_QUOTES = frozenset(
     xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable
     """.split()
 )
+KEYWORDS = _NEEDS_QUOTES  # the keywords an org key must not be for its stamped SQL to parse like another's
 _BARE = re.compile(r"[a-z_][a-z0-9_$]*\Z")
 MAX_IDENTIFIER_BYTES = 63
 

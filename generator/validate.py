@@ -1,167 +1,258 @@
-"""Semantic rules: what the database would reject late, or worse accept silently.
+"""Semantic rules: what the server would reject late, or worse accept and get silently wrong.
 
 Runs on the built model (org templates already stamped out), so it sees the names PostgreSQL will see. Each rule
-adds a Problem located at the object's source; nothing stops at the first one. Free-form SQL is parsed with
-pglast (PostgreSQL's own parser) as exactly one expression or statement of the expected kind.
+adds a Problem at the object's source line; nothing stops at the first one. A problem of an org template repeats
+for every org: it is reported once, naming the first org and how many others it hits. Free-form SQL is checked
+with PostgreSQL's own parser (sqlcheck); TimescaleDB's rules are in validate_ts.py.
 """
 from __future__ import annotations
 
 import difflib
+import re
+from contextlib import contextmanager
 from functools import lru_cache
 
-from pglast import ast, parse_sql
-from pglast.parser import ParseError
-
 from . import model as m
+from .stamp import default_name
 from .errors import Problem
-from .load import default_name
-from .sqltext import INTEGER_TYPES, MAX_IDENTIFIER_BYTES, TIME_TYPES, TYPE_ALIASES, Interval, base_type
-from .yamlsrc import Document
+from .sqlcheck import (Parsed, TooMuchSql, calls, column_refs, has_subquery, parse_expression, parse_select,
+                       reset_budget, returns_error, row_refs, statements_error, type_error)
+from .sqltext import _NEEDS_QUOTES, INTEGER_TYPES, MAX_IDENTIFIER_BYTES, TYPE_ALIASES, base_type
+from .validate_rows import registry, seed, unique_keys, value_error
+from .yamlsrc import Document, clip
+
+BUILTIN_TYPES = frozenset({
+    "smallint", "integer", "bigint", "numeric", "real", "double precision", "money", "text", "character varying",
+    "character", "bytea", "boolean", "date", "interval", "uuid", "json", "jsonb", "xml", "inet", "cidr", "macaddr",
+    "macaddr8", "point", "line", "lseg", "box", "path", "polygon", "circle", "tsvector", "tsquery", "bit",
+    "bit varying", "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "int4multirange",
+    "int8multirange", "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange", "oid", "regclass",
+    "regtype", "regproc", "regprocedure", "name", "pg_lsn", "pg_snapshot", "jsonpath", "record", "void", "trigger",
+    "anyelement", "anyarray", "timestamp with time zone", "timestamp without time zone", "time with time zone",
+    "time without time zone", '"char"',
+})
+EXTENSION_TYPES = {"vector": "vector", "halfvec": "vector", "sparsevec": "vector", "citext": "citext",
+                   "hstore": "hstore", "ltree": "ltree", "lquery": "ltree", "ltxtquery": "ltree",
+                   "geometry": "postgis", "geography": "postgis"}
+EXTENSION_FUNCTIONS = {"uuid_generate_v1": "uuid-ossp", "uuid_generate_v1mc": "uuid-ossp",
+                       "uuid_generate_v3": "uuid-ossp", "uuid_generate_v4": "uuid-ossp",
+                       "uuid_generate_v5": "uuid-ossp", "gen_random_bytes": "pgcrypto", "crypt": "pgcrypto",
+                       "gen_salt": "pgcrypto", "digest": "pgcrypto", "hmac": "pgcrypto",
+                       "time_bucket": "timescaledb"}
+# Types whose modifier PostgreSQL accepts, and the range it accepts (outside it: an error, or for time
+# precisions a warning and a silently different type).
+TYPMODS = {"character varying": (1, 10_485_760), "character": (1, 10_485_760), "numeric": (1, 1000),
+           "bit": (1, 83_886_080), "bit varying": (1, 83_886_080), "timestamp with time zone": (0, 6),
+           "timestamp without time zone": (0, 6), "time with time zone": (0, 6), "time without time zone": (0, 6),
+           "interval": (0, 6), "vector": (1, 16_000), "halfvec": (1, 16_000), "sparsevec": (1, 1_000_000_000)}
+GIN_TYPES = ("jsonb", "tsvector", "hstore")
+_MODS = re.compile(r"\(([^)]*)\)")
 
 
-BUILTIN_TYPES = frozenset("""
-    smallint integer bigint numeric real double\x20precision money text character\x20varying character
-    bytea boolean date interval uuid json jsonb xml inet cidr macaddr macaddr8 point line lseg box path polygon
-    circle tsvector tsquery bit bit\x20varying int4range int8range numrange tsrange tstzrange daterange
-    int4multirange int8multirange nummultirange tsmultirange tstzmultirange datemultirange oid regclass regtype
-    regproc regprocedure name pg_lsn txid_snapshot pg_snapshot jsonpath record void trigger anyelement
-    anyarray timestamp\x20with\x20time\x20zone timestamp\x20without\x20time\x20zone time\x20with\x20time\x20zone
-    time\x20without\x20time\x20zone "char"
-""".replace("\\x20", " ").split()) | {"double precision", "character varying", "bit varying",
-                                          "timestamp with time zone", "timestamp without time zone",
-                                          "time with time zone", "time without time zone"}
-EXTENSION_TYPES = {
-    "vector": {"vector", "halfvec", "sparsevec"},
-    "citext": {"citext"},
-    "hstore": {"hstore"},
-    "ltree": {"ltree", "lquery", "ltxtquery"},
-    "postgis": {"geometry", "geography"},
-    "timescaledb": set(),
-}
+def comparable_type(canonical: str) -> str:
+    """A type without length or precision, keeping array brackets: what a foreign key's types must share."""
+    return _MODS.sub("", canonical).strip()
 
 
-# --- free-form SQL --------------------------------------------------------------------------------------------
+class Checker:
+    """Collects problems; one per template problem however many orgs repeat it."""
 
-@lru_cache(maxsize=4096)
-def expression_error(text: str) -> str | None:
-    """None when text is exactly one SQL expression, else why not."""
-    if not text or not text.strip():
-        return "is empty"
-    try:
-        stmts = parse_sql(f"SELECT ({text}\n)")
-    except ParseError as e:
-        return f"is not a valid SQL expression ({e.args[0]})"
-    sel = stmts[0].stmt if len(stmts) == 1 else None
-    if (not isinstance(sel, ast.SelectStmt) or len(sel.targetList or ()) != 1 or sel.fromClause or sel.whereClause
-            or sel.groupClause or sel.havingClause or sel.sortClause or sel.limitCount or sel.withClause
-            or sel.op != 0 or sel.windowClause or sel.intoClause or sel.distinctClause or sel.limitOffset):
-        return "must be exactly one SQL expression (it would break out of its statement)"
-    return None
-
-
-@lru_cache(maxsize=4096)
-def select_error(text: str) -> str | None:
-    """None when text is exactly one SELECT (a view's or an aggregate's query), else why not."""
-    try:
-        stmts = parse_sql(text)
-    except ParseError as e:
-        return f"is not valid SQL ({e.args[0]})"
-    if len(stmts) != 1:
-        return f"must be exactly one SELECT statement, not {len(stmts)} statements"
-    if not isinstance(stmts[0].stmt, ast.SelectStmt) or stmts[0].stmt.intoClause:
-        return f"must be a SELECT, not {type(stmts[0].stmt).__name__}"
-    return None
-
-
-@lru_cache(maxsize=1024)
-def statements_error(text: str) -> str | None:
-    try:
-        parse_sql(text)
-    except ParseError as e:
-        return f"is not valid SQL ({e.args[0]})"
-    return None
-
-
-# --- the rules ------------------------------------------------------------------------------------------------
-
-class _Checker:
     def __init__(self, model: m.Model, doc: Document | None):
         self.model = model
         self.problems: list[Problem] = []
         self.per_org: dict[tuple, list] = {}
         self.file = doc.file if doc else model.file
+        self.weight = 1  # how many orgs the object being checked stands for
+        self.templates: dict[tuple, int] = {}  # (kind, schema, template) -> number of stamped copies
+        self.checked: set[tuple] = set()
+        self.flagged: set[tuple] = set()  # positions of org templates where the first org had a problem
+        self.light = False  # checking a later org of a template: only what may differ per org
+        self.overridden = {o.key for o in model.orgs if o.overrides}
+        self.sql_exhausted = False
+        reset_budget()
 
-    def add(self, source: m.Source, message: str, org: str | None = None) -> None:
-        if org:  # a template's problem repeats for every org: report it once, naming how many orgs it hits
-            key = (source.line, source.column, source.path, message.replace(org, "{org}"))
+    def sql(self, check, text: str, source: m.Source):
+        """check(text), or None once the model's SQL has used up the parse budget (reported once)."""
+        if self.sql_exhausted:
+            return None
+        try:
+            return check(text)
+        except TooMuchSql as e:
+            self.sql_exhausted = True
+            self.add(source, str(e))
+            return None
+
+    @contextmanager
+    def once(self, obj, phase: str = ""):
+        """Full rules for shared objects and for the first org of each template; a template's later orgs differ
+        only in names (checked for each of them) and in SQL text (parsed for each), except that an org with
+        overrides gets TimescaleDB's rules again (phase "timescaledb"). Keeps 5,000 orgs fast."""
+        if obj.org is None:
+            yield True
+            return
+        key = (type(obj).__name__, obj.schema, obj.template)
+        first = (phase, key) not in self.checked
+        self.checked.add((phase, key))
+        again = not first and phase == "timescaledb" and obj.org in self.overridden
+        # The first org's problems stand for every org of the template; a later org's repeat of one is not
+        # counted again (weight 0), a problem only it has counts once.
+        self.weight = self.templates.get(key, 1) if first else 0
+        self.light = not (first or again)
+        try:
+            yield first or again
+        finally:
+            self.weight, self.light = 1, False
+
+    def add(self, source: m.Source, message: str, org: str | None = None, rule: str | None = None) -> None:
+        """A problem. For an org object, `rule` (or the message with the org key taken out) identifies it across
+        orgs, so that it is reported once with the number of orgs it hits."""
+        if org:
+            where = (source.line, source.column, source.path)
+            if self.light and where in self.flagged:
+                return  # a later org repeating what its template's first org already showed here
+            if self.weight:
+                self.flagged.add(where)
+            key = (*where, rule or _placeholder(org).sub("{org}", message))
             if key in self.per_org:
-                self.per_org[key][1] += 1
+                self.per_org[key][1] += self.weight
                 return
-            self.per_org[key] = [len(self.problems), 1, org]
+            self.per_org[key] = [len(self.problems), max(self.weight, 1), org]
         self.problems.append(Problem(source.file or self.file, source.line or 1, source.column or 1,
-                                     source.path, message))
+                                     clip(source.path), clip(message)))
 
     def finish(self) -> list[Problem]:
         out = list(self.problems)
         for index, count, org in self.per_org.values():
             p = out[index]
             more = f"; and {count - 1} other org(s)" if count > 1 else ""
-            out[index] = Problem(p.file, p.line, p.column, p.path, f"{p.message} (org {org}{more})")
+            out[index] = Problem(p.file, p.line, p.column, p.path, clip(f"{p.message} (org {org}{more})"))
         return out
 
-    def type_(self, source: m.Source, type_: str, exts: set[str], org=None) -> None:
-        name = base_type(type_)
-        if name in BUILTIN_TYPES or '"' in name:
-            return
-        for ext, provided in EXTENSION_TYPES.items():
-            if name in provided:
-                if ext not in exts:
-                    self.add(source, f"type {type_} needs the extension `{ext}` under `extensions:`", org)
-                return
-        hint = difflib.get_close_matches(name, sorted(BUILTIN_TYPES | set(TYPE_ALIASES)), n=1)
-        self.add(source, f"unknown type {type_!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""), org)
+    # -- building blocks --
 
     def name(self, source: m.Source, what: str, name: str, org: str | None = None) -> None:
         size = len(name.encode())
         if size > MAX_IDENTIFIER_BYTES:
-            self.add(source, f"{what} name {name!r} is {size} bytes; PostgreSQL truncates names to "
-                             f"{MAX_IDENTIFIER_BYTES} bytes silently", org)
+            self.add(source, f"{what} name {_short(name)} is {size:,} bytes; PostgreSQL cuts names to "
+                             f"{MAX_IDENTIFIER_BYTES} bytes silently (to {_cut(name)!r})", org, f"long {what}")
 
-    def sql(self, source: m.Source, what: str, text: str | None, check=expression_error, org=None) -> None:
-        if text is not None:
-            error = check(text)
-            if error:
-                self.add(source, f"{what} {error}", org)
+    def type_(self, source: m.Source, type_: str, exts: set[str], org: str | None = None) -> None:
+        error = self.sql(type_error, type_, source)
+        if error:
+            self.add(source, error, org)
+            return
+        base = base_type(type_)
+        bare = base.rpartition(".")[2] if '"' not in base else base
+        if base in BUILTIN_TYPES or bare in BUILTIN_TYPES:
+            pass
+        elif bare in EXTENSION_TYPES:
+            if EXTENSION_TYPES[bare] not in exts:
+                self.add(source, f"type {type_} needs the extension `{EXTENSION_TYPES[bare]}` under "
+                                 "`extensions:`", org)
+        else:
+            hint = difflib.get_close_matches(base, sorted(BUILTIN_TYPES | set(TYPE_ALIASES) | set(EXTENSION_TYPES)),
+                                             n=1)
+            self.add(source, f"unknown type {type_!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""), org)
+            return
+        mods = _MODS.search(type_)
+        if mods:
+            self.typmods(source, type_, bare, mods.group(1), org)
+
+    def typmods(self, source: m.Source, type_: str, base: str, mods: str, org: str | None) -> None:
+        if base not in TYPMODS:
+            self.add(source, f"type {base} takes no length or precision ({type_})", org)
+            return
+        low, high = TYPMODS[base]
+        numbers = [int(x) for x in mods.split(",") if x.strip().isdigit()]
+        if base == "numeric" and len(numbers) == 2 and numbers[1] > 1000:
+            self.add(source, f"{type_}: the scale of numeric must be at most 1000", org)
+        elif len(numbers) != (len(mods.split(",")) if base == "numeric" else 1) or len(numbers) > 2:
+            self.add(source, f"{type_}: {base} takes {'a precision and a scale' if base == 'numeric' else 'one'} "
+                             "modifier", org)
+        elif not low <= numbers[0] <= high:
+            self.add(source, f"{type_}: the {'precision' if high <= 1000 else 'length'} of {base} must be "
+                             f"between {low} and {high:,}", org)
+
+    def expression(self, source: m.Source, what: str, text: str | None, org: str | None = None,
+                   columns: set[str] | None = None, allow_columns: bool = True, exts: set[str] | None = None):
+        """One SQL expression: it parses alone, reads only columns of its table (when given), has no subquery."""
+        if text is None:
+            return None
+        tree = self.sql(parse_expression, text, source)
+        if tree is None:
+            return None
+        if isinstance(tree, str):
+            self.add(source, f"{what} {tree}: {_short(text)}", org)
+            return None
+        if has_subquery(tree):
+            self.add(source, f"{what} cannot use a subquery (PostgreSQL refuses it): {_short(text)}", org)
+            return tree
+        refs = column_refs(tree)
+        if refs and not allow_columns:
+            ref = sorted(refs)[0]
+            self.add(source, f"{what} cannot read columns, but {_short(text)} reads column {ref!r}; for a string write "
+                             f"it quoted in SQL: \"'{ref}'\"", org)
+        elif columns is not None:
+            for ref in sorted(refs - columns):
+                self.add(source, f"{what} reads unknown column {ref!r}: {_short(text)}", org)
+        if exts is not None:
+            for fn in sorted(calls(tree)):
+                ext = EXTENSION_FUNCTIONS.get(fn)
+                if ext == "uuid-ossp" and ext not in exts:
+                    self.add(source, "uuid_generate_v*() needs the extension `uuid-ossp` (or use gen_random_uuid(), "
+                                     "built into PostgreSQL 13+)", org)
+                elif ext and ext not in exts:
+                    self.add(source, f"{fn}() needs the extension `{ext}` under `extensions:`", org)
+        return tree
+
+    # -- the rules --
 
     def run(self) -> list[Problem]:
         keys: dict[str, m.Org] = {}
         for org in self.model.orgs:
             if org.key in keys:
-                self.add(org.source, f"org key {org.key!r} is given twice")
-            keys[org.key] = org
+                self.add(org.source, f"org key {org.key!r} is given twice (first on line {keys[org.key].source.line})")
+            keys.setdefault(org.key, org)
+            if org.key in _NEEDS_QUOTES:
+                self.add(org.source, f"org key {org.key!r} is an SQL keyword; pick another (it becomes part of "
+                                     "names and queries)")
         for db in self.model.databases:
             self.database(db)
         return self.finish()
 
     def database(self, db: m.Database) -> None:
+        from .validate_ts import timescale_rules
+
         self.name(db.source, "database", db.name)
+        self.checked.clear()
+        self.templates = {}
+        for obj in db.tables + db.views + db.continuous_aggregates:
+            if obj.org is not None:
+                key = (type(obj).__name__, obj.schema, obj.template)
+                self.templates[key] = self.templates.get(key, 0) + 1
+        exts = {e.name for e in db.extensions}
         tables = {(t.schema, t.name): t for t in db.tables}
         funcs = {(f.schema, f.name): f for f in db.functions}
-        caggs = {(c.schema, c.name): c for c in db.continuous_aggregates}
-        exts = {e.name for e in db.extensions}
         relations: dict[tuple[str, str], str] = {}  # (schema, name) -> what: one namespace per schema
 
         def claim(schema: str, name: str, what: str, source: m.Source, org: str | None) -> None:
             self.name(source, what, name, org)
-            key = (schema, name[:MAX_IDENTIFIER_BYTES])
+            key = (schema, _cut(name))
             if key in relations:
-                self.add(source, f"{what} {schema}.{name} collides with {relations[key]} of the same name "
-                                 "(tables, views, indexes and sequences share one namespace per schema)", org)
+                hint = "; give one of them an explicit `name:`" if what in ("primary key", "unique constraint") \
+                    else ""
+                self.add(source, f"{what} {schema}.{name} collides with {relations[key]}: tables, views, "
+                                 f"indexes, sequences and aggregates share one namespace per schema{hint}", org,
+                         f"collides {what}")
             else:
                 relations[key] = f"{what} {schema}.{name}"
 
+        for e in db.extensions:
+            self.name(e.source, "extension", e.name)
         for s in db.schemas:
             self.name(s.source, "schema", s.name)
+            if s.name.startswith("pg_"):
+                self.add(s.source, f"schema name {s.name!r}: the prefix pg_ is reserved for system schemas")
         for t in db.tables:
             claim(t.schema, t.name, "table", t.source, t.org)
         for v in db.views:
@@ -169,119 +260,145 @@ class _Checker:
         for c in db.continuous_aggregates:
             claim(c.schema, c.name, "continuous aggregate", c.source, c.org)
         for t in db.tables:
-            self.table(t, tables, funcs, exts, claim)
+            self.table_names(t, claim)
+            with self.once(t) as first:
+                if first:
+                    self.table(t, tables, funcs, exts)
+                else:
+                    self.table_sql(t)
+                    if t.seed:  # seed values may hold {org}: their lengths differ per org
+                        seed(self, t, {c.name: c for c in t.columns})
         for v in db.views:
-            self.sql(v.source, "the query", v.query, select_error, v.org)
+            self.query(v.source, v.query, v.org)
             for ix in v.indexes:
                 claim(v.schema, ix.name, "index", ix.source, v.org)
-                self.index_sql(ix, v.org)
-        for c in db.continuous_aggregates:
-            self.cagg(c, tables, caggs, exts, claim)
+                self.index(ix, None, exts, v.org)
         for f in db.functions:
-            self.name(f.source, "function", f.name)
-            if f.language == "sql":
-                self.sql(f.source, "the body", f.body, statements_error)
-            if f.returns == "trigger" and f.arguments:
-                self.add(f.source, "a trigger function takes no arguments")
-            for a in f.arguments:
-                self.type_(f.source, a.type, exts)
-                self.sql(f.source, f"the default of argument {a.name}", a.default)
-        if db.uses_timescaledb is False and any(t.hypertable for t in db.tables) | bool(db.continuous_aggregates):
-            self.add(db.source, "hypertables and continuous aggregates need the extension timescaledb: add "
-                                "`timescaledb:` under `extensions:`")
+            self.function(f, exts)
+        timescale_rules(self, db, tables, exts, claim)
         if db.org_registry:
-            self.registry(db, tables)
+            registry(self, db, tables)
 
-    def table(self, t: m.Table, tables, funcs, exts, claim) -> None:
+    def query(self, source: m.Source, text: str, org: str | None) -> Parsed | None:
+        parsed = self.sql(parse_select, text, source)
+        if isinstance(parsed, str):
+            self.add(source, f"the query {parsed}", org)
+            return None
+        return parsed
+
+    def table_names(self, t: m.Table, claim) -> None:
+        """The names a table brings: columns, constraints (one namespace per table; primary keys and unique
+        constraints are indexes too), indexes, serial sequences, triggers. Checked for every org."""
+        org = t.org
+        for c in t.columns:
+            self.name(c.source, "column", c.name, org)
+            if c.serial:
+                claim(t.schema, default_name(t.name, c.name, "seq"), "sequence", c.source, org)
+        constraint_names: dict[str, str] = {}
+        constraints = ([(t.primary_key, "primary key", True)] if t.primary_key else []) + \
+            [(u, "unique constraint", True) for u in t.uniques] + [(k, "check constraint", False) for k in t.checks] \
+            + [(f, "foreign key", False) for f in t.foreign_keys]
+        for obj, what, backed_by_index in constraints:
+            cut = _cut(obj.name)
+            if cut in constraint_names:
+                self.add(obj.source, f"{what} {obj.name!r} has the same name as {constraint_names[cut]} on "
+                                     f"{t.qname}", org, "constraint name")
+            constraint_names[cut] = f"{what} {obj.name!r}"
+            if backed_by_index:
+                claim(t.schema, obj.name, what, obj.source, org)
+            else:
+                self.name(obj.source, what, obj.name, org)
+        for ix in t.indexes:
+            claim(t.schema, ix.name, "index", ix.source, org)
+        for tr in t.triggers:
+            self.name(tr.source, "trigger", tr.name, org)
+
+    def table_sql(self, t: m.Table) -> None:
+        """Only that each piece of SQL parses: for the orgs after the first of a template (cached by text)."""
+        texts = [(c.source, f"the default of {t.name}.{c.name}", c.default) for c in t.columns]
+        texts += [(k.source, f"the check {k.name}", k.expression) for k in t.checks]
+        texts += [(i.source, f"the WHERE of index {i.name}", i.where) for i in t.indexes]
+        texts += [(i.source, f"an expression of index {i.name}", e.expression) for i in t.indexes for e in i.elements]
+        texts += [(tr.source, f"the WHEN of trigger {tr.name}", tr.when) for tr in t.triggers]
+        for source, what, text in texts:
+            error = None if text is None else self.sql(parse_expression, text, source)
+            if isinstance(error, str):
+                self.add(source, f"{what} {error}: {_short(text)}", t.org)
+
+    def table(self, t: m.Table, tables, funcs, exts) -> None:
+        """Every rule of a table except its names (table_names)."""
         org = t.org
         cols = {c.name: c for c in t.columns}
+        names = set(cols)
         if not t.columns:
             self.add(t.source, f"table {t.qname} has no columns", org)
         for c in t.columns:
-            self.name(c.source, "column", c.name, org)
-            self.sql(c.source, f"the default of {t.name}.{c.name}", c.default, org=org)
-            self.type_(c.source, c.type, exts, org)
-            if c.default and "uuid_generate_v" in c.default and "uuid-ossp" not in exts:
-                self.add(c.source, "uuid_generate_v*() needs the extension `uuid-ossp` (or use gen_random_uuid(), "
-                                   "built into PostgreSQL 13+)", org)
-            if c.serial:
-                claim(t.schema, default_name(t.name, c.name, "seq"), "sequence", c.source, org)
-            if c.identity and (c.serial or c.default):
-                self.add(c.source, f"column {c.name}: identity excludes serial and default", org)
+            self.column(t, c, exts)
 
-        def need_columns(names, what, source):
-            for n in names:
+        def need_columns(listed, what: str, source: m.Source) -> None:
+            for n in listed:
                 if n not in cols:
-                    self.add(source, f"{what} names unknown column {n!r} of {t.qname}", org)
-
-        constraint_names: dict[str, str] = {}
-
-        def constraint(name: str, what: str, source: m.Source, backed_by_index: bool) -> None:
-            if name in constraint_names:
-                self.add(source, f"{what} {name!r} collides with {constraint_names[name]} on {t.qname}", org)
-            constraint_names[name] = f"{what} {name!r}"
-            if backed_by_index:
-                claim(t.schema, name, what, source, org)
-            else:
-                self.name(source, what, name, org)
+                    hint = difflib.get_close_matches(n, list(cols), n=1)
+                    self.add(source, f"{what} names unknown column {n!r} of {t.qname}"
+                             + (f"; did you mean {hint[0]!r}?" if hint else ""), org)
+            twice = sorted({n for n in listed if list(listed).count(n) > 1})
+            if twice:
+                self.add(source, f"{what} lists column {twice[0]!r} twice", org)
 
         if t.primary_key:
             need_columns(t.primary_key.columns, "the primary key", t.primary_key.source)
-            constraint(t.primary_key.name, "primary key", t.primary_key.source, True)
         for u in t.uniques:
             need_columns(u.columns, "a unique constraint", u.source)
-            constraint(u.name, "unique constraint", u.source, True)
         for ck in t.checks:
-            constraint(ck.name, "check constraint", ck.source, False)
-            self.sql(ck.source, f"the check {ck.name!r}", ck.expression, org=org)
+            self.expression(ck.source, f"the check {ck.name}", ck.expression, org, names, exts=exts)
         for fk in t.foreign_keys:
-            constraint(fk.name, "foreign key", fk.source, False)
-            need_columns(fk.columns, "the foreign key", fk.source)
+            need_columns(fk.columns, f"foreign key {fk.name}", fk.source)
             self.foreign_key(t, fk, cols, tables)
         for ix in t.indexes:
-            claim(t.schema, ix.name, "index", ix.source, org)
             need_columns([e.column for e in ix.elements if e.column], f"index {ix.name}", ix.source)
-            need_columns(ix.include, f"index {ix.name}", ix.source)
-            self.index_sql(ix, org)
-            if ix.method in ("hnsw", "ivfflat") and "vector" not in exts:
-                self.add(ix.source, f"index method {ix.method} needs the extension `vector`", org)
-            if ix.unique and ix.method != "btree":
-                self.add(ix.source, f"a unique index must use btree, not {ix.method}", org)
+            need_columns(ix.include, f"index {ix.name} (include)", ix.source)
+            self.index(ix, cols, exts, org)
         for tr in t.triggers:
-            self.name(tr.source, "trigger", tr.name, org)
-            fschema, _, fname = tr.function.rpartition(".")
-            f = funcs.get((fschema, fname))
-            if f is None:
-                self.add(tr.source, f"trigger {tr.name}: unknown function {tr.function}", org)
-            elif f.returns != "trigger":
-                self.add(tr.source, f"trigger {tr.name}: {tr.function} must return trigger, not {f.returns}", org)
-            need_columns(tr.update_of, f"trigger {tr.name}", tr.source)
-            self.sql(tr.source, f"the WHEN of trigger {tr.name}", tr.when, org=org)
-        if t.hypertable:
-            self.hypertable(t, cols, exts)
-        elif t.compression or t.retention:
-            self.add((t.compression or t.retention).source, f"compression and retention need a hypertable: add "
-                                                            f"`hypertable:` to {t.qname}", org)
-        if t.compression:
-            need_columns(t.compression.segment_by, "compression segment_by", t.compression.source)
-            need_columns([o.column for o in t.compression.order_by], "compression order_by", t.compression.source)
+            self.trigger(t, tr, funcs, need_columns)
         if t.seed:
-            self.seed(t, cols)
+            seed(self, t, cols)
 
-    def index_sql(self, ix: m.Index, org) -> None:
-        self.name(ix.source, "index", ix.name, org)
-        for e in ix.elements:
-            self.sql(ix.source, f"an expression of index {ix.name}", e.expression, org=org)
-        self.sql(ix.source, f"the WHERE of index {ix.name}", ix.where, org=org)
-
-    def foreign_key(self, t: m.Table, fk: m.ForeignKey, cols, tables) -> None:
-        target = tables.get((fk.ref_schema, fk.ref_table))
+    def column(self, t: m.Table, c: m.Column, exts: set[str]) -> None:
         org = t.org
+        self.type_(c.source, c.type, exts, org)
+        what = f"the default of {t.name}.{c.name}"
+        self.expression(c.source, what, c.default, org, allow_columns=False, exts=exts)
+        if c.serial and c.default is not None:
+            self.add(c.source, f"column {c.name} is serial: it has its own default (nextval); drop `default`", org)
+        if c.identity:
+            if c.serial or c.default is not None:
+                self.add(c.source, f"column {c.name}: an identity column has no serial type and no default", org)
+            if base_type(c.type) not in INTEGER_TYPES or c.type.endswith("]"):
+                self.add(c.source, f"column {c.name}: an identity column must be smallint, integer or bigint, "
+                                   f"not {c.type}", org)
+
+    def foreign_key(self, t: m.Table, fk: m.ForeignKey, cols: dict, tables: dict) -> None:
+        org = t.org
+        target = tables.get((fk.ref_schema, fk.ref_table))
         if target is None:
-            hint = " (a shared table cannot reference an org table)" if "{org}" in fk.ref_table else ""
+            hint = ""
+            if "{org}" in fk.ref_table:
+                hint = " (a shared table cannot reference an org table)"
+            else:
+                close = difflib.get_close_matches(fk.ref_table, [n for s, n in tables if s == fk.ref_schema], n=1)
+                hint = f"; did you mean {fk.ref_schema}.{close[0]}?" if close else ""
             self.add(fk.source, f"foreign key {fk.name}: unknown table {fk.ref_schema}.{fk.ref_table}{hint}", org)
             return
-        ref_cols = fk.ref_columns or (target.primary_key.columns if target.primary_key else ())
+        if t.org is None and target.org is not None:
+            self.add(fk.source, f"foreign key {fk.name}: a shared table cannot reference the org table "
+                                f"{target.qname}")
+        if t.org is not None and target.org is not None and target.org != t.org:
+            self.add(fk.source, f"foreign key {fk.name}: references {target.qname} of another org", org)
+        if not fk.ref_columns and not target.primary_key:
+            self.add(fk.source, f"foreign key {fk.name}: {target.qname} has no primary key; name the "
+                                "referenced column(s)", org)
+            return
+        ref_cols = fk.ref_columns or target.primary_key.columns
         if len(ref_cols) != len(fk.columns):
             self.add(fk.source, f"foreign key {fk.name}: {len(fk.columns)} column(s) reference {len(ref_cols)} "
                                 f"column(s) of {target.qname}; a reference to a composite key needs every key "
@@ -291,150 +408,120 @@ class _Checker:
         for mine, theirs in zip(fk.columns, ref_cols):
             if theirs not in tcols:
                 self.add(fk.source, f"foreign key {fk.name}: {target.qname} has no column {theirs!r}", org)
-            elif mine in cols and base_type(cols[mine].type) != base_type(tcols[theirs].type):
+            elif mine in cols and comparable_type(cols[mine].type) != comparable_type(tcols[theirs].type):
                 self.add(fk.source, f"foreign key {fk.name}: {t.name}.{mine} is {cols[mine].type} but "
                                     f"{target.name}.{theirs} is {tcols[theirs].type}; the types must match", org)
-        keys = [target.primary_key.columns] if target.primary_key else []
-        keys += [u.columns for u in target.uniques]
-        keys += [tuple(e.column for e in i.elements) for i in target.indexes if i.unique and not i.where]
-        if all(set(k) != set(ref_cols) for k in keys):
+        if not any(set(k) == set(ref_cols) for k in unique_keys(target)):
             self.add(fk.source, f"foreign key {fk.name}: ({', '.join(ref_cols)}) of {target.qname} is not its "
-                                "primary key or a unique constraint", org)
+                                "primary key or a unique constraint, which PostgreSQL requires", org)
 
-    def hypertable(self, t: m.Table, cols, exts) -> None:
-        ht, org = t.hypertable, t.org
-        time = cols.get(ht.time_column)
-        if "timescaledb" not in exts:
-            self.add(ht.source, "a hypertable needs the extension `timescaledb` under `extensions:`", org)
-        if time is None:
-            self.add(ht.source, f"the time column {ht.time_column!r} is not a column of {t.qname}", org)
-            return
-        btype = base_type(time.type)
-        if btype not in TIME_TYPES and btype not in INTEGER_TYPES:
-            self.add(ht.source, f"the time column {time.name} is {time.type}; it must be timestamptz, timestamp, "
-                                "date or an integer type", org)
-        if not time.not_null:
-            self.add(ht.source, f"the time column {time.name} must be NOT NULL (add `not_null: true`)", org)
-        integer_time = btype in INTEGER_TYPES
-        intervals = [("chunk_interval", ht.chunk_interval, ht.source)]
-        if t.compression:
-            intervals.append(("compression after", t.compression.after, t.compression.source))
-        if t.retention:
-            intervals.append(("retention drop_after", t.retention.drop_after, t.retention.source))
-        for what, value, source in intervals:
-            if value is None:
-                continue
-            if integer_time and isinstance(value, Interval):
-                self.add(source, f"{what} must be an integer: the time column {time.name} is {time.type}", org)
-            if not integer_time and isinstance(value, int):
-                self.add(source, f"{what} must be an interval such as '7 days', not {value}", org)
-        part_cols = [ht.time_column] + [d.column for d in ht.dimensions]
-        for d in ht.dimensions:
-            if d.column not in cols:
-                self.add(ht.source, f"dimension column {d.column!r} is not a column of {t.qname}", org)
-            if (d.partitions is None) == (d.interval is None):
-                self.add(ht.source, f"dimension {d.column}: give either `partitions` (hash) or `interval` (range)",
-                         org)
-        keys = ([("the primary key", t.primary_key.columns, t.primary_key.source)] if t.primary_key else [])
-        keys += [(f"unique constraint {u.name}", u.columns, u.source) for u in t.uniques]
-        keys += [(f"unique index {i.name}", tuple(e.column for e in i.elements), i.source)
-                 for i in t.indexes if i.unique]
-        for what, key_cols, source in keys:
-            missing = [c for c in part_cols if c not in key_cols]
-            if missing:
-                self.add(source, f"{what} of hypertable {t.qname} must include the partitioning column(s) "
-                                 f"{', '.join(missing)}: TimescaleDB refuses unique keys without them", org)
+    def index(self, ix: m.Index, cols: dict | None, exts: set[str], org: str | None) -> None:
+        """An index's rules; its name is claimed in the schema's namespace by the caller."""
+        names = set(cols) if cols is not None else None
+        for e in ix.elements:
+            self.expression(ix.source, f"an expression of index {ix.name}", e.expression, org, names, exts=exts)
+        self.expression(ix.source, f"the WHERE of index {ix.name}", ix.where, org, names, exts=exts)
+        if ix.method in ("hnsw", "ivfflat") and "vector" not in exts:
+            self.add(ix.source, f"index method {ix.method} needs the extension `vector`", org)
+        if ix.unique and ix.method != "btree":
+            self.add(ix.source, f"index {ix.name}: only btree indexes can be unique, not {ix.method}", org)
+        if ix.include and ix.method not in ("btree", "gist", "spgist"):
+            self.add(ix.source, f"index {ix.name}: {ix.method} indexes cannot INCLUDE columns", org)
+        if ix.method not in ("btree",) and any(e.descending or e.nulls_first is not None for e in ix.elements):
+            self.add(ix.source, f"index {ix.name}: {ix.method} indexes have no order (ASC/DESC, NULLS)", org)
+        if ix.nulls_not_distinct and not ix.unique:
+            self.add(ix.source, f"index {ix.name}: nulls_not_distinct needs `unique: true`", org)
+        if ix.method == "gin" and cols is not None:
+            for e in ix.elements:
+                col = cols.get(e.column) if e.column else None
+                if col and not e.opclass and not (col.type.endswith("]") or base_type(col.type) in GIN_TYPES):
+                    self.add(ix.source, f"index {ix.name}: gin has no default operator class for {col.type} "
+                                        f"(column {e.column}); give `opclass:` or use btree", org)
 
-    def seed(self, t: m.Table, cols) -> None:
-        s, org = t.seed, t.org
-        for c in s.columns:
-            if c not in cols:
-                self.add(s.source, f"seed rows name unknown column {c!r} of {t.qname}", org)
-        if not s.key:
-            self.add(s.source, f"seed rows need a key (`key:`) or a primary key on {t.qname}", org)
-            return
-        keys = [t.primary_key.columns] if t.primary_key else []
-        keys += [u.columns for u in t.uniques] + [tuple(e.column for e in i.elements) for i in t.indexes
-                                                    if i.unique and not i.where]
-        if all(set(k) != set(s.key) for k in keys):
-            self.add(s.source, f"the seed key ({', '.join(s.key)}) must be the primary key or a unique constraint "
-                               f"of {t.qname} (ON CONFLICT needs one)", org)
-        for i, row in enumerate(s.rows):
-            row_map = dict(zip(s.columns, row))
-            missing = [k for k in s.key if row_map.get(k) in (None, m.SEED_DEFAULT)]
-            if missing:
-                self.add(s.source, f"seed row {i + 1} has no value for key column(s) {', '.join(missing)}", org)
-        seen: set = set()
-        for i, row in enumerate(s.rows):
-            key = tuple(dict(zip(s.columns, row)).get(k) for k in s.key)
-            if key in seen:
-                self.add(s.source, f"seed row {i + 1} repeats the key {key}", org)
-            seen.add(key)
+    def trigger(self, t: m.Table, tr: m.Trigger, funcs: dict, need_columns) -> None:
+        org = t.org
+        self.name(tr.source, "trigger", tr.name, org)
+        fschema, _, fname = tr.function.rpartition(".")
+        f = funcs.get((fschema, fname))
+        if f is None and fschema != "pg_catalog":
+            close = difflib.get_close_matches(tr.function, [f"{s}.{n}" for s, n in funcs], n=1)
+            self.add(tr.source, f"trigger {tr.name}: unknown function {tr.function}"
+                     + (f"; did you mean {close[0]}?" if close else " (declare it under `functions:`)"), org)
+        elif f is not None and f.returns != "trigger":
+            self.add(tr.source, f"trigger {tr.name}: {tr.function} must return trigger, not {f.returns}", org)
+        if tr.timing == "instead of":
+            self.add(tr.source, f"trigger {tr.name}: tables cannot have INSTEAD OF triggers (views only)", org)
+        if "truncate" in tr.events and tr.for_each == "row":
+            self.add(tr.source, f"trigger {tr.name}: TRUNCATE triggers must be `for_each: statement`", org)
+        if tr.update_of:
+            need_columns(tr.update_of, f"trigger {tr.name}", tr.source)
+            if "update" not in tr.events:
+                self.add(tr.source, f"trigger {tr.name}: update_of needs the event update", org)
+        tree = self.expression(tr.source, f"the WHEN of trigger {tr.name}", tr.when, org)
+        if tree is not None:
+            rows = row_refs(tree)
+            if tr.for_each == "statement" and rows & {"new", "old"}:
+                self.add(tr.source, f"trigger {tr.name}: a statement trigger's WHEN cannot read NEW or OLD", org)
+            elif "old" in rows and "insert" in tr.events or "new" in rows and "delete" in tr.events:
+                self.add(tr.source, f"trigger {tr.name}: WHEN reads {'OLD' if 'old' in rows else 'NEW'}, which "
+                                    f"{'INSERT' if 'old' in rows else 'DELETE'} triggers do not have", org)
 
-    def cagg(self, c: m.ContinuousAggregate, tables, caggs, exts, claim) -> None:
-        org = c.org
-        self.sql(c.source, "the query", c.query, select_error, org)
-        if "timescaledb" not in exts:
-            self.add(c.source, "a continuous aggregate needs the extension `timescaledb`", org)
-        for ix in c.indexes:
-            claim(c.schema, ix.name, "index", ix.source, org)
-            self.index_sql(ix, org)
-        source_table = None
-        if c.source_relation:
-            schema, _, name = c.source_relation.replace('"', "").rpartition(".")
-            if (schema, name) in tables:
-                source_table = tables[(schema, name)]
-        width = c.bucket_width
-        r = c.refresh
-        if r and width is not None:
-            start, end = r.start_offset, r.end_offset
-            if isinstance(start, Interval) and isinstance(width, Interval):
-                end_total = end.total if isinstance(end, Interval) else 0
-                if end is not None and end_total >= start.total:
-                    self.add(r.source, f"refresh start_offset ({start}) must be larger than end_offset ({end})", org)
-                elif start.total - end_total < 2 * width.total:
-                    self.add(r.source, f"the refresh window from start_offset {start} to end_offset {end} covers "
-                                       f"less than two {width} buckets; TimescaleDB refuses it (\"policy refresh "
-                                       "window too small\")", org)
-            elif isinstance(start, int) and isinstance(width, int):
-                if start - (end or 0) < 2 * width:
-                    self.add(r.source, "the refresh window covers less than two buckets", org)
-        if source_table and source_table.retention and r and isinstance(r.start_offset, Interval):
-            drop = source_table.retention.drop_after
-            if isinstance(drop, Interval) and drop.total <= r.start_offset.total:
-                self.add(source_table.retention.source,
-                         f"retention drops data of {source_table.qname} older than {drop}, but aggregate "
-                         f"{c.qname} still refreshes from {r.start_offset} back: raise drop_after above the "
-                         "refresh start_offset", org)
-        if source_table and not source_table.hypertable:
-            self.add(c.source, f"the source {source_table.qname} is not a hypertable", org)
-        if c.retention and r and isinstance(r.start_offset, Interval) and isinstance(c.retention.drop_after, Interval):
-            if c.retention.drop_after.total <= r.start_offset.total:
-                self.add(c.retention.source, f"retention of {c.qname} ({c.retention.drop_after}) must exceed its "
-                                             f"refresh start_offset ({r.start_offset})", org)
+    def function(self, f: m.Function, exts: set[str]) -> None:
+        self.name(f.source, "function", f.name)
+        if f.language == "sql":
+            error = self.sql(statements_error, f.body, f.source)
+            if error:
+                self.add(f.source, f"the body of {f.qname} {error}")
+            if f.returns == "trigger":
+                self.add(f.source, f"{f.qname}: SQL functions cannot return trigger; use language plpgsql")
+        if f.returns.startswith("table") or f.returns.startswith("setof "):
+            error = self.sql(returns_error, f.returns, f.source)
+            if error:
+                self.add(f.source, f"returns: {error}")
+        elif f.returns not in ("trigger", "void", "event_trigger", "record"):
+            self.type_(f.source, f.returns, exts)
+        if f.returns == "trigger" and f.arguments:
+            self.add(f.source, f"{f.qname}: a trigger function takes no arguments")
+        seen: set[str] = set()
+        defaulted = False
+        for a in f.arguments:
+            self.type_(f.source, a.type, exts)
+            if a.name:
+                self.name(f.source, "argument", a.name)
+                if a.name in seen:
+                    self.add(f.source, f"{f.qname}: argument {a.name!r} is given twice")
+                seen.add(a.name)
+            self.expression(f.source, f"the default of argument {a.name}", a.default, exts=exts)
+            if a.mode in ("in", "inout", "variadic"):
+                if a.default is not None:
+                    defaulted = True
+                elif defaulted:
+                    self.add(f.source, f"{f.qname}: argument {a.name or '?'} follows one with a default, so it "
+                                       "needs a default too")
 
-    def registry(self, db: m.Database, tables) -> None:
-        reg = db.org_registry
-        t = tables.get((reg.schema, reg.table))
-        if t is None:
-            self.add(reg.source, f"org_registry: unknown table {reg.schema}.{reg.table}")
-            return
-        cols = {c.name for c in t.columns}
-        for col, _ in reg.values:
-            if col not in cols:
-                self.add(reg.source, f"org_registry: {t.qname} has no column {col!r}")
-        keys = [t.primary_key.columns] if t.primary_key else []
-        keys += [u.columns for u in t.uniques]
-        if (reg.key_column,) not in keys:
-            self.add(reg.source, f"org_registry: the key column {reg.key_column!r} must be the primary key or "
-                                 "UNIQUE (the row is inserted ON CONFLICT DO NOTHING)")
-        if t.org:
-            self.add(reg.source, "org_registry: the registry table must be shared, not an org template")
+# --- helpers -------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=64)
+def _placeholder(org: str) -> re.Pattern:
+    """The org key where it stands as a name part (`values_acme_x`), not inside a word (`t-a-ble` for key a)."""
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(org)}(?![A-Za-z0-9])")
+
+
+def _short(text: str) -> str:
+    """SQL quoted in a message: the first line, at most 60 characters."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return repr(line if len(line) <= 60 and line == text.strip() else line[:57] + "...")
+
+
+def _cut(name: str) -> str:
+    """The name as PostgreSQL stores it: at most 63 bytes, never half a character."""
+    raw = name.encode()
+    return name if len(raw) <= MAX_IDENTIFIER_BYTES else raw[:MAX_IDENTIFIER_BYTES].decode("utf-8", "ignore")
 
 
 def validate(model: m.Model, doc: Document | None = None) -> list[Problem]:
     """Every semantic problem of the model (empty when it is sound)."""
-    return _Checker(model, doc).run()
+    return Checker(model, doc).run()
 
 
-__all__ = ["validate", "expression_error", "select_error", "statements_error"]
+__all__ = ["validate", "value_error", "comparable_type", "Checker"]

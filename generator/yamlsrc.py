@@ -1,13 +1,15 @@
 """Reading model.yaml safely, remembering where every key and value was written.
 
-PyYAML alone would keep the last of two duplicate keys silently, expand an alias bomb into exponential work for
-every later walk, and forget line numbers once it builds Python objects. This module composes the YAML node graph
-itself, refuses duplicates and oversized expansions, and returns plain Python data plus a map from each path in
-that data to its (line, column).
+PyYAML alone keeps the last of two duplicate keys silently, expands an alias bomb into exponential work, recurses
+(or, with libyaml, overflows the C stack) on deeply nested input, turns `2024-01-01` into a date and `no:` into
+False, and forgets line numbers once it builds Python objects. So this module builds the data itself from the
+parser's events, in one iterative pass with bounded depth and size: duplicates are refused, aliases count against
+a node budget, keys are names (their text as written), and a tree of positions mirrors the data.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import gc
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -15,9 +17,27 @@ import yaml
 from .errors import ModelError, Problem
 
 MAX_BYTES = 20 * 1024 * 1024  # a model is hand-written YAML; anything larger is a mistake
-MAX_NODES = 2_000_000  # nodes after expanding aliases: bounds time and memory against "billion laughs"
+MAX_NODES = 250_000  # values after expanding aliases (a 5,000-org model has ~25,000): bounds time and memory
+MAX_DEPTH = 64  # nesting levels (a model needs about 12)
 
 PathT = tuple  # keys (str) and list indexes (int) from the document root
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ten times faster
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """Safe scalars, except that dates and times stay the text written (a model has no date type)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_PLAIN = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+          _STR}
 
 
 def dotted(path: PathT) -> str:
@@ -28,41 +48,66 @@ def dotted(path: PathT) -> str:
     return out
 
 
+class Pos:
+    """Where a value was written (1-based), where its key was (for mapping values), and its children's Pos:
+    a dict for a mapping, a list for a sequence. A tree beside the data, cheaper than a map of whole paths."""
+
+    __slots__ = ("line", "column", "key_line", "key_column", "children")
+
+    def __init__(self, line: int, column: int, children: dict | list | None = None):
+        self.line, self.column = line, column
+        self.key_line = self.key_column = 0
+        self.children = children
+
+
 @dataclass
 class Document:
     """The model's data and where each piece of it was written."""
 
     file: str
     data: object
-    marks: dict[PathT, tuple[int, int]] = field(default_factory=dict)  # value positions
-    key_marks: dict[PathT, tuple[int, int]] = field(default_factory=dict)  # positions of mapping keys
+    pos: Pos | None = None
 
     def where(self, path: PathT, *, key: bool = False) -> tuple[int, int]:
-        """(line, column) of the value at path (or of its key), else of the nearest enclosing value."""
-        p = tuple(path)
-        while True:
-            if key and p in self.key_marks:
-                return self.key_marks[p]
-            if p in self.marks:
-                return self.marks[p]
-            if not p:
-                return (1, 1)
-            p = p[:-1]
+        """(line, column) of the value at path (or of its key), else of the deepest enclosing value found."""
+        node = self.pos
+        if node is None:
+            return (1, 1)
+        for part in path:
+            kids = node.children
+            if isinstance(kids, dict) and part in kids:
+                node = kids[part]
+            elif isinstance(kids, list) and isinstance(part, int) and 0 <= part < len(kids):
+                node = kids[part]
+            else:
+                return (node.line, node.column)
+        if key and node.key_line:
+            return (node.key_line, node.key_column)
+        return (node.line, node.column)
 
     def problem(self, path: PathT, message: str, *, key: bool = False) -> Problem:
         line, col = self.where(path, key=key)
-        return Problem(self.file, line, col, dotted(path), message)
+        return Problem(self.file, line, col, clip(dotted(path)), clip(message))
+
+
+def clip(text: str, limit: int = 1000) -> str:
+    """A message or path short enough to read: a name may be a megabyte long."""
+    return text if len(text) <= limit else f"{text[: limit - 300]} ... {text[-250:]}"
 
 
 def read(path: str | Path) -> Document:
     """Read and parse a model file; raise ModelError with file:line:col for anything that is not sound YAML."""
     name = str(path)
     try:
-        size = Path(path).stat().st_size
+        p = Path(path)
+        if p.is_dir():
+            raise ModelError([Problem(name, 1, 1, "", "is a directory, not a model file")])
+        size = p.stat().st_size
         if size > MAX_BYTES:
             raise ModelError([Problem(name, 1, 1, "", f"the file is {size:,} bytes; a model may be at most "
                                                         f"{MAX_BYTES:,} bytes")])
-        raw = Path(path).read_bytes()
+        with p.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # a FIFO or a growing file: never read more than the limit
     except OSError as e:
         raise ModelError([Problem(name, 1, 1, "", f"cannot read the model: {e.strerror or e}")]) from None
     return parse_bytes(raw, name)
@@ -79,102 +124,212 @@ def parse_bytes(raw: bytes, name: str = "model.yaml") -> Document:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise ModelError([Problem(name, line, col, "", f"the file is not UTF-8 (byte 0x{raw[e.start]:02x})")]) from None
+        raise ModelError([Problem(name, line, col, "", f"the file is not UTF-8 (byte 0x{raw[e.start]:02x}); "
+                                                      "save it as UTF-8")]) from None
     return parse_text(text, name)
 
 
 def parse_text(text: str, name: str = "model.yaml") -> Document:
-    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        raise ModelError([Problem(name, 1, 1, "", "the model is empty: it needs at least `databases:`")])
-    loader = yaml.SafeLoader(text)
+    """Parse YAML text into plain data (dict, list, str, int, float, bool, None) and its positions."""
+    if len(text) > MAX_BYTES:
+        raise ModelError([Problem(name, 1, 1, "", f"a model may be at most {MAX_BYTES:,} bytes")])
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ModelError([Problem(name, line, 1, "", "the file is binary (it contains NUL bytes), not YAML")])
+    builder = _Builder(name, text)
+    collecting = gc.isenabled()
+    gc.disable()  # only acyclic containers are made: the cycle collector would rescan them again and again
     try:
-        node = loader.get_single_node()
+        data, pos = builder.run()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(filter(None, [e.context, e.problem]))
-        if "\t" in text and "\\t" in str(e.problem):
-            what += " (YAML does not allow tabs for indentation; use spaces)"
+        lines = text.splitlines()
+        if "\t" in (lines[line - 1] if 0 < line <= len(lines) else "") or "\\t" in what:
+            what += " (tabs: YAML indents with spaces only)"
         raise ModelError([Problem(name, line, col, "", f"invalid YAML: {what}")]) from None
     except yaml.YAMLError as e:
         raise ModelError([Problem(name, 1, 1, "", f"invalid YAML: {e}")]) from None
     finally:
-        loader.dispose()
-    if node is None:
+        if collecting:
+            gc.enable()
+    if builder.problems:
+        raise ModelError(builder.problems)
+    if data is _EMPTY or data is None:
         raise ModelError([Problem(name, 1, 1, "", "the model is empty: it needs at least `databases:`")])
-    _check_expansion(node, name)
-    doc = Document(name, None)
-    problems: list[Problem] = []
-    doc.data = _convert(node, (), doc, loader, problems)
-    if problems:
-        raise ModelError(problems)
-    if not isinstance(doc.data, dict):
-        kind = "a list" if isinstance(doc.data, list) else f"a {type(doc.data).__name__} scalar"
-        raise ModelError([Problem(name, node.start_mark.line + 1, node.start_mark.column + 1, "",
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {_kind(data)}"
+        raise ModelError([Problem(name, pos.line, pos.column, "",
                                   f"the model must be a mapping with `databases:`, not {kind}")])
-    return doc
+    return Document(name, data, pos)
 
 
-def _check_expansion(root: yaml.Node, name: str) -> None:
-    """Count nodes as if every alias were expanded, with memoisation, so a bomb is refused in linear time."""
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if id(node) in sizes:
-            continue
-        children = []
-        if isinstance(node, yaml.MappingNode):
-            children = [n for kv in node.value for n in kv]
-        elif isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        if not done:
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
-            continue
-        total = 1 + sum(sizes.get(id(c), 1) for c in children)
-        if total > MAX_NODES:
-            m = node.start_mark
-            raise ModelError([Problem(name, m.line + 1, m.column + 1, "",
-                                      f"the YAML expands to more than {MAX_NODES:,} nodes through aliases "
-                                      "(an alias bomb?); refusing to read it")])
-        sizes[id(node)] = total
+def _kind(value: object) -> str:
+    return {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string"}.get(
+        type(value), type(value).__name__) + " scalar"
 
 
-def _convert(node: yaml.Node, path: PathT, doc: Document, loader: yaml.SafeLoader, problems: list[Problem]):
-    doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[object, yaml.Node] = {}
-        for key_node, _ in node.value:  # explicit keys only: keys brought in by a << merge may be overridden
-            if key_node.tag == "tag:yaml.org,2002:merge":
+_EMPTY = object()
+
+
+class _Frame:
+    """A mapping or sequence being built."""
+
+    __slots__ = ("data", "pos", "size", "anchor", "key", "key_mark", "merges", "seen")
+
+    def __init__(self, data, pos: Pos, anchor: str | None):
+        self.data, self.pos, self.anchor = data, pos, anchor
+        self.size = 1
+        self.key = self.key_mark = None
+        self.merges: list[tuple[object, Pos]] = []
+        self.seen: dict[str, int] = {}
+
+
+class _Builder:
+    """Data and positions from the parser's events, without recursion."""
+
+    def __init__(self, name: str, text: str):
+        self.name, self.text = name, text
+        self.loader = _Loader(text)
+        self.problems: list[Problem] = []
+        self.anchors: dict[str, tuple[object, Pos, int]] = {}  # anchor -> (data, pos, node count)
+        self.nodes = 0
+
+    def fail(self, mark, message: str) -> None:
+        self.problems.append(Problem(self.name, mark.line + 1, mark.column + 1, "", clip(message)))
+
+    def run(self):
+        try:
+            return self._run()
+        finally:
+            self.loader.dispose()
+
+    def _run(self):
+        get = self.loader.get_event
+        stack: list[_Frame] = []
+        result, result_pos, documents = _EMPTY, None, 0
+        while True:
+            event = get()
+            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
                 continue
-            key = loader.construct_object(key_node, deep=True)
-            if key in seen:
-                first = seen[key].start_mark.line + 1
-                problems.append(Problem(doc.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                                        dotted(path + (str(key),)),
-                                        f"duplicate key {key!r} (first written on line {first}); YAML would "
-                                        "silently keep only the last one"))
-            else:
-                seen[key] = key_node
-        loader.flatten_mapping(node)
-        out: dict = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, bool, float)) or isinstance(key, bool):
-                problems.append(Problem(doc.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                                        dotted(path), f"a key must be a name, not {key!r}"))
+            if isinstance(event, yaml.StreamEndEvent):
+                return result, result_pos
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    self.fail(event.start_mark, "a model is one YAML document; remove the second `---`")
+                    raise ModelError(self.problems)
                 continue
-            key = str(key)
-            kpath = path + (key,)
-            doc.key_marks[kpath] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _convert(value_node, kpath, doc, loader, problems)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(v, path + (i,), doc, loader, problems) for i, v in enumerate(node.value)]
-    try:
-        return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as e:
-        problems.append(Problem(doc.file, node.start_mark.line + 1, node.start_mark.column + 1, dotted(path),
-                                f"invalid value: {e}"))
-        return None
+            mark = event.start_mark
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if len(stack) >= MAX_DEPTH:
+                    self.fail(mark, f"nested more than {MAX_DEPTH} levels deep; a model needs far fewer")
+                    raise ModelError(self.problems)
+                mapping = isinstance(event, yaml.MappingStartEvent)
+                if event.tag and event.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"):
+                    self.fail(mark, f"unsupported YAML tag {event.tag}")
+                self._count(1, mark)
+                pos = Pos(mark.line + 1, mark.column + 1, {} if mapping else [])
+                stack.append(_Frame({} if mapping else [], pos, event.anchor))
+                continue
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                frame = stack.pop()
+                if frame.merges:
+                    self._merge(frame)
+                value, pos, size = frame.data, frame.pos, frame.size
+                if frame.anchor:
+                    self.anchors[frame.anchor] = (value, pos, size)
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor not in self.anchors:
+                    self.fail(mark, f"unknown alias *{event.anchor} (no &{event.anchor} before it)")
+                    value, pos, size = None, Pos(mark.line + 1, mark.column + 1), 1
+                else:
+                    value, pos, size = self.anchors[event.anchor]
+                    # The value is shared, not copied; charge its size so nested aliases cannot multiply work.
+                    self._count(size, mark)
+                    pos = Pos(mark.line + 1, mark.column + 1, pos.children)
+            else:  # a scalar
+                self._count(1, mark)
+                value, size = self._scalar(event, stack), 1
+                pos = Pos(mark.line + 1, mark.column + 1)
+                if event.anchor:
+                    self.anchors[event.anchor] = (value, pos, 1)
+            if not stack:
+                result, result_pos = value, pos
+                continue
+            self._add(stack[-1], value, pos, size, mark, event)
+
+    def _count(self, n: int, mark) -> None:
+        self.nodes += n
+        if self.nodes > MAX_NODES:
+            self.fail(mark, f"the YAML expands to more than {MAX_NODES:,} values (an alias bomb, or a model far "
+                            "larger than any schema); refusing to read it")
+            raise ModelError(self.problems)
+
+    def _scalar(self, event, stack: list[_Frame]):
+        """A scalar value; a mapping key is the text written (`no:` is the name "no", not False)."""
+        if "\x00" in event.value:
+            self.fail(event.start_mark, "a NUL character (\\0) cannot be stored in PostgreSQL: remove it")
+            return "?"
+        parent = stack[-1] if stack else None
+        if parent is not None and isinstance(parent.data, dict) and parent.key is None:
+            if event.value == "<<" and event.implicit[0]:
+                return _MERGE
+            return event.value
+        tag = event.tag
+        if tag in (None, "!"):
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag not in _PLAIN:
+            if tag == "tag:yaml.org,2002:timestamp":
+                return event.value
+            self.fail(event.start_mark, f"unsupported YAML tag {tag}: write a plain value")
+            return None
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            return self.loader.yaml_constructors[tag](self.loader, node)
+        except (yaml.YAMLError, ValueError) as e:
+            self.fail(event.start_mark, f"invalid value {event.value!r}: {e}")
+            return None
+
+    def _add(self, frame: _Frame, value, pos: Pos, size: int, mark, event) -> None:
+        frame.size += size
+        if isinstance(frame.data, list):
+            frame.data.append(value)
+            frame.pos.children.append(pos)
+            return
+        if frame.key is None:  # this is a key
+            if not isinstance(event, yaml.ScalarEvent):
+                self.problems.append(Problem(self.name, pos.line, pos.column, "",
+                                             "a key must be a name, not a list or mapping"))
+                frame.key, frame.key_mark = "?", mark
+                return
+            frame.key, frame.key_mark = value, mark
+            return
+        key, kmark = frame.key, frame.key_mark
+        frame.key = frame.key_mark = None
+        if key is _MERGE:
+            frame.merges.append((value, pos))
+            return
+        if key in frame.seen:
+            self.fail(kmark, f"duplicate key {clip(repr(key), 100)} (first written on line {frame.seen[key]}); "
+                             "YAML would silently keep only the last one")
+            return
+        frame.seen[key] = kmark.line + 1
+        pos.key_line, pos.key_column = kmark.line + 1, kmark.column + 1
+        frame.data[key] = value
+        frame.pos.children[key] = pos
+
+    def _merge(self, frame: _Frame) -> None:
+        """`<<: *base` (or a list of them): keys written here win, then earlier merged mappings."""
+        for value, pos in frame.merges:
+            sources = list(zip(value, pos.children)) if isinstance(value, list) else [(value, pos)]
+            for data, where in sources:
+                if not isinstance(data, dict):
+                    self.problems.append(Problem(self.name, where.line, where.column, "",
+                                                 "`<<` merges mappings only"))
+                    continue
+                for key, item in data.items():
+                    if key not in frame.data:
+                        frame.data[key] = item
+                        frame.pos.children[key] = where.children.get(key, where) if where.children else where

@@ -1,30 +1,42 @@
-"""Fixtures: an empty database on a named real server for each test.
+"""Fixtures: an empty database on a named real server for each test (servers: tests/servers.py).
 
-- `ts_apache_db`, `ts_community_db`, `pg_plain_db`: one empty database (native: created for the test and
-  dropped after; PGlite: the single database, emptied, under an inter-process lock);
-- `any_db`: the same, parametrised over the three servers;
-- `db_factory(server_name, name=None)`: several empty databases on a native server (multi-database models).
+- `ts_apache_db`, `ts_community_db`, `pg_plain_db`: one empty database, a TestDatabase with `.dsn`, `.server`,
+  `.name`, `.connect()` (autocommit) and `.scalar(sql)`. Native servers: `CREATE DATABASE sg_test_<random>` for
+  the test, dropped after (WITH (FORCE)). PGlite: its single database, emptied, under an inter-process lock;
+- `any_db`: the same, parametrised over the three servers (ids ts-apache, ts-community, pg-plain);
+- `db_factory(server_name, name=None, exact=False)`: several empty databases on a native server for one test
+  (multi-database models). Names are quoted as given ("APPS-WORKSPACE"); a suffix keeps them unique unless
+  `exact=True`. All dropped after the test.
 A server that does not answer makes its tests fail when CI=true (never a silent skip), and skip otherwise.
 """
 from __future__ import annotations
 
 import os
 
+import psycopg
 import pytest
 
-from servers import SERVERS, create_database, drop_database, pglite_lock, reachable, reset_pglite, server_is_pglite
+from servers import (SERVERS, TestDatabase, create_database, drop_database, pglite_lock, reachable, reset_pglite,
+                     server_is_pglite)
 
 CI = os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_report_header(config):
+    return ["test servers: " + ", ".join(f"{s.name}={'own ' if s.own else ''}{s.env}" for s in SERVERS.values())]
+
+
 def require(name: str):
+    """The Server when it answers; else fail (CI=true) or skip, saying how to start it."""
     why = reachable(name)
     if why is None:
         return SERVERS[name]
-    message = (f"server {name} ({SERVERS[name].env}) does not answer: {why}. "
-               "Start the test servers with `scripts/testdb.sh start` (or `make testdb`).")
+    server = SERVERS[name]
+    hint = (f"check the server {server.env} points at" if server.own
+            else "start the test servers with `scripts/testdb.sh start` (or `make testdb`), as root")
+    message = f"test server {name} does not answer ({why}): {hint}"
     if CI:
-        pytest.fail(message)
+        pytest.fail(message, pytrace=False)
     pytest.skip(message)
 
 
@@ -64,16 +76,23 @@ def any_db(request):
 @pytest.fixture
 def db_factory():
     """Create empty databases on a native server: db_factory("ts-apache", "APPS-WORKSPACE")."""
-    made = []
+    made: list[TestDatabase] = []
 
-    def make(server_name: str, name: str | None = None):
+    def make(server_name: str, name: str | None = None, exact: bool = False) -> TestDatabase:
         server = require(server_name)
         if server_is_pglite(server):
             raise ValueError("PGlite has a single database: use ts_community_db and apply one database at a time")
-        db = create_database(server, name and f"{name}_{os.getpid()}_{len(made)}")
+        if name and not exact:
+            name = f"{name}_{os.getpid()}_{len(made)}"
+        if name and exact:
+            drop_database(TestDatabase(server, name, server.dsn))  # left over by an interrupted run
+        db = create_database(server, name)
         made.append(db)
         return db
 
     yield make
-    for db in made:
-        drop_database(db)
+    for db in reversed(made):
+        try:
+            drop_database(db)
+        except psycopg.Error as e:  # keep dropping the others
+            print(f"could not drop test database {db.name!r} on {db.server.name}: {e}")

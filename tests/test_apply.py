@@ -1,19 +1,19 @@
-"""Apply and rollback on the three real servers: idempotent, whole scripts only, locked, refusing what the server
-cannot do, and leaving the database as it found it."""
+"""Apply and rollback on the three real servers: idempotent, recorded, refusing what the server cannot do before
+any change, and leaving the database as it found it. Faults (kills, concurrency, lock timeouts, failing
+statements, unreachable servers, 1,000 orgs) are in test_apply_faults.py."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
+import dataclasses
+import hashlib
 
 import pytest
 
 from helpers import MODEL, ROOT, haystack, model_from, run_cli, snapshot
+from schemagen import __version__, render
 from schemagen import apply as applying
 from schemagen import diff as differ
-from schemagen.errors import DatabaseError, Difference, UnsupportedFeatures, UsageError
+from schemagen import model as m
+from schemagen.errors import UnsupportedFeatures, UsageError
 
 # Which model database each server can hold: the full Haystack database needs community TimescaleDB.
 CASES = {
@@ -23,27 +23,57 @@ CASES = {
 }
 
 
-def _history(db) -> dict[str, str]:
+class _Sink:
+    """A reporter that keeps what apply says."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.lines += [line for line in text.splitlines() if line]
+
+    def flush(self) -> None:
+        pass
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def history_rows(db, database: str | None = None) -> dict[str, dict]:
+    """schemagen.history as {script: row}, {} when there is no history schema."""
     with db.connect() as c:
         if not c.execute("SELECT to_regclass('schemagen.history')").fetchone()[0]:
             return {}
-        return dict(c.execute("SELECT script, checksum FROM schemagen.history").fetchall())
+        cur = c.execute("SELECT * FROM schemagen.history WHERE %s::text IS NULL OR database = %s",
+                        (database, database))
+        names = [d.name for d in cur.description]
+        return {r[1]: dict(zip(names, r)) for r in cur.fetchall()}
 
+
+def has_history_schema(db) -> bool:
+    return db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'schemagen'") == 1
+
+
+# --- the round trip on every server -------------------------------------------------------------------------------
 
 def test_apply_again_rollback_restores(any_db):
     database, skip = CASES[any_db.server.name]
     model = haystack()
     before = snapshot(any_db)
-    first = applying.apply(any_db.dsn, model, database=database, skip_unsupported=skip)
+    first = applying.apply(any_db.dsn, model, database=database, skip_unsupported=skip, out=_Sink())
     assert first.count("applied") == len(first.scripts) > 0
     applied = snapshot(any_db)
-    assert differ.check(any_db.dsn, model, database=database, skip_unsupported=skip) == []
-    again = applying.apply(any_db.dsn, model, database=database, skip_unsupported=skip)
-    assert again.count("unchanged") == len(again.scripts), "a second apply changes nothing"
+    assert applied != before
+    assert differ.check(any_db.dsn, model, database=database, skip_unsupported=skip, out=_Sink(), err=_Sink()) == []
+    sink = _Sink()
+    again = applying.apply(any_db.dsn, model, database=database, skip_unsupported=skip, out=sink)
+    assert again.count("unchanged") == len(again.scripts) == len(first.scripts), "a second apply changes nothing"
+    assert sum(line.startswith("unchanged  ") for line in sink.lines) == len(first.scripts)
     assert snapshot(any_db) == applied
-    applying.rollback(any_db.dsn, model, database=database)
-    assert snapshot(any_db) == before
-    assert _history(any_db) == {}
+    applying.rollback(any_db.dsn, model, database=database, out=_Sink())
+    assert snapshot(any_db) == before, "rollback leaves the database as it was, history schema included"
+    assert not has_history_schema(any_db)
 
 
 def test_one_org_on_and_off(any_db):
@@ -51,206 +81,288 @@ def test_one_org_on_and_off(any_db):
     if database != "datakwip":
         pytest.skip("the plain-PostgreSQL database of the model has no orgs")
     model = haystack()
-    applying.apply(any_db.dsn, model, database=database, skip_unsupported=skip)
-    applying.rollback(any_db.dsn, model, database=database, orgs=["acme"])
-    tables = {r for r in snapshot(any_db) if r.startswith("rel core.values_")}
-    assert not any("values_acme" in t for t in tables)
-    assert any("values_demo " in t for t in tables) and any("values_globex " in t for t in tables)
+    applying.apply(any_db.dsn, model, database=database, skip_unsupported=skip, out=_Sink())
+    with_all = snapshot(any_db)
+    result = applying.rollback(any_db.dsn, model, database=database, orgs=["acme"], out=_Sink())
+    assert [s.name for s in result.scripts] == ["rollback/100_org_acme.sql"]
+    left = snapshot(any_db)
+    assert not any("acme" in line for line in left)
+    assert sorted(set(with_all) - set(left)) == sorted(line for line in with_all if "acme" in line)
     assert any_db.scalar("SELECT count(*) FROM core.org WHERE key = 'acme'") == 0
     assert any_db.scalar("SELECT count(*) FROM core.org") == 2
-    result = applying.apply(any_db.dsn, model, database=database, orgs=["acme"], skip_unsupported=skip)
-    assert [s.name for s in result.scripts] == ["900_org_acme.sql"]
-    assert differ.check(any_db.dsn, model, database=database, skip_unsupported=skip) == []
+    assert "900_org_acme.sql" not in history_rows(any_db) and "900_org_demo.sql" in history_rows(any_db)
+
+    result = applying.apply(any_db.dsn, model, database=database, orgs=["acme"], skip_unsupported=skip, out=_Sink())
+    assert [(s.name, s.status) for s in result.scripts] == [("900_org_acme.sql", "applied")]
+    assert snapshot(any_db) == with_all
+    assert differ.check(any_db.dsn, model, database=database, skip_unsupported=skip, out=_Sink(), err=_Sink()) == []
 
 
 def test_org_alone_needs_the_shared_objects(ts_apache_db):
-    with pytest.raises(UsageError, match="apply the shared scripts first"):
-        applying.apply(ts_apache_db.dsn, haystack(), database="datakwip", orgs=["acme"], skip_unsupported=True)
-
-
-def test_apache_refuses_community_features_before_any_change(ts_apache_db):
     before = snapshot(ts_apache_db)
-    code, _, err = run_cli("apply", "--dsn", ts_apache_db.dsn, "--database", "datakwip")
-    assert code == 3
-    assert "Apache edition" in err and "compression of core.values_acme" in err
-    assert "continuous aggregate core.values_acme_hourly" in err and "--skip-unsupported" in err
-    assert snapshot(ts_apache_db) == before, "nothing was created, not even the history schema"
-    code, _, err = run_cli("apply", "--dsn", ts_apache_db.dsn, "--database", "datakwip", "--skip-unsupported")
+    with pytest.raises(UsageError, match="apply the shared scripts first: schemagen apply without --org"):
+        applying.apply(ts_apache_db.dsn, haystack(), database="datakwip", orgs=["acme"], skip_unsupported=True,
+                       out=_Sink())
+    assert snapshot(ts_apache_db) == before, "nothing created, not even the history schema"
+
+
+def test_rollback_one_org_refuses_its_rows_only(ts_apache_db):
+    model = haystack()
+    applying.apply(ts_apache_db.dsn, model, database="datakwip", skip_unsupported=True, out=_Sink())
+    with ts_apache_db.connect() as c:
+        for org in ("acme", "demo"):
+            c.execute(f"INSERT INTO core.values_{org} (entity_id, timestamp, value, org_id) VALUES (1, now(), 1, 1)")
+    code, _, err = run_cli("rollback", "--dsn", ts_apache_db.dsn, "--database", "datakwip", "--org", "acme")
+    assert code == 1, err
+    assert "core.values_acme: 1 row(s)" in err and "values_demo" not in err and "--yes" in err
+    assert ts_apache_db.scalar("SELECT to_regclass('core.values_acme')") is not None
+    code, _, err = run_cli("rollback", "--dsn", ts_apache_db.dsn, "--database", "datakwip", "--org", "acme", "--yes")
     assert code == 0, err
-    assert "left out 15 object(s)" in err
+    assert ts_apache_db.scalar("SELECT to_regclass('core.values_acme')") is None
+    assert ts_apache_db.scalar("SELECT count(*) FROM core.values_demo") == 1, "other orgs untouched"
 
 
-def test_plain_postgres_refuses_timescaledb(pg_plain_db):
-    with pytest.raises(UnsupportedFeatures, match="has no TimescaleDB"):
-        applying.apply(pg_plain_db.dsn, haystack(), database="datakwip")
-    assert _history(pg_plain_db) == {}
+# --- the history ----------------------------------------------------------------------------------------------------
+
+def test_history_records_whole_scripts_like_out(pg_plain_db):
+    """One row per script: checksum of the very text in out/, statements, duration, tool version."""
+    model = haystack()
+    applying.apply(pg_plain_db.dsn, model, database="simulator_state", out=_Sink())
+    rows = history_rows(pg_plain_db, "simulator_state")
+    scripts = [s for s in render.render(model, database="simulator_state") if not s.rollback]
+    assert sorted(rows) == sorted(s.filename for s in scripts)
+    for s in scripts:
+        row = rows[s.filename]
+        text = render.script_text(s, model)
+        assert row["checksum"] == hashlib.sha256(text.encode()).hexdigest()
+        committed = ROOT / "out" / s.relpath
+        assert committed.read_text() == text, f"apply runs what out/ holds: {s.relpath}"
+        assert row["statements"] == len(s.statements) and row["duration_ms"] >= 0
+        assert row["tool_version"] == __version__ and row["skipped_features"] == [] and row["applied_at"]
 
 
-def test_several_databases_need_database_option(pg_plain_db):
-    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(MODEL))
-    assert code == 2 and "choose one with --database" in err and "datakwip" in err
+def test_dry_run_changes_nothing_and_reapply_runs_only_changed_scripts(pg_plain_db, tmp_path):
+    model = model_from(SMALL)
+    before = snapshot(pg_plain_db)
+    sink = _Sink()
+    result = applying.apply(pg_plain_db.dsn, model, dry_run=True, out=sink)
+    assert [(s.name, s.status) for s in result.scripts] == [
+        ("020_schemas.sql", "new"), ("030_tables.sql", "new"), ("050_indexes.sql", "new")]
+    assert "dry run: 3 new, 0 changed, 0 unchanged; nothing was changed" in sink.text
+    assert snapshot(pg_plain_db) == before and not has_history_schema(pg_plain_db)
+
+    applying.apply(pg_plain_db.dsn, model, out=_Sink())
+    first = history_rows(pg_plain_db)
+    changed = model_from(SMALL.replace("indexes: {ix_a_name: {columns: [name]}}",
+                                       "indexes: {ix_a_name: {columns: [name]}, ix_a_id_name: {columns: [id, name]}}"))
+    applied = snapshot(pg_plain_db)
+    result = applying.apply(pg_plain_db.dsn, changed, dry_run=True, out=_Sink())
+    assert [s.status for s in result.scripts] == ["unchanged", "unchanged", "changed"]
+    assert snapshot(pg_plain_db) == applied and history_rows(pg_plain_db) == first
+
+    result = applying.apply(pg_plain_db.dsn, changed, out=_Sink())
+    assert [s.status for s in result.scripts] == ["unchanged", "unchanged", "applied"]
+    now = history_rows(pg_plain_db)
+    assert now["030_tables.sql"] == first["030_tables.sql"], "an unchanged script's row stays as it was"
+    assert now["050_indexes.sql"]["checksum"] != first["050_indexes.sql"]["checksum"]
+    assert pg_plain_db.scalar("SELECT to_regclass('s.ix_a_id_name')") is not None
 
 
-FAILING = """
+SMALL = """
 databases:
   app:
     schemas:
       s:
         tables:
           a:
-            columns: {id: {type: int, primary_key: true}}
-          b:
-            columns:
-              id: {type: int, primary_key: true}
-              qty: {type: int, check: "qty > 0"}
-            seed:
-              rows: [{id: 1, qty: 5}, {id: 2, qty: -1}]
+            columns: {id: {type: int, primary_key: true}, name: text}
+            indexes: {ix_a_name: {columns: [name]}}
 """
 
 
-def test_failing_statement_names_script_line_object_and_keeps_history(pg_plain_db):
-    from schemagen import render
+def test_what_init_scripts_cannot_change_exits_1_pointing_at_diff(pg_plain_db, tmp_path):
+    path = tmp_path / "model.yaml"
+    path.write_text(SMALL)
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(path))
+    assert code == 0, err
+    path.write_text(SMALL.replace("name: text}", "name: text, note: text}"))  # a column on an existing table
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(path))
+    assert code == 1, err
+    assert "applied, but database app still differs" in err and "schemagen diff" in err
+    assert "s.a" in err and "note" in err
+    model = model_from(path.read_text())
+    tables = next(s for s in render.render(model) if s.filename == "030_tables.sql")
+    assert history_rows(pg_plain_db)["030_tables.sql"]["checksum"] == applying.checksum(
+        render.script_text(tables, model)), "the changed script ran again and its row was updated"
 
-    model = model_from(FAILING)
-    seed = next(s for s in render.render(model) if s.filename == "120_seed.sql")
-    line = render.statement_lines(seed, model)[0]
-    assert render.script_text(seed, model).splitlines()[line - 1].startswith("INSERT INTO s.b")
-    with pytest.raises(DatabaseError) as caught:
-        applying.apply(pg_plain_db.dsn, model)
+
+def test_two_model_databases_in_one_database_keep_separate_histories(pg_plain_db):
+    model = model_from(TWO)
+    applying.apply(pg_plain_db.dsn, model, database="one", out=_Sink())
+    applying.apply(pg_plain_db.dsn, model, database="two", out=_Sink())
+    assert sorted(history_rows(pg_plain_db, "one")) == ["020_schemas.sql", "030_tables.sql"]
+    assert sorted(history_rows(pg_plain_db, "two")) == ["020_schemas.sql", "030_tables.sql"]
+    again = applying.apply(pg_plain_db.dsn, model, database="one", out=_Sink())
+    assert again.count("unchanged") == 2
+    applying.rollback(pg_plain_db.dsn, model, database="one", out=_Sink())
+    assert history_rows(pg_plain_db, "one") == {} and len(history_rows(pg_plain_db, "two")) == 2
+    assert pg_plain_db.scalar("SELECT to_regclass('t.b')") is not None
+    applying.rollback(pg_plain_db.dsn, model, database="two", out=_Sink())
+    assert not has_history_schema(pg_plain_db)
+
+
+TWO = """
+databases:
+  one:
+    schemas: {s: {tables: {a: {columns: {id: int}}}}}
+  two:
+    schemas: {t: {tables: {b: {columns: {id: int}}}}}
+"""
+
+
+# --- statements that cannot run in a transaction block ---------------------------------------------------------
+
+def _with_outside(monkeypatch, sql: str) -> None:
+    """Make render add one non-transactional statement to the indexes script (the renderer emits none today)."""
+    real = render.render
+
+    def patched(*args, **kwargs):
+        out = []
+        for s in real(*args, **kwargs):
+            if s.phase == "indexes" and not s.rollback:
+                extra = m.Statement(sql, "index s.ix_a_concurrent", None, transactional=False)
+                s = dataclasses.replace(s, statements=s.statements + (extra,))
+            out.append(s)
+        return out
+
+    monkeypatch.setattr(render, "render", patched)
+
+
+def test_non_transactional_statement_runs_after_the_commit(pg_plain_db, monkeypatch):
+    _with_outside(monkeypatch, "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_a_concurrent ON s.a (id, name);")
+    model = model_from(SMALL)
+    applying.apply(pg_plain_db.dsn, model, out=_Sink(), check_drift=False)
+    assert pg_plain_db.scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 's.ix_a_concurrent'::regclass")
+    assert history_rows(pg_plain_db)["050_indexes.sql"]["statements"] == 2
+    assert applying.apply(pg_plain_db.dsn, model, out=_Sink(), check_drift=False).count("unchanged") == 3
+
+
+def test_failing_non_transactional_statement_leaves_its_script_unrecorded(pg_plain_db, monkeypatch):
+    _with_outside(monkeypatch, "CREATE INDEX CONCURRENTLY ix_a_concurrent ON s.a (no_such_column);")
+    model = model_from(SMALL)
+    script = next(s for s in render.render(model) if s.phase == "indexes" and not s.rollback)
+    line = render.statement_lines(script, model)[-1]
+    assert render.script_text(script, model).splitlines()[line - 1].startswith("CREATE INDEX CONCURRENTLY")
+    with pytest.raises(applying.DatabaseError) as caught:
+        applying.apply(pg_plain_db.dsn, model, out=_Sink(), check_drift=False)
     message = str(caught.value)
-    assert f"app/120_seed.sql, line {line} (seed rows of s.b)" in message
-    assert 'violates check constraint "b_qty_check"' in message and "SQLSTATE 23514" in message
-    history = _history(pg_plain_db)
-    assert "030_tables.sql" in history and "120_seed.sql" not in history
-    assert pg_plain_db.scalar("SELECT count(*) FROM s.b") == 0, "the failed script left nothing"
+    assert f"app/050_indexes.sql, line {line} (index s.ix_a_concurrent)" in message
+    assert "no_such_column" in message and "SQLSTATE 42703" in message and "runs again next time" in message
+    assert "050_indexes.sql" not in history_rows(pg_plain_db) and "030_tables.sql" in history_rows(pg_plain_db)
+    assert pg_plain_db.scalar("SELECT to_regclass('s.ix_a_name')") is not None, "the transaction part committed"
 
+
+# --- what the server cannot do ------------------------------------------------------------------------------------
+
+def test_apache_refuses_community_features_before_any_change(ts_apache_db):
+    before = snapshot(ts_apache_db)
+    code, _, err = run_cli("apply", "--dsn", ts_apache_db.dsn, "--database", "datakwip")
+    assert code == 3
+    assert "Apache edition (timescaledb.license = apache)" in err and "compression of core.values_acme" in err
+    assert "continuous aggregate core.values_acme_hourly" in err and "--skip-unsupported" in err
+    assert "nothing was changed" in err
+    assert snapshot(ts_apache_db) == before, "nothing was created, not even the history schema"
+    assert not has_history_schema(ts_apache_db)
+    code, _, err = run_cli("apply", "--dsn", ts_apache_db.dsn, "--database", "datakwip", "--skip-unsupported")
+    assert code == 0, err
+    assert "left out 15 object(s)" in err
+    assert ts_apache_db.scalar("SELECT count(*) FROM timescaledb_information.hypertables") == 3
+    rows = history_rows(ts_apache_db, "datakwip")
+    assert {tuple(r["skipped_features"]) for r in rows.values()} == {
+        ("compression", "continuous aggregate", "policy")}, "the history says what was left out"
+
+
+def test_plain_postgres_refuses_timescaledb(pg_plain_db):
+    before = snapshot(pg_plain_db)
+    with pytest.raises(UnsupportedFeatures, match="has no TimescaleDB") as caught:
+        applying.apply(pg_plain_db.dsn, haystack(), database="datakwip", out=_Sink())
+    message = str(caught.value)
+    assert "extension timescaledb" in message and "hypertable core.values_acme" in message
+    assert "continuous aggregate core.values_globex_hourly" in message and "nothing was changed" in message
+    assert snapshot(pg_plain_db) == before and not has_history_schema(pg_plain_db)
+
+
+def test_missing_extension_refused_before_any_change(pg_plain_db):
+    model = model_from("""
+        databases:
+          app:
+            extensions: {no_such_extension: }
+            schemas: {s: {tables: {a: {columns: {id: int}}}}}
+    """)
+    before = snapshot(pg_plain_db)
+    with pytest.raises(UnsupportedFeatures, match="extension no_such_extension is not available"):
+        applying.apply(pg_plain_db.dsn, model, out=_Sink())
+    assert snapshot(pg_plain_db) == before
+
+
+def test_several_databases_need_database_option(pg_plain_db):
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(MODEL))
+    assert code == 2 and "choose one with --database" in err and "datakwip" in err and "simulator_state" in err
+
+
+# --- rollback ---------------------------------------------------------------------------------------------------
 
 def test_rollback_refuses_tables_with_rows(pg_plain_db):
     model = haystack()
-    applying.apply(pg_plain_db.dsn, model, database="simulator_state")
+    applying.apply(pg_plain_db.dsn, model, database="simulator_state", out=_Sink())
     with pg_plain_db.connect() as c:
         c.execute("INSERT INTO simulator_activity_log (timestamp, event_type) VALUES (now(), 'started')")
+    applied = snapshot(pg_plain_db)
     code, _, err = run_cli("rollback", "--dsn", pg_plain_db.dsn, "--database", "simulator_state")
     assert code == 1
     assert "public.simulator_activity_log: 1 row(s)" in err and "--yes" in err
+    assert snapshot(pg_plain_db) == applied, "a refused rollback changes nothing"
     assert pg_plain_db.scalar("SELECT count(*) FROM simulator_activity_log") == 1
     code, _, err = run_cli("rollback", "--dsn", pg_plain_db.dsn, "--database", "simulator_state", "--yes")
     assert code == 0, err
     assert pg_plain_db.scalar("SELECT to_regclass('simulator_activity_log')") is None
+    assert not has_history_schema(pg_plain_db)
 
 
 def test_seed_rows_alone_do_not_block_rollback(ts_apache_db):
     model = haystack()
-    applying.apply(ts_apache_db.dsn, model, database="datakwip", skip_unsupported=True)
+    applying.apply(ts_apache_db.dsn, model, database="datakwip", skip_unsupported=True, out=_Sink())
     assert ts_apache_db.scalar("SELECT count(*) FROM core.tag_def") == 20
-    applying.rollback(ts_apache_db.dsn, model, database="datakwip")  # no --yes needed: only the model's rows
+    applying.rollback(ts_apache_db.dsn, model, database="datakwip", out=_Sink())  # no --yes: only the model's rows
+    assert ts_apache_db.scalar("SELECT to_regclass('core.tag_def')") is None
 
 
-def test_password_never_printed(pg_plain_db):
-    for dsn in ("postgresql://postgres:s3cret-pw@127.0.0.1:1/none",
-                "host=127.0.0.1 port=1 user=postgres password=s3cret-pw dbname=none"):
-        code, out, err = run_cli("diff", "--dsn", dsn, "--database", "simulator_state")
-        assert code == 3
-        assert "s3cret-pw" not in out + err and "cannot connect" in err and "Traceback" not in err
-    os.environ["DATABASE_URL"] = "postgresql://postgres:s3cret-pw@127.0.0.1:1/none"
-    try:
-        code, out, err = run_cli("apply", "--database", "simulator_state")
-    finally:
-        del os.environ["DATABASE_URL"]
-    assert code == 3 and "s3cret-pw" not in out + err
+def test_extension_there_before_the_first_apply_is_kept(ts_apache_db):
+    with ts_apache_db.connect() as c:
+        c.execute("CREATE EXTENSION timescaledb")  # as the timescale/timescaledb image does
+    before = snapshot(ts_apache_db)
+    model = haystack()
+    applying.apply(ts_apache_db.dsn, model, database="datakwip", skip_unsupported=True, out=_Sink())
+    sink = _Sink()
+    result = applying.rollback(ts_apache_db.dsn, model, database="datakwip", out=sink)
+    assert result.kept_extensions == ["timescaledb"] and "keeping extension(s)" in sink.text
+    assert snapshot(ts_apache_db) == before
+    assert ts_apache_db.scalar("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'") == 1
 
 
-def test_lock_timeout(pg_plain_db):
-    from schemagen import history
-
-    holder = pg_plain_db.connect()
-    holder.execute("SELECT pg_advisory_lock(%s, %s)", (history.LOCK_CLASS, history.lock_key("simulator_state")))
-    started = time.monotonic()
-    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "--database", "simulator_state", "--lock-timeout", "1")
-    holder.close()
-    assert code == 3
-    assert "waiting for another schemagen apply" in err and "gave up after 1 s" in err
-    assert 1 <= time.monotonic() - started < 10
-    assert _history(pg_plain_db) == {}
+def test_extension_created_by_apply_is_dropped(ts_apache_db):
+    model = haystack()
+    applying.apply(ts_apache_db.dsn, model, database="datakwip", skip_unsupported=True, out=_Sink())
+    assert ts_apache_db.scalar("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'") == 1
+    result = applying.rollback(ts_apache_db.dsn, model, database="datakwip", out=_Sink())
+    assert result.kept_extensions == []
+    assert ts_apache_db.scalar("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'") == 0
 
 
-def _apply_process(dsn: str, model_path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "schemagen.cli", "apply", "--dsn", dsn, "-m", str(model_path),
-                             "--database", "datakwip", "--skip-unsupported", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _write_model(tmp_path, orgs: int):
-    text = MODEL.read_text()
-    head, rest = text.split("\norgs:\n", 1)
-    lines = "\n".join(f"  - {{key: org{n:05d}, name: Org {n}}}" for n in range(orgs))
-    path = tmp_path / "model.yaml"
-    path.write_text(f"{head}\norgs:\n{lines}\n{rest[rest.index(chr(10) + 'databases:'):]}")
-    return path
-
-
-def _consistent(db, orgs: int) -> int:
-    """Every org has all its objects or none, and the history names exactly the orgs present. Returns how many."""
-    with db.connect() as c:
-        present = {r[0] for r in c.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'core' AND c.relname LIKE 'values\\_org%%' AND c.relkind = 'r'").fetchall()}
-        rows = {r[0] for r in c.execute("SELECT key FROM core.org").fetchall()} if \
-            c.execute("SELECT to_regclass('core.org')").fetchone()[0] else set()
-    history = {k.removeprefix("900_org_").removesuffix(".sql") for k in _history(db) if k.startswith("900_org_")}
-    whole = 0
-    for n in range(orgs):
-        key = f"org{n:05d}"
-        parts = [f"values_{key}" in present, f"values_{key}_current" in present, key in rows, key in history]
-        assert all(parts) or not any(parts), f"{key} is half there: {parts}"
-        whole += all(parts)
-    return whole
-
-
-def test_concurrent_applies_end_like_one(ts_apache_db, tmp_path):
-    path = _write_model(tmp_path, 40)
-    procs = [_apply_process(ts_apache_db.dsn, path) for _ in range(2)]
-    outputs = [p.communicate(timeout=300) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outputs
-    assert _consistent(ts_apache_db, 40) == 40
-    waited = [err for _, err in outputs if "waiting for another schemagen apply" in err]
-    applied = [err for _, err in outputs if "script(s) applied" in err]
-    assert len(applied) == 2 and len(waited) >= 1
-    code, out, err = run_cli("diff", "--dsn", ts_apache_db.dsn, "-m", str(path), "--database", "datakwip",
-                             "--skip-unsupported")
-    assert code == 0, out + err
-
-
-def test_sigkill_mid_apply_leaves_whole_scripts(ts_apache_db, tmp_path):
-    orgs = 300
-    path = _write_model(tmp_path, orgs)
-    proc = _apply_process(ts_apache_db.dsn, path)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # kill it once some org scripts are in
-        if len([k for k in _history(ts_apache_db) if k.startswith("900_")]) >= 20:
-            break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    done = _consistent(ts_apache_db, orgs)
-    assert 0 < done < orgs, f"the kill should land mid-apply ({done} of {orgs} orgs)"
-    rerun = _apply_process(ts_apache_db.dsn, path)
-    out, err = rerun.communicate(timeout=600)
-    assert rerun.returncode == 0, err
-    assert _consistent(ts_apache_db, orgs) == orgs
-    code, out, err = run_cli("diff", "--dsn", ts_apache_db.dsn, "-m", str(path), "--database", "datakwip",
-                             "--skip-unsupported")
-    assert code == 0, out + err
-
-
-@pytest.mark.slow
-def test_thousand_orgs_with_default_settings(ts_apache_db, tmp_path):
-    """max_locks_per_transaction = 64: one transaction per org file keeps lock slots bounded."""
-    assert ts_apache_db.scalar("SHOW max_locks_per_transaction") == "64"
-    model = haystack(orgs=1000)
-    started = time.monotonic()
-    result = applying.apply(ts_apache_db.dsn, model, database="datakwip", skip_unsupported=True, check_drift=False)
-    elapsed = time.monotonic() - started
-    print(f"applied 1,000 orgs in {elapsed:.1f} s")
-    assert result.count("applied") == len(result.scripts) == 1005
-    assert ts_apache_db.scalar("SELECT count(*) FROM timescaledb_information.hypertables") == 1000
+def test_rollback_without_history_drops_no_extension(ts_apache_db):
+    """Nothing recorded which extensions schemagen made: rollback keeps them all rather than guess."""
+    with ts_apache_db.connect() as c:
+        c.execute("CREATE EXTENSION timescaledb")
+    result = applying.rollback(ts_apache_db.dsn, haystack(), database="datakwip", out=_Sink())
+    assert result.kept_extensions == ["timescaledb"]
+    assert ts_apache_db.scalar("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'") == 1

@@ -1,5 +1,4 @@
--- Primary key, unique, foreign key and check constraints (NOT NULL is a column property).
--- Requires PostgreSQL 15+ for indnullsnotdistinct.
+-- Primary key, unique, foreign key and check constraints of tables (NOT NULL is a column property).
 SELECT n.nspname AS schema, c.relname AS table, con.conname AS name, con.contype AS type,
        ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.i)::text[] AS columns,
@@ -8,12 +7,17 @@ SELECT n.nspname AS schema, c.relname AS table, con.conname AS name, con.contype
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.i)::text[] AS ref_columns,
        con.confdeltype AS on_delete, con.confupdtype AS on_update, con.condeferrable AS deferrable,
        con.condeferred AS initially_deferred, pg_get_constraintdef(con.oid, true) AS definition,
-       coalesce(i.indnullsnotdistinct, false) AS nulls_not_distinct
+--@pg15 coalesce(i.indnullsnotdistinct, false) AS nulls_not_distinct
+--@pre_pg15 false AS nulls_not_distinct
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = con.conindid AND con.contype IN ('p', 'u')
-WHERE n.nspname = ANY(%(schemas)s) AND con.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p')
+WHERE (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
+  AND n.nspname NOT IN ('information_schema', 'schemagen') AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)'
+  AND con.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                  AND d.deptype = 'e')
 ORDER BY n.nspname, c.relname, con.conname

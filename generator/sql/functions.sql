@@ -1,4 +1,4 @@
--- Functions of the managed schemas (not procedures or aggregates), extension members left out.
+-- Functions (not procedures or aggregates), extension members left out.
 SELECT n.nspname AS schema, p.proname AS name, pg_get_function_arguments(p.oid) AS arguments,
        pg_get_function_result(p.oid) AS returns, l.lanname AS language,
        CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END AS volatility,
@@ -7,7 +7,9 @@ SELECT n.nspname AS schema, p.proname AS name, pg_get_function_arguments(p.oid) 
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
-WHERE n.nspname = ANY(%(schemas)s) AND p.prokind = 'f'
+WHERE (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
+  AND n.nspname NOT IN ('information_schema', 'schemagen') AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)'
+  AND p.prokind = 'f'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
                   AND d.deptype = 'e')
 ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)

@@ -1,7 +1,10 @@
--- Indexes that are not a constraint's, on the managed schemas' tables and materialized views, and on continuous
--- aggregates (which TimescaleDB builds on their materialization hypertable: `relation` names that one).
+-- Indexes that are not a constraint's, on tables and materialized views, and on continuous aggregates: those
+-- are built on the aggregate's materialization hypertable (`materializations`: its "schema.name"), and
+-- `relation` then names that hypertable.
 SELECT n.nspname AS schema, c.relname AS relation, ic.relname AS name, am.amname AS method,
-       i.indisunique AS unique, i.indnullsnotdistinct AS nulls_not_distinct, i.indnkeyatts AS key_count,
+       i.indisunique AS unique, i.indnkeyatts AS key_count,
+--@pg15 i.indnullsnotdistinct AS nulls_not_distinct,
+--@pre_pg15 false AS nulls_not_distinct,
        ARRAY(SELECT CASE WHEN k.num = 0 THEN NULL ELSE a.attname END
              FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, i)
              LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num ORDER BY k.i)::text[] AS columns,
@@ -18,8 +21,13 @@ JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
-WHERE (n.nspname = ANY(%(schemas)s) OR c.relname = ANY(%(materializations)s))
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
+WHERE (((%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
+        AND n.nspname NOT IN ('information_schema', 'schemagen')
+        AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)')
+       OR n.nspname || '.' || c.relname = ANY(%(materializations)s::text[]))
+  AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                  AND con.contype IN ('p', 'u', 'x'))
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                   AND d.deptype = 'e')
 ORDER BY n.nspname, c.relname, ic.relname

@@ -1,5 +1,8 @@
--- Schemas the model manages that exist, with their comments.
+-- Schemas: the managed ones (all user schemas when none are given), with their comments.
 SELECT n.nspname AS name, obj_description(n.oid, 'pg_namespace') AS comment
 FROM pg_namespace n
-WHERE n.nspname = ANY(%(schemas)s)
+WHERE (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
+  AND n.nspname NOT IN ('information_schema', 'schemagen') AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid
+                  AND d.deptype = 'e')
 ORDER BY n.nspname

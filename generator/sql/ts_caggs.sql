@@ -1,6 +1,9 @@
--- TimescaleDB: continuous aggregates, with the hypertable that stores each.
+-- TimescaleDB: continuous aggregates, with the hypertable that stores each ("schema.name").
+-- view_definition is TimescaleDB's pg_get_viewdef(direct view) (not pretty): normalize.py prints the model's
+-- query the same way.
 SELECT view_schema AS schema, view_name AS name, materialized_only, view_definition AS definition,
-       materialization_hypertable_schema AS mat_schema, materialization_hypertable_name AS mat_table
+       materialization_hypertable_schema || '.' || materialization_hypertable_name AS materialization
 FROM timescaledb_information.continuous_aggregates
-WHERE view_schema = ANY(%(schemas)s)
+WHERE (%(schemas)s::text[] IS NULL OR view_schema = ANY(%(schemas)s::text[]))
+  AND view_schema NOT IN ('information_schema', 'schemagen') AND view_schema !~ '^(pg_|_timescaledb|timescaledb_)'
 ORDER BY view_schema, view_name

@@ -1,15 +1,20 @@
--- TimescaleDB: compression settings, one row per segment-by or order-by column. Continuous aggregates' settings
--- are those of their materialization hypertable.
-SELECT hypertable_schema AS schema, hypertable_name AS table, attname AS column,
-       segmentby_column_index AS segment_index, orderby_column_index AS order_index,
-       orderby_asc AS ascending, orderby_nullsfirst AS nulls_first,
-       (SELECT h.compression_enabled FROM timescaledb_information.hypertables h
-         WHERE h.hypertable_schema = s.hypertable_schema AND h.hypertable_name = s.hypertable_name) AS enabled
+-- TimescaleDB: compression settings of hypertables and of continuous aggregates' materialization hypertables,
+-- one row per segment-by or order-by column, plus one row (column NULL) for each hypertable with compression
+-- enabled, so that compression with neither segment-by nor order-by still shows.
+SELECT s.hypertable_schema AS schema, s.hypertable_name AS table, s.attname AS column,
+       s.segmentby_column_index AS segment_index, s.orderby_column_index AS order_index,
+       s.orderby_asc AS ascending, s.orderby_nullsfirst AS nulls_first
 FROM timescaledb_information.compression_settings s
-WHERE hypertable_schema = ANY(%(schemas)s) OR hypertable_name = ANY(%(materializations)s)
+WHERE ((%(schemas)s::text[] IS NULL OR s.hypertable_schema = ANY(%(schemas)s::text[]))
+       AND s.hypertable_schema NOT IN ('information_schema', 'schemagen')
+       AND s.hypertable_schema !~ '^(pg_|_timescaledb|timescaledb_)')
+   OR s.hypertable_schema || '.' || s.hypertable_name = ANY(%(materializations)s::text[])
 UNION ALL
--- compression enabled with neither segment-by nor order-by columns leaves no row above
-SELECT h.hypertable_schema, h.hypertable_name, NULL, NULL, NULL, NULL, NULL, true
+SELECT h.hypertable_schema, h.hypertable_name, NULL, NULL, NULL, NULL, NULL
 FROM timescaledb_information.hypertables h
-WHERE h.compression_enabled AND (h.hypertable_schema = ANY(%(schemas)s) OR h.hypertable_name = ANY(%(materializations)s))
+WHERE h.compression_enabled
+  AND (((%(schemas)s::text[] IS NULL OR h.hypertable_schema = ANY(%(schemas)s::text[]))
+        AND h.hypertable_schema NOT IN ('information_schema', 'schemagen')
+        AND h.hypertable_schema !~ '^(pg_|_timescaledb|timescaledb_)')
+       OR h.hypertable_schema || '.' || h.hypertable_name = ANY(%(materializations)s::text[]))
 ORDER BY 1, 2, 4, 5

@@ -1,6 +1,11 @@
--- TimescaleDB: policies (jobs from 1000 up; lower ids are TimescaleDB's own). Job ids are never compared.
+-- TimescaleDB: policies. Jobs below 1000 are TimescaleDB's own; job ids are never compared. A refresh policy's
+-- hypertable is the aggregate's materialization hypertable.
 SELECT j.proc_name AS kind, j.hypertable_schema AS schema, j.hypertable_name AS relation,
        j.schedule_interval, j.config::text AS config
 FROM timescaledb_information.jobs j
-WHERE j.job_id >= 1000 AND (j.hypertable_schema = ANY(%(schemas)s) OR j.hypertable_name = ANY(%(materializations)s))
-ORDER BY 2, 3, 1
+WHERE j.job_id >= 1000
+  AND (((%(schemas)s::text[] IS NULL OR j.hypertable_schema = ANY(%(schemas)s::text[]))
+        AND j.hypertable_schema NOT IN ('information_schema', 'schemagen')
+        AND j.hypertable_schema !~ '^(pg_|_timescaledb|timescaledb_)')
+       OR j.hypertable_schema || '.' || j.hypertable_name = ANY(%(materializations)s::text[]))
+ORDER BY j.hypertable_schema, j.hypertable_name, j.proc_name

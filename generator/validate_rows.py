@@ -1,0 +1,121 @@
+"""Rules for the rows schemagen inserts: seed rows and the org registry's one row per org.
+
+The INSERTs run ON CONFLICT (key) DO NOTHING, so the key must be a primary key or unique constraint; every NOT
+NULL column without a default needs a value; and each value must be one the column's type accepts.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from . import model as m
+from .sqltext import INTEGER_TYPES, base_type
+
+if TYPE_CHECKING:
+    from .validate import Checker
+
+_MODS = re.compile(r"\(([^)]*)\)")
+
+
+def unique_keys(t: m.Table, partial: bool = True) -> list[tuple[str, ...]]:
+    """The column sets a foreign key or ON CONFLICT can rely on: primary key, unique constraints, unique indexes
+    on plain columns (without WHERE)."""
+    keys = [t.primary_key.columns] if t.primary_key else []
+    keys += [u.columns for u in t.uniques]
+    keys += [tuple(e.column for e in i.elements) for i in t.indexes
+             if i.unique and not i.where and all(e.column for e in i.elements)]
+    return keys
+
+
+def seed(ck: Checker, t: m.Table, cols: dict) -> None:
+    """Seed rows: known columns, a key that ON CONFLICT can use, values the column types accept."""
+    s, org = t.seed, t.org
+    for c in s.columns:
+        if c not in cols:
+            ck.add(s.source, f"seed rows name unknown column {c!r} of {t.qname}", org)
+    if not s.key:
+        ck.add(s.source, f"seed rows need a key (`key:`) or a primary key on {t.qname}", org)
+        return
+    if not any(set(k) == set(s.key) for k in unique_keys(t, partial=False)):
+        ck.add(s.source, f"the seed key ({', '.join(s.key)}) must be the primary key or a unique constraint "
+                           f"of {t.qname} (ON CONFLICT needs one)", org)
+    required = [c.name for c in t.columns
+                if c.not_null and c.default is None and not c.serial and not c.identity]
+    seen: dict[tuple, int] = {}
+    for i, row in enumerate(s.rows, 1):
+        values = dict(zip(s.columns, row))
+        missing = [k for k in s.key if values.get(k) in (None, m.SEED_DEFAULT)]
+        if missing:
+            ck.add(s.source, f"seed row {i} has no value for key column(s) {', '.join(missing)}", org)
+        absent = [c for c in required if values.get(c, m.SEED_DEFAULT) in (None, m.SEED_DEFAULT)]
+        if absent and not missing:
+            ck.add(s.source, f"seed row {i} has no value for NOT NULL column(s) {', '.join(absent)}", org)
+        for c, v in values.items():
+            if c in cols and v is not m.SEED_DEFAULT:
+                error = value_error(cols[c].type, v)
+                if error:
+                    ck.add(s.source, f"seed row {i}, column {c}: {error}", org)
+        key = tuple(values.get(k) for k in s.key)
+        if key in seen:
+            ck.add(s.source, f"seed row {i} repeats the key {key} of row {seen[key]}", org)
+        seen.setdefault(key, i)
+
+def registry(ck: Checker, db: m.Database, tables: dict) -> None:
+    """The org registry: its table, key and columns, and every org's row as PostgreSQL would take it."""
+    reg = db.org_registry
+    t = tables.get((reg.schema, reg.table))
+    if t is None:
+        ck.add(reg.source, f"org_registry: unknown table {reg.schema}.{reg.table}")
+        return
+    if t.org:
+        ck.add(reg.source, "org_registry: the registry table must be shared, not an org template")
+    cols = {c.name: c for c in t.columns}
+    for col, _ in reg.values:
+        if col not in cols:
+            ck.add(reg.source, f"org_registry: {t.qname} has no column {col!r}")
+    if not any(k == (reg.key_column,) for k in unique_keys(t, partial=False)):
+        ck.add(reg.source, f"org_registry: the key column {reg.key_column!r} must be the primary key or "
+                             "UNIQUE (the row is inserted ON CONFLICT DO NOTHING)")
+    given = {c for c, _ in reg.values}
+    absent = [c.name for c in t.columns
+              if c.not_null and c.default is None and not c.serial and not c.identity and c.name not in given]
+    if absent:
+        ck.add(reg.source, f"org_registry: NOT NULL column(s) {', '.join(absent)} of {t.qname} need a value")
+    unique_cols = {k[0] for k in unique_keys(t, partial=False) if len(k) == 1}
+    seen: dict[tuple[str, str], str] = {}
+    for row in db.org_rows:
+        for col, value in row.values:
+            if col not in cols:
+                continue
+            error = value_error(cols[col].type, value)
+            if error:
+                ck.add(reg.source, f"org_registry: column {col} of org {row.org}: {error}")
+            if col in unique_cols and col != reg.key_column:
+                if (col, value) in seen:
+                    ck.add(reg.source, f"org_registry: orgs {seen[(col, value)]} and {row.org} both put "
+                                         f"{value!r} in the unique column {col}")
+                seen.setdefault((col, value), row.org)
+
+
+def value_error(type_: str, value: object) -> str | None:
+    """Why PostgreSQL would refuse a YAML scalar as a value of the type (the common cases), else None."""
+    base = base_type(type_)
+    if value is None or type_.endswith("]"):
+        return None
+    if base in INTEGER_TYPES:
+        if isinstance(value, bool) or not (isinstance(value, int) or str(value).strip().lstrip("+-").isdigit()):
+            return f"{value!r} is not an integer"
+    elif base == "boolean":
+        if not isinstance(value, bool) and str(value).strip().lower() not in (
+                "t", "f", "true", "false", "yes", "no", "on", "off", "1", "0", "y", "n"):
+            return f"{value!r} is not a boolean"
+    elif base in ("numeric", "real", "double precision"):
+        try:
+            float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return f"{value!r} is not a number"
+    elif base in ("character varying", "character"):
+        mods = _MODS.search(type_)
+        if mods and mods.group(1).strip().isdigit() and len(str(value)) > int(mods.group(1)):
+            return f"{str(value)!r} is longer than {type_} allows ({int(mods.group(1))} characters)"
+    return None

@@ -1,0 +1,256 @@
+"""TimescaleDB's rules: hypertables, compression, retention and continuous aggregates.
+
+Each rule is something a TimescaleDB server refuses (checked on 2.19 and 2.23 where noted), or accepts and then
+gets silently wrong: a retention policy that drops raw data an aggregate still refreshes from, a policy job on an
+integer time column that fails at every run, a chunk interval below zero.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from . import model as m
+from .sqlcheck import Parsed, aliases, calls, column_refs, output_columns
+from .sqltext import INTEGER_TYPES, TIME_TYPES, Interval, base_type
+
+if TYPE_CHECKING:
+    from .validate import Checker
+
+Claim = Callable[[str, str, str, m.Source, "str | None"], None]
+
+
+def timescale_rules(ck: Checker, db: m.Database, tables: dict, exts: set[str], claim: Claim) -> None:
+    if "timescaledb" not in exts:
+        for what, source, org in ([("a hypertable", t.hypertable.source, t.org) for t in db.tables if t.hypertable]
+                                  + [("a continuous aggregate", c.source, c.org) for c in db.continuous_aggregates]):
+            ck.add(source, f"{what} needs the extension `timescaledb`: add `timescaledb:` under `extensions:`", org)
+    outputs: dict[str, Parsed | None] = {}  # qualified name of each aggregate -> its query, parsed
+    built_on: dict[str, list[m.ContinuousAggregate]] = {}
+    for c in db.continuous_aggregates:
+        built_on.setdefault(c.source_relation or "", []).append(c)
+    for t in db.tables:
+        with ck.once(t, "timescaledb") as first:
+            if not first:
+                continue
+            if t.hypertable:
+                hypertable(ck, t)
+                if t.retention:
+                    for c in built_on.get(t.qname, ()):
+                        retention_vs_refresh(ck, t.retention, t.qname, c, t.org)
+            elif t.compression or t.retention:
+                ck.add((t.compression or t.retention).source, f"compression and retention need a hypertable: "
+                                                              f"add `hypertable:` to {t.qname}", t.org)
+    by_qname = {t.qname: t for t in db.tables}
+    caggs = {c.qname: c for c in db.continuous_aggregates}
+    for c in db.continuous_aggregates:
+        for ix in c.indexes:  # names differ per org: claimed for each
+            claim(c.schema, ix.name, "index", ix.source, c.org)
+        with ck.once(c) as first:
+            if first:
+                outputs[c.qname] = aggregate(ck, c, by_qname, caggs, outputs, exts)
+            else:  # a later org of a template: only that its query still parses
+                outputs[c.qname] = ck.query(c.source, c.query, c.org) if c.query else None
+
+
+def _positive(ck: Checker, source: m.Source, what: str, value: Interval | int | None, org: str | None) -> None:
+    total = value.total if isinstance(value, Interval) else value
+    if total is not None and total <= 0:
+        ck.add(source, f"{what} must be positive, not {value}", org)
+
+
+def _time_kind(ck: Checker, source: m.Source, what: str, value, integer_time: bool, column: str, org) -> None:
+    """Intervals for time columns, integers for integer time columns."""
+    if value is None:
+        return
+    if integer_time and isinstance(value, Interval):
+        ck.add(source, f"{what} must be an integer: the time column {column} is an integer", org)
+    elif not integer_time and isinstance(value, int):
+        ck.add(source, f"{what} must be an interval such as '7 days', not the number {value}", org)
+
+
+def hypertable(ck: Checker, t: m.Table) -> None:
+    ht, org = t.hypertable, t.org
+    cols = {c.name: c for c in t.columns}
+    time = cols.get(ht.time_column)
+    if time is None:
+        ck.add(ht.source, f"the time column {ht.time_column!r} is not a column of {t.qname}", org)
+        return
+    btype = base_type(time.type)
+    if btype not in TIME_TYPES and btype not in INTEGER_TYPES or time.type.endswith("]"):
+        ck.add(ht.source, f"the time column {time.name} is {time.type}; it must be timestamptz, timestamp, date "
+                          "or an integer type", org)
+        return
+    if not time.not_null:
+        ck.add(ht.source, f"the time column {time.name} must be NOT NULL (add `not_null: true`): TimescaleDB "
+                          "makes it so anyway, and the model would differ from the database", org)
+    integer_time = btype in INTEGER_TYPES
+    values = [("chunk_interval", ht.chunk_interval, ht.source)]
+    if t.compression:
+        values += [("compression after", t.compression.after, t.compression.source)]
+    if t.retention:
+        values += [("retention drop_after", t.retention.drop_after, t.retention.source)]
+    for what, value, source in values:
+        _time_kind(ck, source, what, value, integer_time, time.name, org)
+        _positive(ck, source, what, value, org)
+    if integer_time:  # checked: add_retention_policy refuses; a compression job fails at every run
+        for what, policy in (("compression", t.compression if t.compression and t.compression.after else None),
+                             ("retention", t.retention)):
+            if policy is not None:
+                ck.add(policy.source, f"a {what} policy on the integer time column {time.name} needs an "
+                                      "integer_now function (set_integer_now_func), which the model cannot "
+                                      "declare", org)
+    part_cols = [ht.time_column]
+    for d in ht.dimensions:
+        part_cols.append(d.column)
+        if d.column not in cols:
+            ck.add(ht.source, f"dimension column {d.column!r} is not a column of {t.qname}", org)
+        if (d.partitions is None) == (d.interval is None):
+            ck.add(ht.source, f"dimension {d.column}: give either `partitions` (hash) or `interval` (range)", org)
+    keys = [("the primary key", t.primary_key.columns, t.primary_key.source)] if t.primary_key else []
+    keys += [(f"unique constraint {u.name}", u.columns, u.source) for u in t.uniques]
+    keys += [(f"unique index {i.name}", tuple(e.column for e in i.elements), i.source) for i in t.indexes if i.unique]
+    for what, key_cols, source in keys:
+        missing = [c for c in part_cols if c not in key_cols]
+        if missing:
+            ck.add(source, f"{what} of hypertable {t.qname} must include the partitioning column(s) "
+                           f"{', '.join(missing)}: TimescaleDB refuses unique keys without them", org)
+    if t.compression:
+        compression(ck, t.compression, t.qname, set(cols), org)
+    if t.retention:
+        _positive(ck, t.retention.source, "schedule_interval", t.retention.schedule_interval, org)
+
+
+def compression(ck: Checker, comp: m.Compression, qname: str, columns: set[str] | None, org: str | None) -> None:
+    if columns is not None:
+        for what, names in (("segment_by", comp.segment_by), ("order_by", [o.column for o in comp.order_by])):
+            for n in names:
+                if n not in columns:
+                    ck.add(comp.source, f"compression {what} names unknown column {n!r} of {qname}", org)
+    both = sorted(set(comp.segment_by) & {o.column for o in comp.order_by})
+    if both:
+        ck.add(comp.source, f"compression: column {both[0]!r} cannot be both in segment_by and in order_by "
+                            "(TimescaleDB refuses it)", org)
+    _positive(ck, comp.source, "compression schedule_interval", comp.schedule_interval, org)
+
+
+def aggregate(ck: Checker, c: m.ContinuousAggregate, tables: dict, caggs: dict, outputs: dict,
+              exts: set[str]) -> Parsed | None:
+    """The aggregate's rules; returns its query parsed (None when it cannot be)."""
+    org = c.org
+    if not c.query:  # the builder could not write it, and said why
+        return None
+    select = ck.query(c.source, c.query, org)
+    source_table = tables.get(c.source_relation or "")
+    source_cagg = caggs.get(c.source_relation or "")
+    source_cols: list[str] | None = None
+    integer_time = False
+    if source_table is not None:
+        source_cols = [col.name for col in source_table.columns]
+        if not source_table.hypertable:
+            ck.add(c.source, f"the source {source_table.qname} is not a hypertable: add `hypertable:` to it", org)
+        else:
+            time = source_table.column(source_table.hypertable.time_column)
+            integer_time = bool(time and base_type(time.type) in INTEGER_TYPES)
+    elif source_cagg is not None:
+        parsed = outputs.get(source_cagg.qname)
+        source_cols = output_columns(parsed) if parsed is not None else None
+        integer_time = isinstance(source_cagg.bucket_width, int)
+        if source_cagg.qname == c.qname:
+            ck.add(c.source, "a continuous aggregate cannot be built on itself", org)
+        else:
+            _nested_width(ck, c, source_cagg, org)
+    elif c.source_relation:
+        ck.add(c.source, f"unknown source {c.source_relation}: not a hypertable or continuous aggregate of this "
+                         "database", org)
+    columns = output_columns(select) if select is not None else None
+    if select is not None:
+        if "time_bucket" not in calls(select):
+            ck.add(c.source, "the query must group by time_bucket(...): TimescaleDB refuses an aggregate without "
+                             "a time bucket", org)
+        if not select.tree.get("groupClause"):
+            ck.add(c.source, "the query of a continuous aggregate needs GROUP BY", org)
+        twice = sorted({n for n in columns if columns.count(n) > 1 and n != "?column?"})
+        if twice:
+            ck.add(c.source, f"the aggregate names column {twice[0]!r} twice", org)
+        from_ = select.tree.get("fromClause", [])
+        if source_cols is not None and len(from_) == 1 and "RangeVar" in from_[0] and "withClause" not in select.tree:
+            _source_columns(ck, c, select, source_cols, org)
+    width = c.bucket_width
+    _positive(ck, c.source, "bucket", width, org)
+    _time_kind(ck, c.source, "bucket", width, integer_time, "of the source", org)
+    for ix in c.indexes:
+        ck.index(ix, {n: None for n in columns} if columns is not None else None, exts, org)
+        if columns is not None:
+            for e in ix.elements:
+                if e.column and e.column not in columns:
+                    ck.add(ix.source, f"index {ix.name} names unknown column {e.column!r} of {c.qname}", org)
+    if c.compression:
+        compression(ck, c.compression, c.qname, set(columns) if columns is not None else None, org)
+        _time_kind(ck, c.compression.source, "compression after", c.compression.after, integer_time, "", org)
+        _positive(ck, c.compression.source, "compression after", c.compression.after, org)
+    if c.retention:
+        _time_kind(ck, c.retention.source, "retention drop_after", c.retention.drop_after, integer_time, "", org)
+        _positive(ck, c.retention.source, "retention drop_after", c.retention.drop_after, org)
+        retention_vs_refresh(ck, c.retention, c.qname, c, org)
+    if c.refresh:
+        refresh(ck, c, integer_time)
+    if integer_time and (c.refresh or c.compression and c.compression.after or c.retention):
+        ck.add(c.source, "policies on an aggregate of an integer time column need an integer_now function "
+                         "(set_integer_now_func), which the model cannot declare", org)
+    return select
+
+
+def _source_columns(ck: Checker, c: m.ContinuousAggregate, select: Parsed, source_cols: list[str], org) -> None:
+    """Every column the query reads is a column of its source (for a structured aggregate: group_by and the
+    aggregates' arguments) or one of its own output names (GROUP BY bucket)."""
+    for ref in sorted(column_refs(select) - set(source_cols) - aliases(select)):
+        ck.add(c.source, f"the aggregate reads unknown column {ref!r} of its source {c.source_relation}", org)
+
+
+def _nested_width(ck: Checker, c: m.ContinuousAggregate, src: m.ContinuousAggregate, org) -> None:
+    """An aggregate on an aggregate: its bucket must be a whole multiple of the source's (TimescaleDB refuses
+    `90 minutes` on `1 hour`: "incompatible bucket width")."""
+    a, b = c.bucket_width, src.bucket_width
+    if isinstance(a, Interval) and isinstance(b, Interval):
+        if a.months or b.months:
+            return  # variable-length buckets: TimescaleDB's own rules (months on days) apply
+        a, b = a.total, b.total
+    if isinstance(a, int) and isinstance(b, int) and b > 0 and (a < b or a % b):
+        ck.add(c.source, f"the bucket {c.bucket_width} must be a whole multiple of the bucket {src.bucket_width} "
+                         f"of its source {src.qname}", org)
+
+
+def refresh(ck: Checker, c: m.ContinuousAggregate, integer_time: bool) -> None:
+    r, width, org = c.refresh, c.bucket_width, c.org
+    _positive(ck, r.source, "refresh schedule_interval", r.schedule_interval, org)
+    for what, value in (("refresh start_offset", r.start_offset), ("refresh end_offset", r.end_offset)):
+        _time_kind(ck, r.source, what, value, integer_time, "of the source", org)
+    start, end = r.start_offset, r.end_offset
+    if start is None or width is None or type(start) is not type(width):
+        return
+    total = (lambda v: v.total) if isinstance(start, Interval) else (lambda v: v)
+    end_total = total(end) if end is not None and type(end) is type(start) else 0
+    if end is not None and end_total >= total(start):
+        ck.add(r.source, f"refresh start_offset ({start}) must be larger than end_offset ({end}): the window "
+                         "runs from start_offset ago to end_offset ago", org)
+    elif total(start) - end_total < 2 * total(width):
+        ck.add(r.source, f"the refresh window from start_offset {start} to end_offset {end} covers less than two "
+                         f"{width} buckets; TimescaleDB refuses it (\"policy refresh window too small\")", org)
+
+
+def retention_vs_refresh(ck: Checker, ret: m.Retention, qname: str, c: m.ContinuousAggregate, org) -> None:
+    """Retention must not drop what a refresh still reads: the refresh would then empty the aggregate's buckets
+    for the dropped range (raw data) or recompute what was dropped (the aggregate's own retention)."""
+    r = c.refresh
+    drop = ret.drop_after
+    if r is None or not isinstance(drop, Interval):
+        return
+    # start_offset null refreshes from the hypertable's oldest remaining data: nothing to compare
+    if isinstance(r.start_offset, Interval) and drop.total <= r.start_offset.total:
+        if qname == c.qname:
+            ck.add(ret.source, f"retention of {c.qname} ({drop}) must exceed its refresh start_offset "
+                               f"({r.start_offset}): the refresh would recompute what retention drops", org)
+        else:
+            ck.add(ret.source, f"retention drops data of {qname} older than {drop}, but aggregate {c.qname} still "
+                               f"refreshes from {r.start_offset} back: raise drop_after above the refresh "
+                               "start_offset", org)
+
