@@ -154,18 +154,25 @@ class Normalizer:
         for shape in names:
             names[shape] = self._name("t")
         read = self._batches([(n, self._shadow_table(n, s)) for s, n in names.items()], self._read_tables)
-        return [self._apply_table(t, read.get(names[self.table_shape(t)])) for t in tables]
+        memo: dict = {}  # org tables of one template share their columns and checks: rebuilt once, not per org
+        return [self._apply_table(t, read.get(names[shape]), memo)
+                for t, shape in ((t, self.table_shape(t)) for t in tables)]
 
     @staticmethod
-    def _apply_table(t: m.Table, read: dict | None) -> m.Table:
+    def _apply_table(t: m.Table, read: dict | None, memo: dict) -> m.Table:
         if not read:
             return t
-        cols = []
-        for c in t.columns:
-            ctype, default = read["columns"].get(c.name, (c.type, None))
-            # a default the server refused (its function is gone) keeps the model's text: it differs, as it should
-            cols.append(replace(c, type=ctype, default=None if c.serial else default or c.default))
-        checks = tuple(replace(k, expression=read["checks"].get(n, k.expression)) for n, k in enumerate(t.checks))
+        key = (id(read), t.columns, t.checks)
+        if key not in memo:
+            cols = []
+            for c in t.columns:
+                ctype, default = read["columns"].get(c.name, (c.type, None))
+                # a default the server refused (its function is gone) keeps the model's text: it differs, as it
+                # should
+                cols.append(replace(c, type=ctype, default=None if c.serial else default or c.default))
+            memo[key] = tuple(cols), tuple(replace(k, expression=read["checks"].get(n, k.expression))
+                                           for n, k in enumerate(t.checks))
+        columns, checks = memo[key]
         indexes, n = [], 0
         for i in t.indexes:
             if i.where or any(e.expression for e in i.elements):
@@ -182,7 +189,7 @@ class Normalizer:
                 tr = replace(tr, when=read["whens"].get(n, tr.when))
                 n += 1
             triggers.append(tr)
-        return replace(t, columns=tuple(cols), checks=checks, indexes=tuple(indexes), triggers=tuple(triggers))
+        return replace(t, columns=columns, checks=checks, indexes=tuple(indexes), triggers=tuple(triggers))
 
     # -- views, materialized views, continuous aggregates: their queries --
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 # PostgreSQL 17 keywords that cannot be used as bare identifiers everywhere (reserved, type/function-name and
 # column-name keywords; from src/include/parser/kwlist.h). Unreserved keywords are safe bare.
@@ -32,6 +33,7 @@ _BARE = re.compile(r"[a-z_][a-z0-9_$]*\Z")
 MAX_IDENTIFIER_BYTES = 63
 
 
+@lru_cache(maxsize=1 << 16)  # the same names come back thousands of times (org tables, their columns)
 def quote_ident(name: str) -> str:
     """Quote an identifier only when PostgreSQL needs it (upper case, punctuation, keywords)."""
     if not isinstance(name, str) or not name:

@@ -5,22 +5,24 @@ SELECT n.nspname AS schema, c.relname AS relation, ic.relname AS name, am.amname
        i.indisunique AS unique, i.indnkeyatts AS key_count,
 --@pg15 i.indnullsnotdistinct AS nulls_not_distinct,
 --@pre_pg15 false AS nulls_not_distinct,
-       ARRAY(SELECT CASE WHEN k.num = 0 THEN NULL ELSE a.attname END
-             FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, i)
-             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num ORDER BY k.i)::text[] AS columns,
-       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnatts) k)::text[]
-         AS definitions,
+       ARRAY(SELECT (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = k.num)
+             FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, i) ORDER BY k.i)::text[] AS columns,
+       CASE WHEN i.indexprs IS NOT NULL  -- printed only where a key is an expression
+         THEN ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnatts) k)::text[]
+       END AS definitions,
        i.indoption::int2[] AS options,
-       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END
-             FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, i)
-             JOIN pg_opclass oc ON oc.oid = k.opc ORDER BY k.i)::text[] AS opclasses,
+       opc.names AS opclasses,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
-       ic.reloptions AS options_with, obj_description(ic.oid, 'pg_class') AS comment
+       ic.reloptions AS options_with, des.description AS comment
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
+JOIN (SELECT x.indexrelid, array_agg(CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END ORDER BY k.i)::text[]
+      FROM pg_index x, unnest(x.indclass::oid[]) WITH ORDINALITY k(opc, i) JOIN pg_opclass oc ON oc.oid = k.opc
+      GROUP BY x.indexrelid) opc(indexrelid, names) ON opc.indexrelid = i.indexrelid  -- one join, not one per index
+LEFT JOIN pg_description des ON des.objoid = ic.oid AND des.classoid = 'pg_class'::regclass AND des.objsubid = 0
 WHERE (((%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
         AND n.nspname NOT IN ('information_schema', 'schemagen')
         AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)')
