@@ -73,6 +73,15 @@ def _literal(value: object) -> str:
     return "DEFAULT" if value is m.SEED_DEFAULT else quote_literal(value)
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (Jinja's per-user directory under the temp dir, keyed by each
+    template's source): compiling them is most of a small render's time. None where that directory is unsafe."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The one Jinja environment (built once): a missing variable is an error, never an empty string."""
@@ -82,6 +91,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,  # SQL, not HTML: quoting is the filters' job
         keep_trailing_newline=True,
         extensions=["jinja2.ext.do"],
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(
         ident=quote_ident,
