@@ -12,8 +12,8 @@ Version differences are marker lines in the SQL: `--@pg15 ...` is uncommented on
 `--@pre_pg15 ...` before, `--@timescaledb ...` when TimescaleDB is installed.
 
 Locks: printing a view (pg_get_viewdef) takes a share lock on the relations it reads. Inside a transaction (as
-the drift check runs), each query runs in a savepoint rolled back at once, so those locks are held for one query
-at a time, not piled up for the whole transaction.
+the drift check runs), the queries that print views run in a savepoint rolled back at once, so those locks are
+held for one query at a time, not piled up for the whole transaction.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from .sqltext import Interval
 
 CATALOG_QUERIES = ("extensions", "schemas", "relations", "columns", "constraints", "indexes", "triggers", "functions")
 TIMESCALEDB_QUERIES = ("ts_caggs", "ts_dimensions", "ts_compression", "ts_jobs")
+PRINTS_VIEWS = ("relations", "ts_caggs")  # their queries take share locks (pg_get_viewdef): in a savepoint
 _MARKER = re.compile(r"^--@(\w+) ", re.M)
 
 
@@ -65,7 +66,8 @@ class Catalog:
     def rows(self, name: str, **params) -> list[dict]:
         self.queries += 1
         in_transaction = self.conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
-        with self.conn.transaction(force_rollback=True) if in_transaction else nullcontext():
+        savepoint = in_transaction and name in PRINTS_VIEWS
+        with self.conn.transaction(force_rollback=True) if savepoint else nullcontext():
             with self.conn.cursor(row_factory=dict_row) as cur:
                 return cur.execute(query(name, self.markers), params or None).fetchall()
 
