@@ -79,10 +79,11 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
     model = _load(model_path)
     scripts = rendering.render(model, database=database, orgs=orgs or None)
     if check:
-        rendering.check_out(scripts, out_dir, model, complete=not orgs)
+        rendering.check_out(scripts, out_dir, model, complete=not orgs, all_databases=not database and not orgs)
         click.echo(f"{out_dir}: up to date", err=True)
     else:
-        written = rendering.write_out(scripts, out_dir, model, complete=not orgs)
+        written = rendering.write_out(scripts, out_dir, model, complete=not orgs,
+                                      all_databases=not database and not orgs)
         click.echo(f"{out_dir}: {len(written)} file(s) written", err=True)
 
 

@@ -476,22 +476,34 @@ def _expected(scripts: Sequence[m.Script], model: m.Model) -> dict[str, str]:
     return {s.relpath: script_text(s, model) for s in scripts}
 
 
-def _extra(out_dir: Path, scripts: Sequence[m.Script], expected: dict[str, str]) -> list[str]:
+def _extra(out_dir: Path, scripts: Sequence[m.Script], expected: dict[str, str], all_databases: bool) -> list[str]:
+    """Our files there that the model no longer renders: in the rendered databases' folders, and with
+    all_databases also in the folder of a database the model no longer has (its files name it in their header)."""
+    rendered = {s.database for s in scripts}
+    gone = sorted(d.name for d in out_dir.iterdir() if d.is_dir() and d.name not in rendered) \
+        if all_databases and out_dir.is_dir() else []
     extra = []
-    for database in sorted({s.database for s in scripts}):
+    for database in sorted(rendered) + gone:
         for folder in (out_dir / database, out_dir / database / "rollback"):
             if folder.is_dir():
                 for f in sorted(folder.iterdir()):
                     rel = f.relative_to(out_dir).as_posix()
-                    if rel not in expected and _is_ours(f):
+                    if rel not in expected and _is_ours(f) and (database in rendered or _names_database(f, database)):
                         extra.append(rel)
     return extra
 
 
-def write_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, complete: bool = True) -> list[Path]:
+def _names_database(path: Path, database: str) -> bool:
+    with path.open(encoding="utf-8", errors="replace") as f:
+        return f"-- database: {database}\n" in f.read(4096)
+
+
+def write_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, complete: bool = True,
+              all_databases: bool = False) -> list[Path]:
     """Write the scripts under out_dir, rewriting only files whose content changed; when complete (every
     script of the databases rendered, no --org), delete the schemagen files of those databases that the model
-    no longer produces (an org removed, a phase emptied). Returns the files written."""
+    no longer produces (an org removed, a phase emptied); with all_databases (no --database either), also those
+    of a database the model no longer has, and then its emptied folders. Returns the files written."""
     out_dir = Path(out_dir)
     expected = _expected(scripts, model)
     written = []
@@ -503,12 +515,17 @@ def write_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, comple
         path.write_bytes(text.encode("utf-8"))  # bytes: no newline translation, identical on every platform
         written.append(path)
     if complete:
-        for rel in _extra(out_dir, scripts, expected):
+        for rel in _extra(out_dir, scripts, expected, all_databases):
             (out_dir / rel).unlink()
+            for folder in (out_dir / rel).parents:  # a removed database's folders, once empty
+                if folder == out_dir or folder.name in {s.database for s in scripts} or any(folder.iterdir()):
+                    break
+                folder.rmdir()
     return written
 
 
-def check_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, complete: bool = True) -> None:
+def check_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, complete: bool = True,
+              all_databases: bool = False) -> None:
     """Return None when out_dir holds exactly what the scripts render; else raise Difference listing the stale,
     missing and (when complete) extra files."""
     out_dir = Path(out_dir)
@@ -521,7 +538,7 @@ def check_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, comple
         elif path.read_bytes() != text.encode("utf-8"):
             problems.append(f"stale: {path}")
     if complete:
-        problems += [f"extra: {out_dir / rel}" for rel in _extra(out_dir, scripts, expected)]
+        problems += [f"extra: {out_dir / rel}" for rel in _extra(out_dir, scripts, expected, all_databases)]
     if problems:
         raise Difference(f"{out_dir} is not what the model renders ({len(problems)} file(s)); run "
                          "`schemagen render` (or `make sql`) and commit:\n  " + "\n  ".join(problems))

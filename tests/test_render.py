@@ -130,6 +130,26 @@ def test_write_out_never_touches_foreign_files(tmp_path):
     render.check_out(render.render(model), tmp_path, model)  # foreign files are not "extra"
 
 
+def test_a_removed_database_folder_goes_with_a_full_render(tmp_path):
+    """A database renamed or removed from the model: its old folder is reported by --check and deleted by a full
+    render (not by --database or --org renders, which see only part of the model); foreign files stay."""
+    out = tmp_path / "out"
+    assert run_cli("render", "-m", str(MODEL), "-o", str(out))[0] == 0
+    renamed = tmp_path / "model.yaml"
+    renamed.write_text(MODEL.read_text().replace("\n  simulator_state:\n", "\n  simulator:\n", 1))
+    assert run_cli("render", "-m", str(renamed), "-o", str(out), "--database", "simulator")[0] == 0
+    assert (out / "simulator_state").is_dir(), "a --database render leaves the other folders alone"
+    code, _, err = run_cli("render", "-m", str(renamed), "-o", str(out), "--check")
+    assert code == 1 and "extra: " in err and "simulator_state" in err
+    assert run_cli("render", "-m", str(renamed), "-o", str(out))[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["datakwip", "simulator"]
+    assert run_cli("render", "-m", str(renamed), "-o", str(out), "--check")[0] == 0
+    assert run_cli("render", "-m", str(MODEL), "-o", str(out), "--database", "simulator_state")[0] == 0
+    (out / "simulator_state" / "NOTES.md").write_text("kept\n")
+    assert run_cli("render", "-m", str(renamed), "-o", str(out))[0] == 0
+    assert [p.name for p in (out / "simulator_state").iterdir()] == ["NOTES.md"]
+
+
 def test_layout_and_rollback_order():
     scripts = render.render(haystack(), database="datakwip")
     init = [s.filename for s in scripts if not s.rollback]
