@@ -162,11 +162,14 @@ def inspect(conn: psycopg.Connection, *, schemas: Collection[str] | None = None,
     pm = {"schemas": wanted, "materializations": sorted(mat)}
     schema_objs = tuple(m.Schema(r["name"], r["comment"]) for r in cat.rows("schemas", **p))
     relations = cat.rows("relations", **p)
-    columns = defaultdict(list)
+    columns, same = defaultdict(list), {}  # equal columns (an org table's, of every org) built once, then shared
     for r in cat.rows("columns", **p):
-        columns[(r["schema"], r["table"])].append(m.Column(
-            r["name"], r["type"], r["not_null"], None if r["serial"] else r["default"], r["identity"], r["serial"],
-            r["comment"]))
+        fields = (r["name"], r["type"], r["not_null"], None if r["serial"] else r["default"], r["identity"],
+                  r["serial"], r["comment"])
+        column = same.get(fields)
+        if column is None:
+            column = same[fields] = m.Column(*fields)
+        columns[(r["schema"], r["table"])].append(column)
     pks, uniques, fks, checks = {}, defaultdict(list), defaultdict(list), defaultdict(list)
     for r in cat.rows("constraints", **p):
         key, cols = (r["schema"], r["table"]), tuple(r["columns"])
