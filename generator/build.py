@@ -18,10 +18,12 @@ from . import model as m
 from .errors import Problem
 from .sqlcheck import TooMuchSql, expression_error, trim
 from .sqltext import SERIAL_TYPES, Interval, canonical_type, quote_literal
+from .phases import build_order_of_aggregates, build_order_of_tables, sources_first
 from .stamp import ORG, Stamp, compile_stamp, default_name_for, fill, qualified_template, quote_template
 from .yamlsrc import Document, PathT, dotted
 
 _FLOAT_P = re.compile(r"\s*float\s*\(\s*(\d+)\s*\)(\s*(?:\[\s*\]\s*)*)$", re.I)
+_QUOTED = re.compile(r'\s*"((?:[^"]|"")+)"(?=\s|$)')
 OVERRIDES = {"chunk_interval": "hypertable", "compress_after": "compression", "drop_after": "retention"}
 
 
@@ -42,6 +44,7 @@ class Builder:
         self.problems: list[Problem] = []
         self.used_overrides: set[str] = set()
         self.override_sources: dict[str, m.Source] = {}
+        self.org_keys: list[str] = []
 
     def fail(self, path: PathT, message: str) -> None:
         self.problems.append(self.doc.problem(path, message, key=True))
@@ -55,12 +58,19 @@ class Builder:
         if value is None:
             return None
         if isinstance(value, int) and not isinstance(value, bool):
+            if not -2 ** 63 <= value < 2 ** 63:
+                self.fail(path, f"{value} is out of range: an integer interval must fit in a bigint")
+                return None
             return value
         try:
-            return Interval.parse(value)
+            parsed = Interval.parse(value)
         except ValueError as e:
             self.fail(path, str(e))
             return None
+        if max(abs(parsed.months), abs(parsed.days)) >= 2 ** 31 or abs(parsed.usecs) >= 2 ** 63:
+            self.fail(path, f"interval {value!r} is out of range: PostgreSQL refuses it")
+            return None
+        return parsed
 
     def type_(self, text: str, path: PathT) -> str:
         float_p = _FLOAT_P.match(text)
@@ -85,6 +95,7 @@ class Builder:
             for i, o in enumerate(data.get("orgs") or ())
         )
         overrides = {o.key: self.overrides(o, i) for i, o in enumerate(orgs)}
+        self.org_keys = [o.key for o in orgs]
         self.override_sources = {o.key: self.src(("orgs", i, "overrides", "drop_after")) for i, o in enumerate(orgs)}
         dbs = tuple(self.database(name, spec or {}, orgs, overrides) for name, spec in data["databases"].items())
         for i, org in enumerate(orgs):
@@ -122,7 +133,7 @@ class Builder:
                     v = self.view(kind, sname, vname, vspec, spath + (kind, vname))
                     self._place(v, "views", vname, spath + (kind, vname), shared, templates)
             cagg_specs = list((sspec.get("continuous_aggregates") or {}).items())
-            for cname, cspec in _sources_first(sname, cagg_specs):
+            for cname, cspec in sources_first(sname, cagg_specs):
                 c = self.cagg(sname, cname, cspec, spath + ("continuous_aggregates", cname), tables, caggs)
                 caggs[c.qname if ORG not in cname else qualified_template(sname, cname)] = c
                 self._place(c, "caggs", cname, spath + ("continuous_aggregates", cname), shared, templates)
@@ -146,9 +157,9 @@ class Builder:
             rows = tuple(m.OrgRow(o.key, tuple((c, fill(t, o)) for c, t in registry.values)) for o in orgs)
         return m.Database(
             name=name, extensions=exts, schemas=tuple(schemas),
-            tables=tuple(_fk_order(shared["tables"] + stamped["tables"])),
+            tables=tuple(build_order_of_tables(shared["tables"] + stamped["tables"])),
             views=tuple(shared["views"] + stamped["views"]),
-            continuous_aggregates=tuple(_cagg_order(shared["caggs"] + stamped["caggs"])),
+            continuous_aggregates=tuple(build_order_of_aggregates(shared["caggs"] + stamped["caggs"])),
             functions=tuple(funcs), org_registry=registry, org_rows=rows,
             orgs=tuple(o.key for o in orgs) if (templates or registry) else (), source=self.src(base),
         )
@@ -157,7 +168,8 @@ class Builder:
         if ORG in name:
             templates.append((kind, obj, compile_stamp(obj)))
             return
-        if compile_stamp(obj, skip_comments=True) is not None:
+        # the written data without `{org}` (str() of plain data is cheap): nothing to look for in the built object
+        if ORG in f"{path}{self.doc.data_at(path)}" and compile_stamp(obj, skip_comments=True) is not None:
             self.fail(path, f"`{{org}}` is filled in only for objects whose own name contains it; {name} is shared, "
                             "so `{org}` would stay in it literally")
         shared[kind].append(obj)
@@ -404,8 +416,12 @@ class Builder:
         elif source_q in caggs:
             time_col = caggs[source_q].bucket_column or "bucket"
         else:
-            self.fail(path + ("source",), f"unknown source {source_q}: not a hypertable or continuous aggregate "
-                                          "of this database (an aggregate must come after its source)")
+            copy = next((k for k in [*tables, *caggs] if any(k.replace(ORG, o) == source_q for o in self.org_keys)), 0)
+            self.fail(path + ("source",), f"{source_q} is one org's copy of {copy}: a shared aggregate cannot read it "
+                                          "(org objects are created after the shared ones); put `{org}` in this "
+                                          f"aggregate's name and read {copy}" if copy else
+                      f"unknown source {source_q}: not a hypertable or continuous aggregate of this database (an "
+                      "aggregate must come after its source)")
             return None
         if bucket is None:
             return None
@@ -463,8 +479,10 @@ def _parse_reference(text: str) -> tuple[str | None, str | None, str | None]:
 
 
 def _parse_ordered(text: str) -> tuple[str, bool, bool | None] | None:
-    """`name [ASC|DESC] [NULLS FIRST|LAST]` -> (name, descending, nulls_first); None if malformed."""
-    words = text.split()
+    """`name [ASC|DESC] [NULLS FIRST|LAST]` -> (name, descending, nulls_first); None if malformed. A name with
+    blanks is written in double quotes, as in SQL: `"my time" DESC`."""
+    quoted = _QUOTED.match(text)
+    words = ([quoted[1].replace('""', '"')] + text[quoted.end():].split()) if quoted else text.split()
     if not words:
         return None
     name, rest = words[0], [w.lower() for w in words[1:]]
@@ -476,69 +494,3 @@ def _parse_ordered(text: str) -> tuple[str, bool, bool | None] | None:
         nulls = rest[1] == "first"
         rest = []
     return None if rest else (name, descending, nulls)
-
-
-def _sources_first(schema: str, specs: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
-    """A schema's aggregates so that one built on another of the same schema comes after it (written order
-    otherwise; a cycle keeps the written order and fails validation)."""
-    index = {name: n for n, (name, _) in enumerate(specs)}
-    out: list[tuple[str, dict]] = []
-    state: dict[int, int] = {}
-
-    def visit(n: int) -> None:
-        if state.get(n):
-            return
-        state[n] = 1
-        src = str((specs[n][1] or {}).get("source") or "")
-        sschema, _, sname = src.rpartition(".")
-        if (sschema or schema) == schema and sname in index:
-            visit(index[sname])
-        state[n] = 2
-        out.append(specs[n])
-
-    for n in range(len(specs)):
-        visit(n)
-    return out
-
-
-def _fk_order(tables: list[m.Table]) -> list[m.Table]:
-    """Tables ordered so that every foreign key's target comes before the table that references it (a cycle
-    keeps the written order; two tables of one name both stay, for validation to report)."""
-    first: dict[tuple, int] = {}
-    for n, t in enumerate(tables):
-        first.setdefault((t.schema, t.name), n)
-    out: list[m.Table] = []
-    state: dict[int, int] = {}
-    for start in range(len(tables)):
-        stack = [(start, iter(tables[start].foreign_keys))]
-        if state.get(start):
-            continue
-        state[start] = 1
-        while stack:  # depth first without recursion: 10,000 tables may chain
-            n, fks = stack[-1]
-            for fk in fks:
-                target = first.get((fk.ref_schema, fk.ref_table))
-                if target is not None and not state.get(target):
-                    state[target] = 1
-                    stack.append((target, iter(tables[target].foreign_keys)))
-                    break
-            else:
-                stack.pop()
-                state[n] = 2
-                out.append(tables[n])
-    return out
-
-
-def _cagg_order(caggs: list[m.ContinuousAggregate]) -> list[m.ContinuousAggregate]:
-    """Aggregates after the aggregates they are built on (across schemas and orgs)."""
-    by_name = {c.qname: n for n, c in enumerate(caggs)}
-    out: list[m.ContinuousAggregate] = []
-    state: dict[int, int] = {}
-    for start in range(len(caggs)):
-        chain, n = [], start
-        while n is not None and not state.get(n):  # follow the chain of sources down, then emit bottom up
-            state[n] = 1
-            chain.append(n)
-            n = by_name.get(caggs[n].source_relation or "")
-        out += [caggs[k] for k in reversed(chain)]
-    return out

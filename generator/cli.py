@@ -24,6 +24,24 @@ DSN_OPTION = click.option(
     "--dsn", envvar="DATABASE_URL", show_envvar=True, metavar="DSN",
     help="libpq connection string or URI of the target database.",
 )
+
+
+class _Seconds(click.ParamType):
+    """A finite number of seconds, zero or more (`nan`, `inf` and negative waits are refused)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not 0 <= seconds < float("inf"):
+            self.fail(f"{value!r}: give a finite number of seconds, 0 or more", param, ctx)
+        return seconds
+
+
+SECONDS = _Seconds()
 SKIP_OPTION = click.option(
     "--skip-unsupported", is_flag=True,
     help="Leave out what this server cannot do (e.g. compression on an Apache TimescaleDB) and report it.",
@@ -93,7 +111,7 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
 @DATABASE_OPTION
 @ORG_OPTION
 @click.option("--dry-run", is_flag=True, help="Change nothing; list the scripts that are new, changed or unchanged.")
-@click.option("--lock-timeout", default=60.0, show_default=True, type=float, metavar="S",
+@click.option("--lock-timeout", default=60.0, show_default=True, type=SECONDS, metavar="S",
               help="Seconds to wait for another apply or rollback to finish.")
 @SKIP_OPTION
 def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupported) -> None:
@@ -112,7 +130,7 @@ def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupport
 @DATABASE_OPTION
 @ORG_OPTION
 @click.option("--yes", is_flag=True, help="Drop tables even when they hold rows.")
-@click.option("--lock-timeout", default=60.0, show_default=True, type=float, metavar="S")
+@click.option("--lock-timeout", default=60.0, show_default=True, type=SECONDS, metavar="S")
 def rollback(dsn, model_path, database, orgs, yes, lock_timeout) -> None:
     """Run the rollback scripts: remove what the model created (one org with --org)."""
     from . import apply as applying

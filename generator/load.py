@@ -33,7 +33,25 @@ def json_schema() -> dict:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json_schema())
+    """The validator, on the schema with every `$ref` replaced by its definition (the schema has no cycles):
+    resolving references costs more than half of the validation of a large model (40,000 tables: 3.5 s -> 1.4 s)."""
+    schema = json_schema()
+    inlined = _inline(schema, schema["$defs"])
+    inlined.pop("$defs")
+    return jsonschema.Draft202012Validator(inlined)
+
+
+def _inline(node, defs: dict):
+    if isinstance(node, list):
+        return [_inline(x, defs) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _inline(v, defs) for k, v in node.items() if k not in ("$ref", "$defs")}
+    if "$defs" in node:
+        out["$defs"] = node["$defs"]
+    if "$ref" in node:
+        out = {**_inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs), **out}
+    return out
 
 
 def load_model(path: str | Path) -> m.Model:
@@ -149,6 +167,10 @@ def _describe_error(doc: Document, error: jsonschema.ValidationError) -> Problem
         hint = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         msg = f"unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else
                                         f"; expected one of: {', '.join(known)}")
+        if key == "comment" and len(path) == 2 and path[0] == "databases":
+            msg = ("a database takes no `comment:` (COMMENT ON DATABASE needs the database's owner and its real "
+                   "name, which is not the model's when applied elsewhere); write it as a YAML `# comment`, or "
+                   "comment its schemas")
         if len(extra) > 1:
             msg += f" (and {len(extra) - 1} more unknown key(s): {', '.join(repr(k) for k in extra[1:4])})"
         return doc.problem(path + (key,), msg, key=True)

@@ -1,5 +1,6 @@
 """Order: the phases of `out/<database>/` (which numbered file holds which kind of object, in apply order), and
-the dependency order of objects inside a phase.
+the dependency order of objects inside a phase (and, at the end, the order the builder keeps the model's tables
+and aggregates in: foreign key targets and aggregate sources first).
 
 PHASES is the one place that decides the order of the init files; rollback files are numbered 1000 - number, so
 `ls rollback/` is the order that undoes them (dependents first, no CASCADE needed).
@@ -118,3 +119,74 @@ def _relations(query: str) -> list[tuple[str | None, str]]:
     except pglast.parser.ParseError:
         return []
     return found
+
+
+# --- the order the builder puts the model's objects in (before rendering) -----------------------------------
+
+def sources_first(schema: str, specs: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """A schema's aggregates so that one built on another of the same schema comes after it (written order
+    otherwise; a cycle keeps the written order and fails validation)."""
+    if len(specs) < 2:
+        return specs
+    index = {name: n for n, (name, _) in enumerate(specs)}
+    out: list[tuple[str, dict]] = []
+    state: dict[int, int] = {}
+
+    def visit(n: int) -> None:
+        if state.get(n):
+            return
+        state[n] = 1
+        src = str((specs[n][1] or {}).get("source") or "")
+        sschema, _, sname = src.rpartition(".")
+        if (sschema or schema) == schema and sname in index:
+            visit(index[sname])
+        state[n] = 2
+        out.append(specs[n])
+
+    for n in range(len(specs)):
+        visit(n)
+    visit = None  # type: ignore[assignment]  # the closure refers to itself: break the cycle (gc is off here)
+    return out
+
+
+def build_order_of_tables(tables: list[m.Table]) -> list[m.Table]:
+    """Tables ordered so that every foreign key's target comes before the table that references it (a cycle
+    keeps the written order; two tables of one name both stay, for validation to report)."""
+    first: dict[tuple, int] = {}
+    for n, t in enumerate(tables):
+        first.setdefault((t.schema, t.name), n)
+    out: list[m.Table] = []
+    state: dict[int, int] = {}
+    for start in range(len(tables)):
+        stack = [(start, iter(tables[start].foreign_keys))]
+        if state.get(start):
+            continue
+        state[start] = 1
+        while stack:  # depth first without recursion: 10,000 tables may chain
+            n, fks = stack[-1]
+            for fk in fks:
+                target = first.get((fk.ref_schema, fk.ref_table))
+                if target is not None and not state.get(target):
+                    state[target] = 1
+                    stack.append((target, iter(tables[target].foreign_keys)))
+                    break
+            else:
+                stack.pop()
+                state[n] = 2
+                out.append(tables[n])
+    return out
+
+
+def build_order_of_aggregates(caggs: list[m.ContinuousAggregate]) -> list[m.ContinuousAggregate]:
+    """Aggregates after the aggregates they are built on (across schemas and orgs)."""
+    by_name = {c.qname: n for n, c in enumerate(caggs)}
+    out: list[m.ContinuousAggregate] = []
+    state: dict[int, int] = {}
+    for start in range(len(caggs)):
+        chain, n = [], start
+        while n is not None and not state.get(n):  # follow the chain of sources down, then emit bottom up
+            state[n] = 1
+            chain.append(n)
+            n = by_name.get(caggs[n].source_relation or "")
+        out += [caggs[k] for k in reversed(chain)]
+    return out

@@ -507,20 +507,24 @@ def write_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, comple
     out_dir = Path(out_dir)
     expected = _expected(scripts, model)
     written = []
-    for rel, text in expected.items():
-        path = out_dir / rel
-        if path.is_file() and path.read_bytes() == text.encode("utf-8"):
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))  # bytes: no newline translation, identical on every platform
-        written.append(path)
-    if complete:
-        for rel in _extra(out_dir, scripts, expected, all_databases):
-            (out_dir / rel).unlink()
-            for folder in (out_dir / rel).parents:  # a removed database's folders, once empty
-                if folder == out_dir or folder.name in {s.database for s in scripts} or any(folder.iterdir()):
-                    break
-                folder.rmdir()
+    try:
+        for rel, text in expected.items():
+            path = out_dir / rel
+            if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))  # bytes: no newline translation, identical on every platform
+            written.append(path)
+        if complete:
+            for rel in _extra(out_dir, scripts, expected, all_databases):
+                (out_dir / rel).unlink()
+                for folder in (out_dir / rel).parents:  # a removed database's folders, once empty
+                    if folder == out_dir or folder.name in {s.database for s in scripts} or any(folder.iterdir()):
+                        break
+                    folder.rmdir()
+    except OSError as e:  # out/ is a file, read-only, on a full disk...: say so, without a traceback
+        raise UsageError(f"cannot write the scripts to {out_dir}: {e.filename or out_dir}: "
+                         f"{e.strerror or e}") from None
     return written
 
 

@@ -59,6 +59,8 @@ def quote_literal(value: object) -> str:
     if isinstance(value, (int, Decimal)):
         return str(value)
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):  # YAML .nan, .inf: no SQL number spells them
+            return "'NaN'" if value != value else ("'Infinity'" if value > 0 else "'-Infinity'")
         return repr(value)
     text = str(value)
     if "\x00" in text:
@@ -68,10 +70,12 @@ def quote_literal(value: object) -> str:
 
 
 def dollar_quote(body: str, tag: str = "body") -> str:
-    """Dollar-quote a body with a tag that does not occur in it, so the body can never close the quote."""
+    """Dollar-quote a body with a tag that does not occur in it, so the body can never close the quote: not even
+    with its last characters and the closing tag's first ones (a body ending in `$body` would close `$body$`
+    early, leaving `body$` outside)."""
     n = 0
     candidate = f"${tag}$"
-    while candidate in body:
+    while (body + candidate).find(candidate) != len(body):
         n += 1
         candidate = f"${tag}{n}$"
     return f"{candidate}{body}{candidate}"

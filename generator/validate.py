@@ -16,9 +16,13 @@ from . import model as m
 from .stamp import default_name
 from .errors import Problem
 from .sqlcheck import (Parsed, TooMuchSql, calls, column_refs, has_subquery, parse_expression, parse_select,
-                       reset_budget, returns_error, row_refs, statements_error, type_error)
+                       reset_budget, row_refs, type_error)
 from .sqltext import _NEEDS_QUOTES, INTEGER_TYPES, MAX_IDENTIFIER_BYTES, TYPE_ALIASES, base_type
+from .validate_index import index_rules
+from .validate_names import database_names, names
 from .validate_rows import registry, seed, unique_keys, value_error
+from .validate_sql import (default_constant_error, expression_kind_error, foreign_key_orgs, function, reads,
+                           trigger)
 from .yamlsrc import Document, clip
 
 BUILTIN_TYPES = frozenset({
@@ -47,6 +51,8 @@ TYPMODS = {"character varying": (1, 10_485_760), "character": (1, 10_485_760), "
            "interval": (0, 6), "vector": (1, 16_000), "halfvec": (1, 16_000), "sparsevec": (1, 1_000_000_000)}
 GIN_TYPES = ("jsonb", "tsvector", "hstore")
 _MODS = re.compile(r"\(([^)]*)\)")
+_INTERVAL_FIELDS = re.compile(r"interval (?:year|month|day|hour|minute|second)"
+                              r"(?: to (?:month|hour|minute|second))?")
 
 
 def comparable_type(canonical: str) -> str:
@@ -143,7 +149,7 @@ class Checker:
             return
         base = base_type(type_)
         bare = base.rpartition(".")[2] if '"' not in base else base
-        if base in BUILTIN_TYPES or bare in BUILTIN_TYPES:
+        if base in BUILTIN_TYPES or bare in BUILTIN_TYPES or _INTERVAL_FIELDS.fullmatch(base):
             pass
         elif bare in EXTENSION_TYPES:
             if EXTENSION_TYPES[bare] not in exts:
@@ -174,8 +180,10 @@ class Checker:
                              f"between {low} and {high:,}", org)
 
     def expression(self, source: m.Source, what: str, text: str | None, org: str | None = None,
-                   columns: set[str] | None = None, allow_columns: bool = True, exts: set[str] | None = None):
-        """One SQL expression: it parses alone, reads only columns of its table (when given), has no subquery."""
+                   columns: set[str] | None = None, allow_columns: bool = True, exts: set[str] | None = None,
+                   where: str | None = None, table: m.Table | None = None):
+        """One SQL expression: it parses alone, reads only columns of its table (when given), has no subquery,
+        and nothing its place refuses (`where`: default, check, index, when; see validate_sql)."""
         if text is None:
             return None
         tree = self.sql(parse_expression, text, source)
@@ -187,6 +195,9 @@ class Checker:
         if has_subquery(tree):
             self.add(source, f"{what} cannot use a subquery (PostgreSQL refuses it): {_short(text)}", org)
             return tree
+        kind = expression_kind_error(tree, where) if where else None
+        if kind:
+            self.add(source, f"{what} {kind}: {_short(text)}", org)
         refs = column_refs(tree)
         if refs and not allow_columns:
             ref = sorted(refs)[0]
@@ -195,6 +206,9 @@ class Checker:
         elif columns is not None:
             for ref in sorted(refs - columns):
                 self.add(source, f"{what} reads unknown column {ref!r}: {_short(text)}", org)
+            for name in sorted(row_refs(tree) - ({table.name, table.schema} if table else set())):
+                self.add(source, f"{what} names {name!r} in {name}.<column>: it can read only columns of its "
+                                 f"own table (write them without a table name): {_short(text)}", org)
         if exts is not None:
             for fn in sorted(calls(tree)):
                 ext = EXTENSION_FUNCTIONS.get(fn)
@@ -216,6 +230,7 @@ class Checker:
             if org.key in _NEEDS_QUOTES:
                 self.add(org.source, f"org key {org.key!r} is an SQL keyword; pick another (it becomes part of "
                                      "names and queries)")
+        database_names(self, self.model)
         for db in self.model.databases:
             self.database(db)
         return self.finish()
@@ -247,6 +262,7 @@ class Checker:
             else:
                 relations[key] = f"{what} {schema}.{name}"
 
+        names(self, db)
         for e in db.extensions:
             self.name(e.source, "extension", e.name)
         for s in db.schemas:
@@ -259,8 +275,10 @@ class Checker:
             claim(v.schema, v.name, "materialized view" if v.materialized else "view", v.source, v.org)
         for c in db.continuous_aggregates:
             claim(c.schema, c.name, "continuous aggregate", c.source, c.org)
+        known = _relations(db)
         for t in db.tables:
             self.table_names(t, claim)
+            foreign_key_orgs(self, t, tables)
             with self.once(t) as first:
                 if first:
                     self.table(t, tables, funcs, exts)
@@ -269,13 +287,15 @@ class Checker:
                     if t.seed:  # seed values may hold {org}: their lengths differ per org
                         seed(self, t, {c.name: c for c in t.columns})
         for v in db.views:
-            self.query(v.source, v.query, v.org)
+            reads(self, db, v, self.query(v.source, v.query, v.org), known)
             for ix in v.indexes:
                 claim(v.schema, ix.name, "index", ix.source, v.org)
                 self.index(ix, None, exts, v.org)
         for f in db.functions:
-            self.function(f, exts)
-        timescale_rules(self, db, tables, exts, claim)
+            function(self, f, exts)
+        outputs = timescale_rules(self, db, tables, exts, claim)
+        for c in db.continuous_aggregates:
+            reads(self, db, c, outputs.get(c.qname), known)
         if db.org_registry:
             registry(self, db, tables)
 
@@ -350,16 +370,17 @@ class Checker:
         for u in t.uniques:
             need_columns(u.columns, "a unique constraint", u.source)
         for ck in t.checks:
-            self.expression(ck.source, f"the check {ck.name}", ck.expression, org, names, exts=exts)
+            self.expression(ck.source, f"the check {ck.name}", ck.expression, org, names, exts=exts, where="check",
+                            table=t)
         for fk in t.foreign_keys:
             need_columns(fk.columns, f"foreign key {fk.name}", fk.source)
             self.foreign_key(t, fk, cols, tables)
         for ix in t.indexes:
             need_columns([e.column for e in ix.elements if e.column], f"index {ix.name}", ix.source)
             need_columns(ix.include, f"index {ix.name} (include)", ix.source)
-            self.index(ix, cols, exts, org)
+            self.index(ix, cols, exts, org, t)
         for tr in t.triggers:
-            self.trigger(t, tr, funcs, need_columns)
+            trigger(self, t, tr, funcs, need_columns)
         if t.seed:
             seed(self, t, cols)
 
@@ -367,7 +388,10 @@ class Checker:
         org = t.org
         self.type_(c.source, c.type, exts, org)
         what = f"the default of {t.name}.{c.name}"
-        self.expression(c.source, what, c.default, org, allow_columns=False, exts=exts)
+        tree = self.expression(c.source, what, c.default, org, allow_columns=False, exts=exts, where="default")
+        error = default_constant_error(tree, c.type) if tree is not None else None
+        if error:
+            self.add(c.source, f"{what}: {error}", org)
         if c.serial and c.default is not None:
             self.add(c.source, f"column {c.name} is serial: it has its own default (nextval); drop `default`", org)
         if c.identity:
@@ -389,11 +413,6 @@ class Checker:
                 hint = f"; did you mean {fk.ref_schema}.{close[0]}?" if close else ""
             self.add(fk.source, f"foreign key {fk.name}: unknown table {fk.ref_schema}.{fk.ref_table}{hint}", org)
             return
-        if t.org is None and target.org is not None:
-            self.add(fk.source, f"foreign key {fk.name}: a shared table cannot reference the org table "
-                                f"{target.qname}")
-        if t.org is not None and target.org is not None and target.org != t.org:
-            self.add(fk.source, f"foreign key {fk.name}: references {target.qname} of another org", org)
         if not fk.ref_columns and not target.primary_key:
             self.add(fk.source, f"foreign key {fk.name}: {target.qname} has no primary key; name the "
                                 "referenced column(s)", org)
@@ -415,12 +434,16 @@ class Checker:
             self.add(fk.source, f"foreign key {fk.name}: ({', '.join(ref_cols)}) of {target.qname} is not its "
                                 "primary key or a unique constraint, which PostgreSQL requires", org)
 
-    def index(self, ix: m.Index, cols: dict | None, exts: set[str], org: str | None) -> None:
+    def index(self, ix: m.Index, cols: dict | None, exts: set[str], org: str | None, table: m.Table | None = None
+              ) -> None:
         """An index's rules; its name is claimed in the schema's namespace by the caller."""
         names = set(cols) if cols is not None else None
         for e in ix.elements:
-            self.expression(ix.source, f"an expression of index {ix.name}", e.expression, org, names, exts=exts)
-        self.expression(ix.source, f"the WHERE of index {ix.name}", ix.where, org, names, exts=exts)
+            self.expression(ix.source, f"an expression of index {ix.name}", e.expression, org, names, exts=exts,
+                            where="index", table=table)
+        self.expression(ix.source, f"the WHERE of index {ix.name}", ix.where, org, names, exts=exts, where="index",
+                        table=table)
+        index_rules(self, ix, cols, org)
         if ix.method in ("hnsw", "ivfflat") and "vector" not in exts:
             self.add(ix.source, f"index method {ix.method} needs the extension `vector`", org)
         if ix.unique and ix.method != "btree":
@@ -438,66 +461,6 @@ class Checker:
                     self.add(ix.source, f"index {ix.name}: gin has no default operator class for {col.type} "
                                         f"(column {e.column}); give `opclass:` or use btree", org)
 
-    def trigger(self, t: m.Table, tr: m.Trigger, funcs: dict, need_columns) -> None:
-        org = t.org
-        self.name(tr.source, "trigger", tr.name, org)
-        fschema, _, fname = tr.function.rpartition(".")
-        f = funcs.get((fschema, fname))
-        if f is None and fschema != "pg_catalog":
-            close = difflib.get_close_matches(tr.function, [f"{s}.{n}" for s, n in funcs], n=1)
-            self.add(tr.source, f"trigger {tr.name}: unknown function {tr.function}"
-                     + (f"; did you mean {close[0]}?" if close else " (declare it under `functions:`)"), org)
-        elif f is not None and f.returns != "trigger":
-            self.add(tr.source, f"trigger {tr.name}: {tr.function} must return trigger, not {f.returns}", org)
-        if tr.timing == "instead of":
-            self.add(tr.source, f"trigger {tr.name}: tables cannot have INSTEAD OF triggers (views only)", org)
-        if "truncate" in tr.events and tr.for_each == "row":
-            self.add(tr.source, f"trigger {tr.name}: TRUNCATE triggers must be `for_each: statement`", org)
-        if tr.update_of:
-            need_columns(tr.update_of, f"trigger {tr.name}", tr.source)
-            if "update" not in tr.events:
-                self.add(tr.source, f"trigger {tr.name}: update_of needs the event update", org)
-        tree = self.expression(tr.source, f"the WHEN of trigger {tr.name}", tr.when, org)
-        if tree is not None:
-            rows = row_refs(tree)
-            if tr.for_each == "statement" and rows & {"new", "old"}:
-                self.add(tr.source, f"trigger {tr.name}: a statement trigger's WHEN cannot read NEW or OLD", org)
-            elif "old" in rows and "insert" in tr.events or "new" in rows and "delete" in tr.events:
-                self.add(tr.source, f"trigger {tr.name}: WHEN reads {'OLD' if 'old' in rows else 'NEW'}, which "
-                                    f"{'INSERT' if 'old' in rows else 'DELETE'} triggers do not have", org)
-
-    def function(self, f: m.Function, exts: set[str]) -> None:
-        self.name(f.source, "function", f.name)
-        if f.language == "sql":
-            error = self.sql(statements_error, f.body, f.source)
-            if error:
-                self.add(f.source, f"the body of {f.qname} {error}")
-            if f.returns == "trigger":
-                self.add(f.source, f"{f.qname}: SQL functions cannot return trigger; use language plpgsql")
-        if f.returns.startswith("table") or f.returns.startswith("setof "):
-            error = self.sql(returns_error, f.returns, f.source)
-            if error:
-                self.add(f.source, f"returns: {error}")
-        elif f.returns not in ("trigger", "void", "event_trigger", "record"):
-            self.type_(f.source, f.returns, exts)
-        if f.returns == "trigger" and f.arguments:
-            self.add(f.source, f"{f.qname}: a trigger function takes no arguments")
-        seen: set[str] = set()
-        defaulted = False
-        for a in f.arguments:
-            self.type_(f.source, a.type, exts)
-            if a.name:
-                self.name(f.source, "argument", a.name)
-                if a.name in seen:
-                    self.add(f.source, f"{f.qname}: argument {a.name!r} is given twice")
-                seen.add(a.name)
-            self.expression(f.source, f"the default of argument {a.name}", a.default, exts=exts)
-            if a.mode in ("in", "inout", "variadic"):
-                if a.default is not None:
-                    defaulted = True
-                elif defaulted:
-                    self.add(f.source, f"{f.qname}: argument {a.name or '?'} follows one with a default, so it "
-                                       "needs a default too")
 
 # --- helpers -------------------------------------------------------------------------------------------------
 
@@ -505,6 +468,19 @@ class Checker:
 def _placeholder(org: str) -> re.Pattern:
     """The org key where it stands as a name part (`values_acme_x`), not inside a word (`t-a-ble` for key a)."""
     return re.compile(rf"(?<![A-Za-z0-9]){re.escape(org)}(?![A-Za-z0-9])")
+
+
+def _relations(db: m.Database) -> dict[tuple[str, str], object]:
+    """Every relation a query may read: tables, their serial sequences, views, aggregates; by (schema, name)."""
+    known: dict[tuple[str, str], object] = {}
+    for t in db.tables:
+        known[(t.schema, t.name)] = t
+        for c in t.columns:
+            if c.serial:
+                known[(t.schema, default_name(t.name, c.name, "seq"))] = t
+    for obj in db.views + db.continuous_aggregates:
+        known[(obj.schema, obj.name)] = obj
+    return known
 
 
 def _short(text: str) -> str:

@@ -5,6 +5,7 @@ NULL column without a default needs a value; and each value must be one the colu
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,10 @@ def seed(ck: Checker, t: m.Table, cols: dict) -> None:
     if not any(set(k) == set(s.key) for k in unique_keys(t, partial=False)):
         ck.add(s.source, f"the seed key ({', '.join(s.key)}) must be the primary key or a unique constraint "
                            f"of {t.qname} (ON CONFLICT needs one)", org)
+    for c in s.columns:
+        if c in cols and cols[c].identity == "always" and any(v is not m.SEED_DEFAULT for v in _column(s, c)):
+            ck.add(s.source, f"seed rows give {c} a value, but it is GENERATED ALWAYS AS IDENTITY: PostgreSQL "
+                             "refuses that (make it `identity: by default`, or leave it out of the rows)", org)
     required = [c.name for c in t.columns
                 if c.not_null and c.default is None and not c.serial and not c.identity]
     seen: dict[tuple, int] = {}
@@ -59,6 +64,12 @@ def seed(ck: Checker, t: m.Table, cols: dict) -> None:
         if key in seen:
             ck.add(s.source, f"seed row {i} repeats the key {key} of row {seen[key]}", org)
         seen.setdefault(key, i)
+
+
+def _column(s: m.SeedRows, column: str) -> list:
+    i = s.columns.index(column)
+    return [row[i] for row in s.rows]
+
 
 def registry(ck: Checker, db: m.Database, tables: dict) -> None:
     """The org registry: its table, key and columns, and every org's row as PostgreSQL would take it."""
@@ -97,14 +108,30 @@ def registry(ck: Checker, db: m.Database, tables: dict) -> None:
                 seen.setdefault((col, value), row.org)
 
 
+INTEGER_RANGES = {"smallint": 2 ** 15, "integer": 2 ** 31, "bigint": 2 ** 63}
+_NO_NUMBERS = frozenset({"uuid", "json", "jsonb", "date", "timestamp with time zone", "timestamp without time zone",
+                         "time with time zone", "time without time zone", "interval", "inet", "cidr", "bytea"})
+_UUID = re.compile(r"[0-9a-fA-F]{4}(?:-?[0-9a-fA-F]{4}){7}")
+
+
 def value_error(type_: str, value: object) -> str | None:
-    """Why PostgreSQL would refuse a YAML scalar as a value of the type (the common cases), else None."""
+    """Why PostgreSQL would refuse a YAML scalar as a value of the type (the common cases), else None. A YAML
+    boolean (`yes`, `no`, `on`, `off` too) fits only a boolean column, where a string would have been meant."""
     base = base_type(type_)
     if value is None or type_.endswith("]"):
         return None
+    if isinstance(value, bool) and base != "boolean":
+        return f"{str(value).lower()} is a YAML boolean (YAML reads yes, no, on, off as true or false), not a " \
+               f"value of type {type_}; quote the value"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and (base in _NO_NUMBERS
+                                                                           or base == "boolean"):
+        return f"the number {value} is not a value of type {type_}; PostgreSQL takes a quoted value"
     if base in INTEGER_TYPES:
-        if isinstance(value, bool) or not (isinstance(value, int) or str(value).strip().lstrip("+-").isdigit()):
+        text = str(value).strip()
+        if isinstance(value, float) or not text.lstrip("+-").isdigit():
             return f"{value!r} is not an integer"
+        if not -INTEGER_RANGES[base] <= int(text) < INTEGER_RANGES[base]:
+            return f"{value} is out of the range of {base}"
     elif base == "boolean":
         if not isinstance(value, bool) and str(value).strip().lower() not in (
                 "t", "f", "true", "false", "yes", "no", "on", "off", "1", "0", "y", "n"):
@@ -114,8 +141,29 @@ def value_error(type_: str, value: object) -> str | None:
             float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return f"{value!r} is not a number"
-    elif base in ("character varying", "character"):
+    elif base in ("character varying", "character", "text"):
+        if isinstance(value, float):
+            return f"the number {value!r} for a {type_} column: YAML read it as a number (1.10 becomes 1.1); " \
+                   "quote the value"
         mods = _MODS.search(type_)
-        if mods and mods.group(1).strip().isdigit() and len(str(value)) > int(mods.group(1)):
+        if base != "text" and mods and mods.group(1).strip().isdigit() and len(str(value)) > int(mods.group(1)):
             return f"{str(value)!r} is longer than {type_} allows ({int(mods.group(1))} characters)"
+    elif base == "uuid":
+        text = str(value).strip()
+        if not _UUID.fullmatch(text[1:-1] if text[:1] == "{" and text[-1:] == "}" else text):
+            return f"{value!r} is not a uuid"
+    elif base in ("json", "jsonb"):
+        try:
+            json.loads(str(value), parse_constant=_no_constant)
+        except ValueError as e:
+            return f"{_clip(value)} is not JSON ({e})"
     return None
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _clip(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

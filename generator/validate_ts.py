@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable
 from . import model as m
 from .sqlcheck import Parsed, aliases, calls, column_refs, output_columns
 from .sqltext import INTEGER_TYPES, TIME_TYPES, Interval, base_type
+from .validate_rows import INTEGER_RANGES
 
 if TYPE_CHECKING:
     from .validate import Checker
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 Claim = Callable[[str, str, str, m.Source, "str | None"], None]
 
 
-def timescale_rules(ck: Checker, db: m.Database, tables: dict, exts: set[str], claim: Claim) -> None:
+def timescale_rules(ck: Checker, db: m.Database, tables: dict, exts: set[str], claim: Claim) -> dict:
+    """TimescaleDB's rules; returns each aggregate's query, parsed (by qualified name)."""
     if "timescaledb" not in exts:
         for what, source, org in ([("a hypertable", t.hypertable.source, t.org) for t in db.tables if t.hypertable]
                                   + [("a continuous aggregate", c.source, c.org) for c in db.continuous_aggregates]):
@@ -49,6 +51,7 @@ def timescale_rules(ck: Checker, db: m.Database, tables: dict, exts: set[str], c
                 outputs[c.qname] = aggregate(ck, c, by_qname, caggs, outputs, exts)
             else:  # a later org of a template: only that its query still parses
                 outputs[c.qname] = ck.query(c.source, c.query, c.org) if c.query else None
+    return outputs
 
 
 def _positive(ck: Checker, source: m.Source, what: str, value: Interval | int | None, org: str | None) -> None:
@@ -91,6 +94,8 @@ def hypertable(ck: Checker, t: m.Table) -> None:
     for what, value, source in values:
         _time_kind(ck, source, what, value, integer_time, time.name, org)
         _positive(ck, source, what, value, org)
+        if integer_time and isinstance(value, int) and value >= INTEGER_RANGES[btype]:
+            ck.add(source, f"{what} {value} does not fit the {btype} time column {time.name}", org)
     if integer_time:  # checked: add_retention_policy refuses; a compression job fails at every run
         for what, policy in (("compression", t.compression if t.compression and t.compression.after else None),
                              ("retention", t.retention)):
@@ -100,6 +105,9 @@ def hypertable(ck: Checker, t: m.Table) -> None:
                                       "declare", org)
     part_cols = [ht.time_column]
     for d in ht.dimensions:
+        if d.column in part_cols:
+            ck.add(ht.source, f"dimension column {d.column!r} is already a dimension of {t.qname} (TimescaleDB "
+                              "refuses a second one on a column)", org)
         part_cols.append(d.column)
         if d.column not in cols:
             ck.add(ht.source, f"dimension column {d.column!r} is not a column of {t.qname}", org)
@@ -168,6 +176,8 @@ def aggregate(ck: Checker, c: m.ContinuousAggregate, tables: dict, caggs: dict, 
                              "a time bucket", org)
         if not select.tree.get("groupClause"):
             ck.add(c.source, "the query of a continuous aggregate needs GROUP BY", org)
+        for problem in query_problems(select, c.bucket_width):
+            ck.add(c.source, problem, org)
         twice = sorted({n for n in columns if columns.count(n) > 1 and n != "?column?"})
         if twice:
             ck.add(c.source, f"the aggregate names column {twice[0]!r} twice", org)
@@ -201,9 +211,77 @@ def aggregate(ck: Checker, c: m.ContinuousAggregate, tables: dict, caggs: dict, 
 
 def _source_columns(ck: Checker, c: m.ContinuousAggregate, select: Parsed, source_cols: list[str], org) -> None:
     """Every column the query reads is a column of its source (for a structured aggregate: group_by and the
-    aggregates' arguments) or one of its own output names (GROUP BY bucket)."""
-    for ref in sorted(column_refs(select) - set(source_cols) - aliases(select)):
-        ck.add(c.source, f"the aggregate reads unknown column {ref!r} of its source {c.source_relation}", org)
+    aggregates' arguments, and the bucket column of a source aggregate); GROUP BY may also name its own output
+    columns (GROUP BY bucket), the select list may not (`time_bucket(..., bucket) AS bucket` reads the source's)."""
+    tree = select.tree
+    reads = column_refs([tree.get(k) for k in ("targetList", "whereClause", "havingClause")])
+    reads |= column_refs(tree.get("groupClause", [])) - aliases(select)
+    for ref in sorted(reads - set(source_cols)):
+        hint = ""
+        if c.source_relation and ref == "bucket":
+            hint = " (when the source aggregate's own query names its time bucket otherwise, give that name as its " \
+                   "`bucket_column`)"
+        ck.add(c.source, f"the aggregate reads unknown column {ref!r} of its source {c.source_relation}{hint}", org)
+
+
+def query_problems(select: Parsed, declared: Interval | int | None) -> list[str]:
+    """What TimescaleDB refuses in an aggregate's SELECT, or what would make `bucket:` wrong: a window function,
+    a plain column neither grouped nor aggregated, a time_bucket width other than the declared bucket."""
+    out = []
+    if '"over":' in select.json:
+        out.append("a continuous aggregate cannot use window functions (OVER)")
+    tree = select.tree
+    groups = tree.get("groupClause", [])
+    targets = [t["ResTarget"] for t in tree.get("targetList", [])]
+    if all(set(g) <= {"ColumnRef", "A_Const", "FuncCall"} for g in groups):
+        grouped = {_last(g["ColumnRef"]["fields"]) for g in groups if "ColumnRef" in g}
+        positions = {g["A_Const"].get("ival", {}).get("ival") for g in groups if "A_Const" in g}
+        for n, target in enumerate(targets, 1):
+            ref = target.get("val", {}).get("ColumnRef")
+            name = _last(ref["fields"]) if ref else None
+            if name and name not in grouped and target.get("name") not in grouped and n not in positions:
+                out.append(f"column {name} of the query is neither in GROUP BY nor inside an aggregate such as "
+                           f"avg({name}); TimescaleDB refuses it")
+    widths = [w for w in _bucket_widths(tree) if w is not None]
+    if declared is not None and widths and all(w != declared for w in widths):
+        out.append(f"the query buckets by {widths[0]}, but `bucket:` says {declared}; they must agree (refresh "
+                   "windows and nested aggregates are checked against `bucket`)")
+    return out
+
+
+def _last(fields: list) -> str | None:
+    names = [f["String"]["sval"] for f in fields if "String" in f]
+    return names[-1] if names else None
+
+
+def _bucket_widths(node) -> list[Interval | int | None]:
+    """The first argument of each time_bucket(...) call, when it is a constant: '15 minutes', INTERVAL '1 h', 60."""
+    out: list = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack += n
+        elif isinstance(n, dict):
+            call = n.get("FuncCall")
+            if call and _last(call.get("funcname", [])) == "time_bucket" and call.get("args"):
+                out.append(_constant_width(call["args"][0]))
+            stack += n.values()
+    return out
+
+
+def _constant_width(arg: dict) -> Interval | int | None:
+    if "TypeCast" in arg:
+        arg = arg["TypeCast"].get("arg", {})
+    const = arg.get("A_Const", {})
+    try:
+        if "sval" in const:
+            return Interval.parse(const["sval"].get("sval", ""))
+        if "ival" in const:
+            return int(const["ival"].get("ival", 0))
+    except ValueError:
+        return None
+    return None
 
 
 def _nested_width(ck: Checker, c: m.ContinuousAggregate, src: m.ContinuousAggregate, org) -> None:
@@ -211,9 +289,11 @@ def _nested_width(ck: Checker, c: m.ContinuousAggregate, src: m.ContinuousAggreg
     `90 minutes` on `1 hour`: "incompatible bucket width")."""
     a, b = c.bucket_width, src.bucket_width
     if isinstance(a, Interval) and isinstance(b, Interval):
-        if a.months or b.months:
-            return  # variable-length buckets: TimescaleDB's own rules (months on days) apply
-        a, b = a.total, b.total
+        if b.months and not a.months:  # checked on 2.23: "fixed-width bucket on top of one using variable-width"
+            ck.add(c.source, f"the bucket {a} is a fixed width, but its source {src.qname} buckets by {b}, whose "
+                             "length varies: TimescaleDB refuses it (use months or years here too)", org)
+            return
+        a, b = a.total, b.total  # a month counts as 30 days, as TimescaleDB compares them ("1 month" on "7 days")
     if isinstance(a, int) and isinstance(b, int) and b > 0 and (a < b or a % b):
         ck.add(c.source, f"the bucket {c.bucket_width} must be a whole multiple of the bucket {src.bucket_width} "
                          f"of its source {src.qname}", org)

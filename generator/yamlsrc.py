@@ -85,6 +85,16 @@ class Document:
             return (node.key_line, node.key_column)
         return (node.line, node.column)
 
+    def data_at(self, path: PathT) -> object:
+        """The data at path (None where the path leads nowhere)."""
+        node = self.data
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
     def problem(self, path: PathT, message: str, *, key: bool = False) -> Problem:
         line, col = self.where(path, key=key)
         return Problem(self.file, line, col, clip(dotted(path)), clip(message))
@@ -116,6 +126,10 @@ def read(path: str | Path) -> Document:
 def parse_bytes(raw: bytes, name: str = "model.yaml") -> Document:
     if len(raw) > MAX_BYTES:
         raise ModelError([Problem(name, 1, 1, "", f"a model may be at most {MAX_BYTES:,} bytes")])
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00"):
+        kind = "UTF-32" if raw[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00") else "UTF-16"
+        raise ModelError([Problem(name, 1, 1, "", f"the file is {kind} (it starts with a {kind} byte order mark); "
+                                                  "save it as UTF-8")])
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise ModelError([Problem(name, line, 1, "", "the file is binary (it contains NUL bytes), not YAML")])
@@ -148,6 +162,8 @@ def parse_text(text: str, name: str = "model.yaml") -> Document:
         lines = text.splitlines()
         if "\t" in (lines[line - 1] if 0 < line <= len(lines) else "") or "\\t" in what:
             what += " (tabs: YAML indents with spaces only)"
+        elif "escape" in what:
+            what += " (write the character itself; \\u escapes of surrogates are not YAML)"
         raise ModelError([Problem(name, line, col, "", f"invalid YAML: {what}")]) from None
     except yaml.YAMLError as e:
         raise ModelError([Problem(name, 1, 1, "", f"invalid YAML: {e}")]) from None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli
+from helpers import ROOT, run_cli
 from schemagen.errors import ModelError
 from schemagen.load import load_model
 from schemagen.yamlsrc import MAX_BYTES
@@ -65,6 +65,8 @@ def _peak_rss_mb(path: Path) -> float:
     ("binary.yaml", b"\x00\x01\x02databases", "binary"),
     ("latin1.yaml", "databases:\n  caf\xe9: {}\n".encode("latin-1"), "not UTF-8"),
     ("huge.yaml", b"#" * (MAX_BYTES + 10), "at most"),
+    ("utf16.yaml", "databases:\n  app: {}\n".encode("utf-16"), "the file is UTF-16"),
+    ("surrogates.yaml", b'databases:\n  "\\ud83d\\ude00": {}\n', "write the character itself"),
 ])
 def test_bytes_that_are_not_a_model(tmp_path: Path, name: str, content: bytes, fragment: str):
     path = tmp_path / name
@@ -101,3 +103,49 @@ def test_every_error_at_once(tmp_path: Path):
     assert any("unknown key 'colour'" in m for m in messages)
     assert any("unknown table s.nope" in m for m in messages)
     assert any("unknown type 'integr'" in m for m in messages)
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["render", "-o", "/dev/null"], "cannot write the scripts to /dev/null"),
+    (["render", "--org", "nope"], "unknown org 'nope'"),
+    (["render", "--database", "nope", "--check"], "unknown database 'nope'"),
+    (["apply", "--dsn", "postgresql://nobody@127.0.0.1:1/x", "--lock-timeout", "nan"], "finite number of seconds"),
+    (["rollback", "--dsn", "postgresql://nobody@127.0.0.1:1/x", "--lock-timeout", "-1"], "finite number of seconds"),
+    (["diff", "--dsn", "postgresql://nobody@127.0.0.1:1/x", "--database", "nope"], "unknown database 'nope'"),
+])
+def test_bad_command_lines(tmp_path: Path, args: list[str], fragment: str):
+    """Usage errors: exit 2 with the reason, no traceback, before any connection is tried."""
+    code, out, err = run_cli(*args[:1], "-m", str(ROOT / "model.yaml"), *args[1:])
+    assert code == 2, err
+    assert fragment in err and "Traceback" not in err and out == ""
+
+
+def test_output_folder_stays_inside_out(tmp_path: Path):
+    """A database name becomes a folder of out/: a path in it is refused before anything is written."""
+    model = tmp_path / "m.yaml"
+    model.write_text("databases:\n  ../escaped:\n    schemas:\n      s: {tables: {t: {columns: {id: int}}}}\n")
+    code, _, err = run_cli("render", "-m", str(model), "-o", str(tmp_path / "out"))
+    assert code == 2 and "becomes the folder out/<database>/" in err
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["tables", "schemas", "columns"])
+def test_a_huge_model_fails_fast_and_small(tmp_path: Path, kind: str):
+    """Tens of thousands of objects and one mistake at the end: the mistake at its line, within 5 s and 200 MB."""
+    head = "databases:\n  app:\n    schemas:\n"
+    if kind == "tables":
+        body = "      s:\n        tables:\n" + "".join(f"          t{i}: {{columns: {{id: int}}}}\n" for i in range(25_000))
+        body += "          bad: {columns: {id: integr}}\n"
+    elif kind == "schemas":
+        body = "".join(f"      s{i}: {{}}\n" for i in range(80_000)) + "      pg_bad: {}\n"
+    else:
+        body = "      s:\n        tables:\n          t:\n            columns:\n"
+        body += "".join(f"              c{i}: int\n" for i in range(80_000)) + "              bad: integr\n"
+    path = tmp_path / f"{kind}.yaml"
+    path.write_text(head + body)
+    lines = (head + body).count("\n")
+    started = time.monotonic()
+    done = _cli_subprocess(path)
+    assert time.monotonic() - started < 5
+    assert done.returncode == 2 and f"{path}:{lines}:" in done.stderr and "Traceback" not in done.stderr
+    assert _peak_rss_mb(path) < 200

@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 
 from helpers import MODEL, haystack, model_from, run_cli
+from schemagen import model as m
 from schemagen.errors import ModelError
 from schemagen.load import default_name, json_schema
 from schemagen.sqltext import Interval, canonical_type, quote_ident
@@ -337,3 +338,29 @@ def test_json_schema_describes_every_property():
 
     walk(schema, "")
     assert missing == []
+
+
+def test_names_with_blanks_in_ordered_lists_and_interval_fields():
+    """A column whose name has a blank is written in double quotes where a list takes `column DESC`; interval
+    types with fields (`interval day to second`) are types PostgreSQL has."""
+    model = model_from('''
+        databases:
+          app:
+            extensions: {timescaledb: }
+            schemas:
+              s:
+                tables:
+                  t:
+                    columns:
+                      "my time": {type: timestamptz, not_null: true}
+                      'say "hi"': int
+                      span: interval day to second
+                    hypertable: {time_column: my time}
+                    compression: {order_by: ['"my time" DESC NULLS LAST'], segment_by: ['say "hi"']}
+                    indexes:
+                      ix_t: {columns: ['"say ""hi""" DESC', '"my time"']}
+    ''')
+    t = model.databases[0].tables[0]
+    assert t.compression.order_by[0] == m.OrderBy("my time", True, False)
+    assert [(e.column, e.descending) for e in t.indexes[0].elements] == [('say "hi"', True), ("my time", False)]
+    assert t.columns[2].type == "interval day to second"

@@ -5,6 +5,7 @@ Golden cases live in tests/golden/<case>/ (the whole directory is compared: a mi
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pglast
+import pglast.parser
 import pytest
 
 from helpers import MODEL, ROOT, haystack, model_from, run_cli
@@ -21,7 +23,7 @@ from schemagen.errors import Difference, UsageError
 from schemagen.load import load_model
 from schemagen import phases
 from schemagen.phases import PHASES
-from schemagen.sqltext import Interval
+from schemagen.sqltext import Interval, dollar_quote, quote_literal
 
 GOLDEN = ROOT / "tests" / "golden"
 RICH = GOLDEN / "rich.yaml"  # every feature render knows, with awkward names
@@ -277,6 +279,28 @@ def test_rich_model_statements_parse_and_quote():
     assert "COMMENT ON SCHEMA \"Odd Schema\" IS 'it''s odd';" in text
     assert 'USING gin (body ext.gin_trgm_ops)' in text
     assert "CASCADE;" not in text.replace("ON DELETE CASCADE", "")
+    # names PostgreSQL takes quoted, and a body that ends in the dollar-quote tag (applied on pg-plain by
+    # test_render_psql and test_drift, where they work and show no drift)
+    assert 'CREATE TABLE IF NOT EXISTS public."we""ird; --name" (' in text
+    assert 'CONSTRAINT "we""ird; --name_😀 émoji_check" CHECK ("😀 émoji" >= 0)' in text
+    assert "AS $body1$BEGIN RETURN \"Arg One\" || ' -- ends in'; END; -- $body$body1$;" in text
+
+
+@pytest.mark.parametrize("body", ["x$body", "$body$", "$body", "a $body1$ b $body", "$", "$body$$body1$$body",
+                                  "$body1", "'; DROP TABLE t; --"])
+def test_a_dollar_quoted_body_never_closes_early(body):
+    quoted = dollar_quote(body)
+    tag = quoted[:quoted.index("$", 1) + 1]
+    tree = json.loads(pglast.parser.parse_sql_json(f"SELECT {quoted}"))
+    assert len(tree["stmts"]) == 1
+    value = tree["stmts"][0]["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]["A_Const"]["sval"]["sval"]
+    assert value == body and quoted == f"{tag}{body}{tag}"
+
+
+def test_non_finite_numbers_are_quoted_literals():
+    """YAML's .inf and .nan have no SQL spelling as numbers: bare `inf` would be read as a column name."""
+    assert [quote_literal(v) for v in (float("inf"), float("-inf"), float("nan"), 1.5, 2)] == \
+        ["'Infinity'", "'-Infinity'", "'NaN'", "1.5", "2"]
 
 
 def test_handbuilt_model_is_put_in_dependency_order():

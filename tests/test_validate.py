@@ -120,9 +120,18 @@ def test_trim(text, statement, trimmed):
 
 
 @pytest.mark.parametrize("type_,value,error", [
-    ("integer", 1, None), ("integer", "12", None), ("integer", "one", "not an integer"), ("bigint", True, "integer"),
-    ("boolean", "yes", None), ("boolean", "maybe", "not a boolean"), ("numeric(10,2)", "1.5", None),
+    ("integer", 1, None), ("integer", "12", None), ("integer", "one", "not an integer"),
+    ("bigint", True, "YAML boolean"), ("text", False, "YAML boolean"), ("numeric", True, "YAML boolean"),
+    ("boolean", "yes", None), ("boolean", True, None), ("boolean", "maybe", "not a boolean"),
+    ("boolean", 1, "the number 1"), ("numeric(10,2)", "1.5", None),
     ("numeric", "abc", "not a number"), ("character varying(3)", "abcd", "longer than"), ("text", "x" * 99, None),
+    ("text", 1.1, "quote the value"), ("text", 7, None),
+    ("smallint", 32767, None), ("smallint", 32768, "out of the range"), ("integer", "-2147483648", None),
+    ("integer", 2 ** 31, "out of the range"), ("bigint", 2 ** 63 - 1, None), ("bigint", 2 ** 63, "out of the range"),
+    ("uuid", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", None), ("uuid", "{a0eebc999c0b4ef8bb6d6bb9bd380a11}", None),
+    ("uuid", "not-a-uuid", "not a uuid"), ("uuid", 5, "the number 5"),
+    ("jsonb", '{"a": [1, 2]}', None), ("json", "{bad", "not JSON"), ("jsonb", "NaN", "not JSON"),
+    ("jsonb", 5, "the number 5"), ("date", 20240101, "the number"), ("text[]", True, None),
 ])
 def test_seed_values(type_, value, error):
     found = value_error(type_, value)
@@ -217,10 +226,10 @@ databases:
             aggregates: {v: avg(v), n: count(*)}
             refresh: {start_offset: 1 day, end_offset: 1 hour, schedule_interval: 30 minutes}
             indexes: {ix_hourly_device: {columns: [device, bucket DESC]}}
-          monthly:
-            query: SELECT time_bucket('1 month', bucket) AS month, avg(v) AS v FROM s.m_acme_daily GROUP BY 1
+          m_{org}_monthly:
+            query: SELECT time_bucket('1 month', bucket) AS month, avg(v) AS v FROM s.m_{org}_daily GROUP BY 1
             bucket: 1 month
-            source: m_acme_daily
+            source: m_{org}_daily
             refresh: {start_offset: 3 months, end_offset: 1 day, schedule_interval: 1 day}
         views:
           v_docs:
@@ -236,6 +245,72 @@ databases:
 
 def test_no_false_alarms_on_a_sound_model():
     assert _problems(SOUND) == []
+
+
+ODD_BUT_SOUND = r"""
+orgs: [{key: a, name: A}, {key: b, name: B}]
+databases:
+  app:
+    extensions: {timescaledb: , vector: , plpython3u: }
+    org_registry: {table: s.org, key_column: key, values: {key: "{org}", name: "{org_name} ({org})"}}
+    schemas:
+      timescale_stuff: {}
+      s:
+        tables:
+          org: {columns: {key: {type: text, primary_key: true}, name: text}}
+          shared: {columns: {id: {type: int, primary_key: true}}}
+          "t{1,2}":
+            columns:
+              id: {type: serial, primary_key: true}
+              at: {type: timestamptz, default: CURRENT_TIMESTAMP}
+              flag: {type: boolean, default: "'t'"}
+              small: {type: smallint, default: -1}
+              n: {type: int, default: 1.5, check: '"t{1,2}".n > 0'}
+              tags: {type: "text[]", default: "'{}'"}
+              doc: {type: jsonb, default: "'{}'"}
+              label: {type: text, default: 5}
+              span: interval day to second
+              emb: vector(3)
+              half: halfvec(3000)
+              code: text
+            indexes:
+              ix_lower: {columns: [{expression: lower(code)}]}
+              ix_day: {columns: [{expression: "date_trunc('day', at AT TIME ZONE 'UTC')"}], where: "n > 0"}
+              ix_ivf: {method: ivfflat, columns: [emb], with: {lists: 100}}
+              ix_half: {method: hnsw, columns: [{column: half, opclass: halfvec_l2_ops}], with: {m: 16, ef_construction: 32}}
+              ix_fill: {columns: [code], with: {fillfactor: 90, deduplicate_items: off}}
+            triggers:
+              trg: {function: s.touch, timing: before, events: [update], when: "NEW.* IS DISTINCT FROM OLD.*"}
+            seed:
+              rows: [{id: 1, code: "NO", flag: "yes", label: "1.10", doc: '{"a": [1, 2.5, null]}'}]
+          m_{org}:
+            columns:
+              ts: {type: timestamptz, not_null: true}
+              v: float8
+              shared_id: {type: int, references: s.shared(id)}
+            hypertable: {time_column: ts, chunk_interval: 1 month}
+        continuous_aggregates:
+          m_{org}_daily:
+            bucket: 1 day
+            bucket_column: day
+            query: "SELECT time_bucket(INTERVAL '24 hours', ts) AS day, shared_id, avg(v) AS v FROM s.m_{org} GROUP BY 1, 2"
+          m_{org}_monthly: {source: "m_{org}_daily", bucket: 1 month, group_by: [shared_id], aggregates: {v: avg(v)}}
+          m_{org}_quarterly: {source: "m_{org}_monthly", bucket: 3 months, aggregates: {v: max(v)}}
+        views:
+          v_{org}: {query: "SELECT m.ts, s.id FROM s.m_{org} m JOIN s.shared s ON s.id = m.shared_id"}
+          v_series: {query: "WITH shared AS (SELECT 1 AS id) SELECT g, id FROM generate_series(1, 3) g, shared"}
+          v_seq: {query: 'SELECT last_value FROM s."t{1,2}_id_seq"'}
+        functions:
+          touch: {returns: trigger, language: plpgsql, body: "BEGIN RETURN NEW; END"}
+          rows_of: {returns: "setof s.shared", language: sql, body: "SELECT * FROM s.shared"}
+          py: {returns: int, language: plpython3u, body: "return 1"}
+          org_of: {returns: text, language: plpgsql, arguments: [{name: j, type: jsonb}], body: "BEGIN RETURN j #>> '{org}'; END"}
+"""
+
+
+def test_no_false_alarms_on_odd_but_sound_sql():
+    """What the stricter rules must still let through: each of these is accepted by PostgreSQL (or TimescaleDB)."""
+    assert _problems(ODD_BUT_SOUND) == []
 
 
 def test_each_rule_fires_on_its_own_mistake():
@@ -264,7 +339,7 @@ def test_aggregate_ordering_and_time_column():
     model = model_from(SOUND)
     db = model.databases[0]
     names = [c.name for c in db.continuous_aggregates]
-    assert names.index("m_acme_hourly") < names.index("m_acme_daily") < names.index("monthly")
+    assert names.index("m_acme_hourly") < names.index("m_acme_daily") < names.index("m_acme_monthly")
     daily = next(c for c in db.continuous_aggregates if c.name == "m_acme_daily")
     assert 'time_bucket(INTERVAL \'1 day\', bucket) AS bucket' in daily.query and "FROM s.m_acme_hourly" in daily.query
 

@@ -1,0 +1,89 @@
+"""Rules on indexes that the server would refuse late: pgvector's methods (an operator class, at most 2,000
+dimensions), storage parameters each method knows and the ranges it takes, operator class names.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from . import model as m
+from .sqltext import base_type
+
+if TYPE_CHECKING:
+    from .validate import Checker
+
+# Storage parameters of each method: name -> (lowest, highest) for numbers, None for on/off/auto words.
+PARAMETERS: dict[str, dict[str, tuple[int, int] | None]] = {
+    "btree": {"fillfactor": (10, 100), "deduplicate_items": None},
+    "hash": {"fillfactor": (10, 100)},
+    "gist": {"fillfactor": (10, 100), "buffering": None},
+    "spgist": {"fillfactor": (10, 100)},
+    "gin": {"fastupdate": None, "gin_pending_list_limit": (64, 2_147_483_647)},
+    "brin": {"pages_per_range": (1, 131_072), "autosummarize": None},
+    "hnsw": {"m": (2, 100), "ef_construction": (4, 1000)},
+    "ivfflat": {"lists": (1, 32_768)},
+}
+_WORDS = {"on", "off", "true", "false", "yes", "no", "1", "0", "auto"}
+# pgvector: the types each method indexes, and the most dimensions it takes (pgvector 0.8).
+VECTOR_LIMITS = {"vector": 2000, "halfvec": 4000, "bit": 64_000, "sparsevec": None}
+_DIMENSIONS = re.compile(r"\((\d+)\)")
+_OPCLASS = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?\Z")
+
+
+def index_rules(ck: Checker, ix: m.Index, cols: dict | None, org: str | None) -> None:
+    for e in ix.elements:
+        if e.opclass and not _OPCLASS.match(e.opclass):
+            ck.add(ix.source, f"index {ix.name}: {e.opclass!r} is not an operator class name (`name` or "
+                              "`schema.name`)", org)
+    _parameters(ck, ix, org)
+    if ix.method in ("hnsw", "ivfflat"):
+        _vector(ck, ix, cols, org)
+
+
+def _parameters(ck: Checker, ix: m.Index, org: str | None) -> None:
+    known = PARAMETERS.get(ix.method, {})
+    values = dict(ix.with_)
+    for name, value in ix.with_:
+        if name not in known:
+            ck.add(ix.source, f"index {ix.name}: {ix.method} indexes have no storage parameter {name!r}"
+                              + (f" (they take: {', '.join(known)})" if known else ""), org)
+            continue
+        limits = known[name]
+        if limits is None:
+            if value.lower() not in _WORDS:
+                ck.add(ix.source, f"index {ix.name}: {name} takes on or off, not {value!r}", org)
+        elif not value.lstrip("-").isdigit() or not limits[0] <= int(value) <= limits[1]:
+            ck.add(ix.source, f"index {ix.name}: {name} must be a whole number from {limits[0]:,} to "
+                              f"{limits[1]:,}, not {value!r}", org)
+    m_, ef = values.get("m", "16"), values.get("ef_construction", "64")
+    if ix.method == "hnsw" and m_.isdigit() and ef.isdigit() and int(ef) < 2 * int(m_):
+        ck.add(ix.source, f"index {ix.name}: hnsw needs ef_construction ({ef}) of at least twice m ({m_})", org)
+
+
+def _vector(ck: Checker, ix: m.Index, cols: dict | None, org: str | None) -> None:
+    """pgvector has no default operator class for hnsw (nor for ivfflat on anything but vector), and indexes at
+    most 2,000 dimensions of vector (4,000 of halfvec)."""
+    for e in ix.elements:
+        column = cols.get(e.column) if cols and e.column else None
+        type_ = getattr(column, "type", None) if column is not None else None
+        base = base_type(type_) if type_ else None
+        what = f"index {ix.name} ({ix.method})"
+        if base is not None and (base not in VECTOR_LIMITS or type_.endswith("]")):
+            ck.add(ix.source, f"{what}: column {e.column} is {type_}; {ix.method} indexes vector, halfvec, bit or "
+                              "sparsevec columns", org)
+            continue
+        if not e.opclass and not (ix.method == "ivfflat" and base == "vector"):
+            ck.add(ix.source, f"{what}: give the operator class (`{{column: {e.column or '...'}, opclass: "
+                              f"{base or 'vector'}_cosine_ops}}`, or _l2_ops, _ip_ops): pgvector has no default "
+                              f"one for {ix.method}", org)
+        if base is None:
+            continue
+        dims = _DIMENSIONS.search(type_)
+        limit = VECTOR_LIMITS[base]
+        if dims is None and base != "sparsevec":
+            ck.add(ix.source, f"{what}: column {e.column} is {type_} without dimensions; an index needs them, "
+                              f"as in {base}(1536)", org)
+        elif dims and limit and int(dims[1]) > limit:
+            ck.add(ix.source, f"{what}: column {e.column} has {int(dims[1]):,} dimensions; {ix.method} indexes at "
+                              f"most {limit:,} of {base}" + (" (halfvec takes up to 4,000)" if base == "vector"
+                                                             else ""), org)
