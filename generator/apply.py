@@ -28,10 +28,11 @@ from typing import Callable, Sequence, TextIO
 import psycopg
 from psycopg import sql as psql
 
-from . import history, preflight
+from . import history, preflight, privileges
 from . import model as m
 from . import render
-from .connect import ServerInfo, check_orgs, connection, pick_database, server_info, server_message
+from .connect import (ServerInfo, check_orgs, connection, pick_database, server_info, server_message,
+                      timescaledb_dropped, timescaledb_gone)
 from .errors import DatabaseError, Difference, UsageError
 from .sqltext import quote_ident
 
@@ -131,12 +132,22 @@ def _reset_lock_timeout(conn: psycopg.Connection) -> None:
 
 # --- apply ----------------------------------------------------------------------------------------------------
 
+class _StaleSession(Exception):
+    """TimescaleDB was dropped (by a rollback running meanwhile) after this session had loaded it."""
+
+
+STALE = "TimescaleDB was dropped by a rollback while this {} waited, and this session can no longer use it: " \
+        "starting over in a new one"
+
+
 def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
           dry_run: bool = False, lock_timeout: float = 60.0, skip_unsupported: bool = False,
-          out: TextIO | None = None, check_drift: bool = True) -> ApplyResult:
+          out: TextIO | None = None, check_drift: bool = True, _first: bool = True) -> ApplyResult:
     """Apply the model's init scripts to the database at dsn (see the module docstring). Raises
     UnsupportedFeatures / DatabaseError (exit 3), UsageError (exit 2), and Difference (exit 1) when the database
-    still differs from the model afterwards in ways init scripts cannot change (check_drift)."""
+    still differs from the model afterwards in ways init scripts cannot change (check_drift). Starts over once,
+    in a new session, when a rollback running meanwhile dropped TimescaleDB after this session had loaded it (the
+    session can neither use nor create it again)."""
     say = _reporter(out)
     db = pick_database(model, database)
     check_orgs(model, db, orgs)
@@ -156,7 +167,10 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
                 return result
             history.acquire(conn, db.name, lock_timeout, say)
             try:
+                if _first and timescaledb_dropped(conn):
+                    raise _StaleSession
                 _set_lock_timeout(conn, lock_timeout)
+                privileges.check_apply(conn, model, db, scripts)
                 done = history.read(conn, db.name)
                 if orgs:
                     _need_shared(model, db, done, plan.skip, say)
@@ -168,8 +182,15 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
                 _reset_lock_timeout(conn)
                 history.release(conn, db.name)
         except psycopg.Error as e:
-            raise DatabaseError(server_message(e, dsn)) from None
-    return result
+            if not (_first and timescaledb_gone(e)):
+                raise DatabaseError(server_message(e, dsn)) from None
+        except _StaleSession:
+            pass
+        else:
+            return result
+    say(STALE.format("apply"))
+    return apply(dsn, model, database=database, orgs=orgs, lock_timeout=lock_timeout,
+                 skip_unsupported=skip_unsupported, out=out, check_drift=check_drift, _first=False)
 
 
 def _dry_run(conn, model: m.Model, db: m.Database, scripts: list[m.Script], orgs, result: ApplyResult,
@@ -237,6 +258,7 @@ def _run(conn: psycopg.Connection, script: m.Script, model: m.Model, statements:
     outside = [s for s in ordered if not s.transactional and id(s) in wanted]
     started = time.monotonic()
     current: m.Statement | None = None
+    committing = False  # the history change is made: what follows is the COMMIT
     try:
         with conn.transaction():
             for current in inside:
@@ -244,15 +266,19 @@ def _run(conn: psycopg.Connection, script: m.Script, model: m.Model, statements:
             current = None
             if not outside:
                 bookkeep(int((time.monotonic() - started) * 1000))
+                committing = True
         for current in outside:
             conn.execute(current.sql)  # autocommit: on its own, outside any transaction block
         current = None
         if outside:
             with conn.transaction():
                 bookkeep(int((time.monotonic() - started) * 1000))
+                committing = True
     except psycopg.Error as e:
         where = f", line {line_of[id(current)]} ({current.object})" if current else ""
-        if current and not current.transactional:
+        if conn.closed:  # the server went away or ended the session
+            after = _lost(committing, undoing)
+        elif current and not current.transactional:
             after = ("; it runs outside the script's transaction, which had committed: the script is not recorded "
                      "as done and runs again next time")
         elif undoing:
@@ -261,6 +287,16 @@ def _run(conn: psycopg.Connection, script: m.Script, model: m.Model, statements:
             after = "; the script was rolled back (its history unchanged), the ones before it stay applied"
         raise DatabaseError(f"{script.relpath}{where}: {server_message(e)}{after}") from None
     return int((time.monotonic() - started) * 1000)
+
+
+def _lost(committing: bool, undoing: bool) -> str:
+    """What a lost connection left: a transaction the server never committed, unless it was lost at the COMMIT."""
+    done, again = ("undone", "roll back") if undoing else ("applied", "apply")
+    if committing:
+        return (f"; the connection to the server was lost at the script's COMMIT: schemagen.history says whether it "
+                f"committed, the ones before it stay {done}; {again} again to carry on")
+    return (f"; the connection to the server was lost: the script did not commit, the ones before it stay {done}; "
+            f"{again} again to carry on")
 
 
 def _after_apply_drift(conn: psycopg.Connection, model: m.Model, db: m.Database, orgs, skip: frozenset[str]) -> None:
@@ -338,10 +374,12 @@ def _kept_extensions(conn: psycopg.Connection, db: m.Database) -> tuple[set[str]
 
 
 def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
-             yes: bool = False, lock_timeout: float = 60.0, out: TextIO | None = None) -> RollbackResult:
+             yes: bool = False, lock_timeout: float = 60.0, out: TextIO | None = None,
+             _first: bool = True) -> RollbackResult:
     """Run the rollback scripts (org files first, then the shared phases in reverse; only those orgs' files with
     orgs), each in one transaction with the removal of its history row. Without `yes`, refuses (Difference,
-    exit 1) when a table it would drop holds rows. Extensions that predate the first apply are kept."""
+    exit 1) when a table it would drop holds rows. Extensions that predate the first apply are kept. Starts over
+    once, in a new session, when another rollback dropped TimescaleDB after this session had loaded it."""
     say = _reporter(out)
     db = pick_database(model, database)
     check_orgs(model, db, orgs)
@@ -356,6 +394,7 @@ def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Seq
             history.acquire(conn, db.name, lock_timeout, say)
             try:
                 _set_lock_timeout(conn, lock_timeout)
+                privileges.check_rollback(conn, db, orgs)
                 if not yes:
                     _refuse_rows(conn, db, orgs)
                 keep, keep_schemas = _kept_extensions(conn, db) if not orgs else (set(), set())
@@ -373,9 +412,14 @@ def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Seq
                 _reset_lock_timeout(conn)
                 history.release(conn, db.name)
         except psycopg.Error as e:
-            raise DatabaseError(server_message(e, dsn)) from None
-    say(f"{db.name}: {len(result.scripts)} rollback script(s) run")
-    return result
+            if not (_first and timescaledb_gone(e)):
+                raise DatabaseError(server_message(e, dsn)) from None
+        else:
+            say(f"{db.name}: {len(result.scripts)} rollback script(s) run")
+            return result
+    say(STALE.format("rollback"))
+    return rollback(dsn, model, database=database, orgs=orgs, yes=yes, lock_timeout=lock_timeout, out=out,
+                    _first=False)
 
 
 def _rollback_script(conn: psycopg.Connection, model: m.Model, script: m.Script, keep_extensions: set[str],

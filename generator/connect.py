@@ -42,7 +42,9 @@ def server_message(error: BaseException, dsn: str | None = None) -> str:
             text += f" [SQLSTATE {d.sqlstate}]"
     else:
         text = str(error).strip() or type(error).__name__
-    return redact(text, dsn)
+    # libpq's own messages span lines ("server closed the connection unexpectedly\n\tThis probably means ..."):
+    # one line, so that an error is one line naming the script and what happened
+    return redact(re.sub(r"\s*\n\s*", " ", text), dsn)
 
 
 @contextmanager
@@ -111,6 +113,21 @@ def server_info(conn: psycopg.Connection, dsn: str | None = None) -> ServerInfo:
     return info
 
 
+def timescaledb_dropped(conn: psycopg.Connection) -> bool:
+    """True when this session loaded TimescaleDB and another one has dropped it since (a rollback this session
+    waited for): TimescaleDB cannot be created again in this session ("already loaded with another version"), a
+    new session can. Never on PGlite, where every connection is the one session."""
+    return conn.execute("SELECT coalesce(current_setting('timescaledb.license', true), '') <> '' "
+                        "AND NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'timescaledb') "
+                        "AND version() NOT LIKE '%emcc%'").fetchone()[0]
+
+
+def timescaledb_gone(error: psycopg.Error) -> bool:
+    """The error a session that had loaded TimescaleDB gets from its next query once another session dropped the
+    extension: TimescaleDB's cached catalog names relations that are gone. A new session works."""
+    return error.sqlstate == "XX000" and "could not open relation with OID" in str(error)
+
+
 def is_pglite(conn: psycopg.Connection) -> bool:
     """PGlite (PostgreSQL in WASM) is one session shared by every connection: no side connections there."""
     return "emcc" in conn.execute("SELECT version()").fetchone()[0]
@@ -118,15 +135,21 @@ def is_pglite(conn: psycopg.Connection) -> bool:
 
 def _probe_license(dsn: str) -> str | None:
     """TimescaleDB registers timescaledb.license only once the extension is loaded in a database. Create it in a
-    throwaway session and roll back: that session cannot create it again (\"already loaded\"), ours still can."""
-    try:
-        with psycopg.connect(dsn, connect_timeout=15, application_name="schemagen pre-flight") as probe:
-            probe.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
-            value = probe.execute("SELECT current_setting('timescaledb.license', true)").fetchone()[0]
-            probe.rollback()
-            return value or None
-    except psycopg.Error:
-        return None  # no privilege to create it: the server will tell when it refuses
+    throwaway session and roll back: that session cannot create it again (\"already loaded\"), ours still can.
+    When another session (a concurrent apply) commits the extension meanwhile, ours fails on pg_extension's unique
+    index: a new probe then finds it installed."""
+    for _ in range(3):
+        try:
+            with psycopg.connect(dsn, connect_timeout=15, application_name="schemagen pre-flight") as probe:
+                probe.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+                value = probe.execute("SELECT current_setting('timescaledb.license', true)").fetchone()[0]
+                probe.rollback()
+                return value or None
+        except psycopg.errors.UniqueViolation:
+            continue
+        except psycopg.Error:
+            return None  # no privilege to create it: the server will tell when it refuses
+    return None
 
 
 def pick_database(model: m.Model, name: str | None) -> m.Database:

@@ -13,7 +13,7 @@ class ExitCode(IntEnum):
     OK = 0
     DIFFERENCE = 1  # drift found, stale out/, rollback refused because tables hold rows
     INVALID = 2  # usage error or invalid model
-    DATABASE = 3  # the server refused, went away, or cannot do what the model needs
+    DATABASE = 3  # the server refused, went away, cannot do what the model needs, or the role lacks privileges
 
 
 class SchemagenError(Exception):
@@ -64,6 +64,10 @@ class DatabaseError(SchemagenError):
 
 class UnsupportedFeatures(DatabaseError):
     """The model needs features this server does not offer (e.g. compression on an Apache build)."""
+
+
+class MissingPrivileges(DatabaseError):
+    """The role lacks privileges the run needs (found before any change; every one of them named)."""
 
 
 class Difference(SchemagenError):

@@ -2,7 +2,8 @@
 
 Reads server_version, whether TimescaleDB is available and installed, its version and license
 (connect.server_info), and the extensions on offer. A model that needs something the server refuses stops here,
-naming each object and why, unless --skip-unsupported asks to leave those objects out.
+naming each object and why, unless --skip-unsupported asks to leave those objects out. The role's privileges
+are checked next, under the advisory lock (privileges.py).
 """
 from __future__ import annotations
 
