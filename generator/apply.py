@@ -113,7 +113,7 @@ def _name(script: m.Script) -> str:
 
 
 def _init_scripts(model: m.Model, db: m.Database, orgs, skip: frozenset[str]) -> list[m.Script]:
-    return [s for s in render.render(model, database=db.name, orgs=orgs, skip_features=skip) if not s.rollback]
+    return render.render(model, database=db.name, orgs=orgs, skip_features=skip, only="init")
 
 
 def _set_lock_timeout(conn: psycopg.Connection, seconds: float) -> None:
@@ -161,7 +161,7 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
             if plan.left_out:
                 say(f"left out {len(plan.left_out)} object(s) this server cannot create (--skip-unsupported):\n"
                     + preflight.grouped(plan.left_out, 3))
-            scripts = _init_scripts(model, db, orgs, plan.skip) if plan.skip else full
+            scripts = render.leave_out(full, plan.skip)
             if dry_run:
                 _dry_run(conn, model, db, scripts, orgs, result, say)
                 return result
@@ -212,8 +212,7 @@ def _dry_run(conn, model: m.Model, db: m.Database, scripts: list[m.Script], orgs
 def _need_shared(model: m.Model, db: m.Database, done: dict[str, history.Entry], skip: frozenset[str],
                  say: Callable[[str], None]) -> None:
     """--org adds a tenant to a database that already has the shared objects: check the history for them."""
-    shared = [s for s in render.render(model, database=db.name, skip_features=skip)
-              if not s.rollback and s.org is None]
+    shared = [s for s in render.render(model, database=db.name, skip_features=skip, only="init") if s.org is None]
     missing = [_name(s) for s in shared if _name(s) not in done]
     if missing:
         raise UsageError(f"database {db.name} lacks the model's shared objects ({', '.join(missing)} not recorded "
@@ -389,7 +388,7 @@ def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Seq
             result.server = info = server_info(conn, dsn)
             # What this server could never have created is not undone either (remove_*_policy on Apache fails).
             skip = frozenset(info.unsupported())
-            scripts = [s for s in render.render(model, database=db.name, orgs=orgs, skip_features=skip) if s.rollback]
+            scripts = render.render(model, database=db.name, orgs=orgs, skip_features=skip, only="rollback")
             scripts.sort(key=lambda s: s.filename)  # ls order is the order to undo: 100_org_* first, then 880..990
             history.acquire(conn, db.name, lock_timeout, say)
             try:

@@ -7,6 +7,7 @@ by construction and SQL is never split on `;` or blank lines. Every identifier p
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from functools import cache
 from pathlib import Path
@@ -326,7 +327,7 @@ def _collect(fill: Callable[[Emit], None], skip: frozenset[str]) -> tuple[m.Stat
 
 
 def _org_scripts(db: m.Database, org: str, objs: Objects, row: m.OrgRow | None,
-                 skip: frozenset[str]) -> list[m.Script]:
+                 skip: frozenset[str], only: str | None) -> list[m.Script]:
     reg = db.org_registry
     row = row if reg else None
     registry = qualified(reg.schema, reg.table) if reg else ""
@@ -345,20 +346,40 @@ def _org_scripts(db: m.Database, org: str, objs: Objects, row: m.OrgRow | None,
                  f"org row {org!r} in {registry}", None)
 
     phase = f"org_{org}"
-    return [m.Script(db.name, ORG_NUMBER, phase, _collect(init, skip), org=org),
-            m.Script(db.name, rollback_number(ORG_NUMBER), phase, _collect(undo, skip), org=org, rollback=True)]
+    scripts = []
+    if only != "rollback":
+        scripts.append(m.Script(db.name, ORG_NUMBER, phase, _collect(init, skip), org=org))
+    if only != "init":
+        scripts.append(m.Script(db.name, rollback_number(ORG_NUMBER), phase, _collect(undo, skip), org=org,
+                                rollback=True))
+    return scripts
 
 
-def _shared_scripts(db: m.Database, objs: Objects, skip: frozenset[str]) -> list[m.Script]:
+def _shared_scripts(db: m.Database, objs: Objects, skip: frozenset[str], only: str | None) -> list[m.Script]:
     scripts = []
     for p in PHASES:
         init = _collect(lambda emit, p=p: _init(p.name, db, objs, emit), skip)
         if not init:
             continue  # a phase with nothing in it has no file (its number stays reserved)
-        undo = _collect(lambda emit, p=p: _undo(p.name, db, objs, emit), skip)
-        scripts.append(m.Script(db.name, p.number, p.name, init))
-        scripts.append(m.Script(db.name, rollback_number(p.number), p.name, undo, rollback=True))
+        if only != "rollback":
+            scripts.append(m.Script(db.name, p.number, p.name, init))
+        if only != "init":
+            undo = _collect(lambda emit, p=p: _undo(p.name, db, objs, emit), skip)
+            scripts.append(m.Script(db.name, rollback_number(p.number), p.name, undo, rollback=True))
     return scripts
+
+
+def leave_out(scripts: list[m.Script], skip: frozenset[str]) -> list[m.Script]:
+    """The init scripts render(..., skip_features=skip, only="init") gives, from init scripts rendered without
+    skip: the statements of those features dropped, and a shared phase left with nothing dropped with its file."""
+    if not skip:
+        return scripts
+    out = []
+    for s in scripts:
+        kept = tuple(st for st in s.statements if st.feature not in skip)
+        if kept or s.org is not None:
+            out.append(s if len(kept) == len(s.statements) else dataclasses.replace(s, statements=kept))
+    return out
 
 
 def _by_org(db: m.Database) -> dict[str | None, Objects]:
@@ -373,10 +394,10 @@ def _by_org(db: m.Database) -> dict[str | None, Objects]:
 
 
 def render(model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
-           skip_features: frozenset[str] = frozenset()) -> list[m.Script]:
+           skip_features: frozenset[str] = frozenset(), only: str | None = None) -> list[m.Script]:
     """Init and rollback scripts of the chosen database(s) (all when None) in apply order; orgs=None renders
     everything, shared and every org; with `orgs`, only those orgs' files. Statements whose feature is in
-    `skip_features` are left out."""
+    `skip_features` are left out. only="init" or "rollback" renders just those scripts."""
     names = [d.name for d in model.databases]
     if database is not None and database not in names:
         raise UsageError(f"unknown database {database!r}; the model has: {', '.join(names)}")
@@ -391,10 +412,10 @@ def render(model: m.Model, *, database: str | None = None, orgs: Sequence[str] |
             continue
         groups, rows = _by_org(db), {r.org: r for r in db.org_rows}
         if orgs is None:
-            scripts += _shared_scripts(db, groups[None], skip)
+            scripts += _shared_scripts(db, groups[None], skip, only)
         for org in (orgs if orgs is not None else db.orgs):
             if org in db.orgs:
-                scripts += _org_scripts(db, org, groups[org], rows.get(org), skip)
+                scripts += _org_scripts(db, org, groups[org], rows.get(org), skip, only)
     return scripts
 
 

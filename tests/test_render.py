@@ -164,6 +164,18 @@ def test_layout_and_rollback_order():
         sorted((s.number, s.phase) for s in scripts if s.rollback)
 
 
+@pytest.mark.parametrize("skip", [m.COMMUNITY_FEATURES, frozenset({m.FEATURE_TIMESCALEDB}) | m.COMMUNITY_FEATURES,
+                                  frozenset({m.FEATURE_POLICY})])
+def test_leaving_features_out_of_rendered_scripts_equals_rendering_without_them(skip):
+    """apply renders once and leaves out what the server refuses: the same scripts a render with skip gives."""
+    for model in (haystack(), load_model(RICH)):
+        full = render.render(model, only="init")
+        assert render.leave_out(full, skip) == render.render(model, skip_features=skip, only="init")
+        for only in ("init", "rollback"):
+            assert [s for s in render.render(model, skip_features=skip) if s.rollback == (only == "rollback")] == \
+                render.render(model, skip_features=skip, only=only)
+
+
 def test_phase_numbers_are_fixed_and_ordered():
     numbers = [p.number for p in PHASES]
     assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)

@@ -1,9 +1,11 @@
 -- Columns of tables. serial: a nextval() default and a sequence owned by the column (deptype 'a'; an identity
--- column's sequence is internal, deptype 'i').
+-- column's sequence is internal, deptype 'i'). Comments by an index lookup per row, not a join: right after a
+-- large apply the catalogs' statistics are stale and a join to pg_description can turn into a nested loop.
 SELECT n.nspname AS schema, c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null, pg_get_expr(ad.adbin, ad.adrelid) AS default,
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
-       des.description AS comment,
+       (SELECT des.description FROM pg_description des WHERE des.objoid = c.oid
+          AND des.classoid = 'pg_class'::regclass AND des.objsubid = a.attnum) AS comment,
        coalesce(pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%', false) AND EXISTS (
          SELECT 1 FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
          WHERE d.classid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum
@@ -12,7 +14,6 @@ FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-LEFT JOIN pg_description des ON des.objoid = c.oid AND des.classoid = 'pg_class'::regclass AND des.objsubid = a.attnum
 WHERE (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
   AND n.nspname NOT IN ('information_schema', 'schemagen') AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)'
   AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped

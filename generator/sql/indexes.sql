@@ -13,7 +13,8 @@ SELECT n.nspname AS schema, c.relname AS relation, ic.relname AS name, am.amname
        i.indoption::int2[] AS options,
        opc.names AS opclasses,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
-       ic.reloptions AS options_with, des.description AS comment
+       ic.reloptions AS options_with, (SELECT des.description FROM pg_description des WHERE des.objoid = ic.oid
+          AND des.classoid = 'pg_class'::regclass AND des.objsubid = 0) AS comment
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
@@ -22,7 +23,6 @@ JOIN pg_am am ON am.oid = ic.relam
 JOIN (SELECT x.indexrelid, array_agg(CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END ORDER BY k.i)::text[]
       FROM pg_index x, unnest(x.indclass::oid[]) WITH ORDINALITY k(opc, i) JOIN pg_opclass oc ON oc.oid = k.opc
       GROUP BY x.indexrelid) opc(indexrelid, names) ON opc.indexrelid = i.indexrelid  -- one join, not one per index
-LEFT JOIN pg_description des ON des.objoid = ic.oid AND des.classoid = 'pg_class'::regclass AND des.objsubid = 0
 WHERE (((%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
         AND n.nspname NOT IN ('information_schema', 'schemagen')
         AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)')
