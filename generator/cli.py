@@ -6,6 +6,7 @@ stdout carries output (SQL, reports, JSON); messages go to stderr.
 """
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -51,7 +52,11 @@ SKIP_OPTION = click.option(
 def _load(model_path: Path):
     from .load import load_model
 
-    return load_model(model_path)
+    model = load_model(model_path)
+    # The model lives as long as the command and never changes: keep the cyclic GC from walking it again on
+    # every collection (with 5,000 orgs that walking made rendering grow faster than the number of orgs).
+    gc.freeze()
+    return model
 
 
 def _need_dsn(dsn: str | None) -> str:
