@@ -36,7 +36,7 @@ COMMUNITY = os.environ.get("SCHEMAGEN_TEST_TS_COMMUNITY_DSN",
                            "postgresql://postgres:postgres@127.0.0.1:55423/postgres?sslmode=disable")
 CHROOT = Path(os.environ.get("SCHEMAGEN_CACHE", "/var/tmp/schemagen")) / "trixie"
 SKIP = "compression,policy,continuous aggregate"
-REPEAT = 3  # diff and pg_dump: the best of three runs each
+REPEAT = 3  # diff and pg_dump: the best of three runs each; apply and psql: the median of three
 
 
 def model_text(orgs: int) -> str:
@@ -164,21 +164,47 @@ def server_seconds(dsn: str) -> tuple[float, float, float]:
     return total, sum(ms[:tenth]) / tenth, sum(ms[-tenth:]) / tenth
 
 
-def apply_and_psql(orgs: int, model_path: Path, work: Path) -> dict:
-    """apply and psql each on a fresh database; the applied one stays for the diff."""
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def apply_and_psql(orgs: int, model_path: Path, work: Path, repeat: int) -> dict:
+    """apply, psql one session and psql per file, each on a fresh database, `repeat` times, apply and psql 1
+    alternating which goes first; medians. The last applied database stays for the diff.
+
+    Why alternate: on this kind of VM (ext4 mounted with `discard`) creating files right after a large DROP
+    DATABASE deleted tens of thousands of them can be ten times slower, and PostgreSQL creates a file per
+    relation; whichever ran first would look faster."""
     folder = rendered_subset(model_path, work / f"psql_{orgs}", skip=True)
-    psql = {}
-    for one in (False, True):
+
+    def psql(one: bool) -> float:
         p = fresh_database(APACHE, "sg_bench_psql")
         try:
-            psql[one] = psql_files(p, folder, one_session=one)
+            return psql_files(p, folder, one_session=one)
         finally:
             drop_database(APACHE, "sg_bench_psql")
-    a = fresh_database(APACHE, "sg_bench_apply")
-    apply_s = schemagen("apply", "--dsn", a, "-m", str(model_path), "--database", "datakwip", "--skip-unsupported")
-    server_s, first_ms, last_ms = server_seconds(a)
-    return {"apply_s": apply_s, "psql_s": psql[False], "psql_one_s": psql[True], "apply_server_s": server_s, "org_script_first_ms": first_ms,
-            "org_script_last_ms": last_ms}
+
+    def apply() -> dict:
+        a = fresh_database(APACHE, "sg_bench_apply")
+        apply_s = schemagen("apply", "--dsn", a, "-m", str(model_path), "--database", "datakwip",
+                            "--skip-unsupported")
+        server_s, first_ms, last_ms = server_seconds(a)
+        return {"apply_s": apply_s, "apply_server_s": server_s, "org_script_first_ms": first_ms,
+                "org_script_last_ms": last_ms}
+
+    ones, applies, per_file = [], [], []
+    for n in range(repeat):
+        if n % 2:
+            applies.append(apply())
+            ones.append(psql(True))
+        else:
+            ones.append(psql(True))
+            applies.append(apply())
+        if n < (repeat if orgs <= 100 else 1):  # one psql per file: 5,000 processes take minutes; once from 1,000
+            per_file.append(psql(False))
+    row = sorted(applies, key=lambda r: r["apply_s"])[len(applies) // 2]
+    return {**row, "psql_s": median(per_file), "psql_one_s": median(ones),
+            "apply_runs": [r["apply_s"] for r in applies], "psql_one_runs": ones}
 
 
 def pglite_apply_and_psql(orgs: int, model_path: Path, work: Path) -> dict:
@@ -206,10 +232,7 @@ def measure(orgs: int, work: Path, pglite: bool) -> dict:
     r = child(RENDER, str(model_path), str(work / f"out_{orgs}"))
     row.update(load_s=r["load_s"], render_s=r["render_s"], files=r["files"], bytes=r["bytes"])
 
-    # small runs are noisy: the median of three apply/psql pairs (each on fresh databases), one pair from 1,000
-    runs = [apply_and_psql(orgs, model_path, work) for _ in range(3 if orgs <= 100 else 1)]
-    runs.sort(key=lambda r: r["apply_s"] / r["psql_s"])
-    row.update(runs[len(runs) // 2])
+    row.update(apply_and_psql(orgs, model_path, work, REPEAT))
     a = make_conninfo(APACHE, dbname="sg_bench_apply")
     try:
         diffs = [child(DIFF, str(model_path), a) for _ in range(REPEAT)]
@@ -256,7 +279,9 @@ def report(rows: list[dict]) -> str:
     for r in rows:
         own = r["apply_s"] - r["apply_server_s"]
         lines.append(f"  {r['orgs']:,} orgs: server {r['apply_server_s']:.2f} s, own {own:.2f} s, org script "
-                     f"{r['org_script_first_ms']:.1f} -> {r['org_script_last_ms']:.1f} ms")
+                     f"{r['org_script_first_ms']:.1f} -> {r['org_script_last_ms']:.1f} ms; runs: apply "
+                     + " ".join(f"{x:.2f}" for x in r["apply_runs"]) + ", psql 1 "
+                     + " ".join(f"{x:.2f}" for x in r["psql_one_runs"]))
     lines.append("")
     lines.append("growth from one size to the next (time ratio / org ratio; 1.0 = linear):")
     for prev, cur in zip(rows, rows[1:]):
