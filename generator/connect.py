@@ -47,15 +47,27 @@ def server_message(error: BaseException, dsn: str | None = None) -> str:
     return redact(re.sub(r"\s*\n\s*", " ", text), dsn)
 
 
+# libpq's messages for an option value it refuses before connecting: invalid sslmode value, invalid port number,
+# invalid integer value "x" for connection option "port", invalid target_session_attrs value.
+BAD_OPTION = re.compile(r"^(?:connection is bad: )?invalid (?:[\w ]+ value|port number)", re.I)
+
+
 @contextmanager
 def connection(dsn: str, *, purpose: str = "schemagen") -> Iterator[psycopg.Connection]:
-    """An autocommit connection; connection failures become DatabaseError (exit 3)."""
+    """An autocommit connection; connection failures become DatabaseError (exit 3), a DSN that cannot be parsed
+    or holds an invalid option value a UsageError (exit 2)."""
+    try:
+        conninfo_to_dict(dsn)
+    except (psycopg.Error, ValueError) as e:  # a typo, not a database problem
+        raise UsageError(f"malformed DSN (--dsn or DATABASE_URL): {redact(str(e).strip(), dsn)}") from None
     try:
         # prepare_threshold=None: no server-side prepared statements. On PGlite every connection shares one
         # session, and a second connection would find the first one's "_pg3_0" already prepared.
         conn = psycopg.connect(dsn, autocommit=True, connect_timeout=15, application_name=purpose,
                                prepare_threshold=None)
     except psycopg.Error as e:
+        if BAD_OPTION.search(str(e)):  # libpq refused an option's value before trying to connect
+            raise UsageError(f"malformed DSN (--dsn or DATABASE_URL): {server_message(e, dsn)}") from None
         raise DatabaseError(f"cannot connect to the database: {server_message(e, dsn)}") from None
     except Exception as e:  # noqa: BLE001 - a malformed DSN raises ProgrammingError or ValueError
         raise DatabaseError(f"cannot connect to the database: {redact(str(e), dsn)}") from None

@@ -554,6 +554,8 @@ def check_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, comple
     """Return None when out_dir holds exactly what the scripts render; else raise Difference listing the stale,
     missing and (when complete) extra files."""
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir} is not a folder: give --out the folder the scripts are written to")
     expected = _expected(scripts, model)
     problems = []
     for rel, text in expected.items():

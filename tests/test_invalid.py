@@ -1,6 +1,7 @@
 """The corpus of bad models: each gives its clear message at its line, exit 2, no traceback, quickly."""
 from __future__ import annotations
 
+import json
 import resource
 import subprocess
 import sys
@@ -74,6 +75,26 @@ def test_bytes_that_are_not_a_model(tmp_path: Path, name: str, content: bytes, f
     done = _cli_subprocess(path)
     assert done.returncode == 2
     assert fragment in done.stderr and f"{path}:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_every_bad_model_within_5_s_and_200_mb():
+    """One fresh process validates the whole corpus, one file after another, through the CLI's entry point, and
+    reports its peak RSS and the time after each file: the process's peak is at least each case's own, so a peak
+    under 200 MB after the last file bounds every case."""
+    code = ("import json, resource, sys, time\nfrom schemagen.cli import main\n"
+            "for path in sys.argv[1:]:\n"
+            "    t = time.monotonic(); rc = main(['validate', '-m', path])\n"
+            "    print(json.dumps([path, rc, time.monotonic() - t, "
+            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))\n")
+    done = subprocess.run([sys.executable, "-c", code, *map(str, CORPUS)], capture_output=True, text=True,
+                          timeout=300)
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("[")]
+    assert [r[0] for r in rows] == list(map(str, CORPUS)), done.stderr[-2000:]
+    assert all(r[1] == 2 for r in rows), [r for r in rows if r[1] != 2]
+    assert max(r[2] for r in rows) < 5, max(rows, key=lambda r: r[2])
+    assert rows[-1][3] < 200, f"peak RSS {rows[-1][3]:.0f} MB; the first case past 200 MB: " + \
+        str(next((r for r in rows if r[3] >= 200), None))
     assert "Traceback" not in done.stderr
 
 

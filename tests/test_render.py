@@ -110,6 +110,15 @@ def test_check_reports_stale_missing_and_extra(tmp_path):
     assert run_cli("render", "-m", str(MODEL), "-o", str(out), "--check")[0] == 0
 
 
+def test_out_that_is_a_file_is_a_usage_error(tmp_path):
+    target = tmp_path / "out"
+    target.write_text("not a folder\n")
+    for extra in (("--check",), ()):
+        code, out, err = run_cli("render", "-m", str(MODEL), "-o", str(target), *extra)
+        assert code == 2 and str(target) in err and "Traceback" not in err, err
+    assert target.read_text() == "not a folder\n"
+
+
 def test_check_with_org_ignores_other_files(tmp_path):
     render.write_out(render.render(haystack(), orgs=["acme"]), tmp_path, haystack(), complete=False)
     assert run_cli("render", "-m", str(MODEL), "-o", str(tmp_path), "--org", "acme", "--check")[0] == 0
