@@ -62,6 +62,8 @@ class Builder:
                 self.fail(path, f"{value} is out of range: an integer interval must fit in a bigint")
                 return None
             return value
+        if isinstance(value, float):
+            return None  # the JSON Schema reports it (an integer or a string): one message per problem
         try:
             parsed = Interval.parse(value)
         except ValueError as e:

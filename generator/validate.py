@@ -22,7 +22,7 @@ from .validate_index import index_rules
 from .validate_names import database_names, names
 from .validate_rows import registry, seed, unique_keys, value_error
 from .validate_sql import (default_constant_error, expression_kind_error, foreign_key_orgs, function, reads,
-                           trigger)
+                           trigger, unknown_sequences)
 from .yamlsrc import Document, clip
 
 BUILTIN_TYPES = frozenset({
@@ -276,6 +276,7 @@ class Checker:
         for c in db.continuous_aggregates:
             claim(c.schema, c.name, "continuous aggregate", c.source, c.org)
         known = _relations(db)
+        unknown_sequences(self, db, known)
         for t in db.tables:
             self.table_names(t, claim)
             foreign_key_orgs(self, t, tables)

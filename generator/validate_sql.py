@@ -11,7 +11,8 @@ import re
 from typing import TYPE_CHECKING
 
 from . import model as m
-from .sqlcheck import Parsed, _text, _unescape, calls, output_columns, returns_error, row_refs, statements_error
+from .sqlcheck import (Parsed, TooMuchSql, _text, _unescape, calls, output_columns, parse_expression, returns_error,
+                       row_refs, statements_error)
 from .sqltext import INTEGER_TYPES, base_type
 from .validate_rows import value_error
 
@@ -51,6 +52,64 @@ _CTE = re.compile(r'"ctename":' + _S)
 _ROW_COLUMN = re.compile(r'"ColumnRef":\{"fields":\[\{"String":\{"sval":"(new|old)"\}\},\{"String":\{"sval":'
                          + _S + r'\}\}\]')
 _AGG_MARK = re.compile(r'"agg_(?:star|distinct|within_group)":true|"agg_(?:order|filter)":')
+
+
+_NEXTVAL = re.compile(r'"funcname":\[(?:\{"String":\{"sval":"pg_catalog"\}\},)?\{"String":\{"sval":"nextval"\}\}\],'
+                      r'"args":\[\{(?:"TypeCast":\{"arg":\{)?"A_Const":\{"sval":\{"sval":' + _S)
+
+
+def _regclass_name(text: str) -> tuple[str, str] | None:
+    """(schema, name) of a regclass literal as PostgreSQL reads it ('s.seq', '"S".x'; no schema: public, the
+    default search_path's); None when it is not one or two names."""
+    parts, rest = [], text
+    while True:
+        quoted = re.match(r'"((?:[^"]|"")*)"', rest)
+        if quoted:
+            parts.append(quoted[1].replace('""', '"'))
+            rest = rest[quoted.end():]
+        else:
+            plain = re.match(r"[^.\"]+", rest)
+            if not plain:
+                return None
+            parts.append(plain[0].strip().lower())
+            rest = rest[plain.end():]
+        if not rest:
+            break
+        if rest[0] != ".":
+            return None
+        rest = rest[1:]
+    return (("public", *parts) if len(parts) == 1 else tuple(parts)) if len(parts) <= 2 else None
+
+
+def sequences_used(tree: Parsed) -> list[tuple[str, str] | str]:
+    """The sequences nextval('...') reads: (schema, name), or the text when it names no sequence."""
+    return [_regclass_name(_unescape(s)) or _unescape(s) for s in _NEXTVAL.findall(_text(tree))]
+
+
+def unknown_sequences(checker: Checker, db: m.Database, known: dict) -> None:
+    """A default's nextval('s.seq') in a schema of the model reads a sequence the model creates (a serial
+    column's); the model creates no other sequence there, and the apply would fail. Sequences in schemas the model
+    does not hold are someone else's: left to the server."""
+    mine = {s.name for s in db.schemas} | {t.schema for t in db.tables}
+    for t in db.tables:
+        for c in t.columns:
+            if not c.default or "nextval" not in c.default.lower():
+                continue
+            try:
+                tree = parse_expression(c.default)  # cached: the column check parsed it already
+            except TooMuchSql:
+                return
+            for seq in sequences_used(tree) if isinstance(tree, Parsed) else ():
+                if isinstance(seq, str):
+                    checker.add(c.source, f"the default of {t.name}.{c.name}: nextval({seq!r}) does not name a "
+                                          "sequence", t.org)
+                elif seq[0] in mine and seq not in known:
+                    serial = sorted(f"{s}.{n}" for (s, n), o in known.items()
+                                    if isinstance(o, m.Table) and n != o.name and s == seq[0])
+                    hint = f" (the model's sequences there: {', '.join(serial[:5])})" if serial else \
+                        "; make the column serial/bigserial, or an identity column"
+                    checker.add(c.source, f"the default of {t.name}.{c.name}: nextval reads sequence "
+                                          f"{seq[0]}.{seq[1]}, which the model does not create{hint}", t.org)
 
 
 # --- expressions ------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ a node budget, keys are names (their text as written), and a tree of positions m
 """
 from __future__ import annotations
 
+import bisect
 import gc
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,7 +158,7 @@ def parse_text(text: str, name: str = "model.yaml") -> Document:
         data, pos = builder.run()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = _Lines(text).at(mark) if mark else (1, 1)
         what = " ".join(filter(None, [e.context, e.problem]))
         lines = text.splitlines()
         if "\t" in (lines[line - 1] if 0 < line <= len(lines) else "") or "\\t" in what:
@@ -189,6 +190,24 @@ def _kind(value: object) -> str:
 _EMPTY = object()
 
 
+class _Lines:
+    """Line and column (from 1) of a parser mark as an editor shows them. PyYAML also breaks lines at U+0085,
+    U+2028 and U+2029, which editors, grep and GitHub show inside a line: with any of them in the text, the line is
+    counted from the mark's character index instead."""
+
+    def __init__(self, text: str):
+        self.breaks: list[int] | None = None
+        if any(c in text for c in "\x85\u2028\u2029"):
+            self.breaks = [n for n, c in enumerate(text) if c == "\n"]
+
+    def at(self, mark) -> tuple[int, int]:
+        if self.breaks is None:
+            return mark.line + 1, mark.column + 1
+        before = bisect.bisect_left(self.breaks, mark.index)
+        start = self.breaks[before - 1] + 1 if before else 0
+        return before + 1, mark.index - start + 1
+
+
 class _Frame:
     """A mapping or sequence being built."""
 
@@ -207,13 +226,14 @@ class _Builder:
 
     def __init__(self, name: str, text: str):
         self.name, self.text = name, text
+        self.lines = _Lines(text)
         self.loader = _Loader(text)
         self.problems: list[Problem] = []
         self.anchors: dict[str, tuple[object, Pos, int]] = {}  # anchor -> (data, pos, node count)
         self.nodes = 0
 
     def fail(self, mark, message: str) -> None:
-        self.problems.append(Problem(self.name, mark.line + 1, mark.column + 1, "", clip(message)))
+        self.problems.append(Problem(self.name, *self.lines.at(mark), "", clip(message)))
 
     def run(self):
         try:
@@ -246,7 +266,7 @@ class _Builder:
                 if event.tag and event.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"):
                     self.fail(mark, f"unsupported YAML tag {event.tag}")
                 self._count(1, mark)
-                pos = Pos(mark.line + 1, mark.column + 1, {} if mapping else [])
+                pos = Pos(*self.lines.at(mark), {} if mapping else [])
                 stack.append(_Frame({} if mapping else [], pos, event.anchor))
                 continue
             if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
@@ -259,16 +279,16 @@ class _Builder:
             elif isinstance(event, yaml.AliasEvent):
                 if event.anchor not in self.anchors:
                     self.fail(mark, f"unknown alias *{event.anchor} (no &{event.anchor} before it)")
-                    value, pos, size = None, Pos(mark.line + 1, mark.column + 1), 1
+                    value, pos, size = None, Pos(*self.lines.at(mark)), 1
                 else:
                     value, pos, size = self.anchors[event.anchor]
                     # The value is shared, not copied; charge its size so nested aliases cannot multiply work.
                     self._count(size, mark)
-                    pos = Pos(mark.line + 1, mark.column + 1, pos.children)
+                    pos = Pos(*self.lines.at(mark), pos.children)
             else:  # a scalar
                 self._count(1, mark)
                 value, size = self._scalar(event, stack), 1
-                pos = Pos(mark.line + 1, mark.column + 1)
+                pos = Pos(*self.lines.at(mark))
                 if event.anchor:
                     self.anchors[event.anchor] = (value, pos, 1)
             if not stack:
@@ -331,8 +351,8 @@ class _Builder:
             self.fail(kmark, f"duplicate key {clip(repr(key), 100)} (first written on line {frame.seen[key]}); "
                              "YAML would silently keep only the last one")
             return
-        frame.seen[key] = kmark.line + 1
-        pos.key_line, pos.key_column = kmark.line + 1, kmark.column + 1
+        pos.key_line, pos.key_column = self.lines.at(kmark)
+        frame.seen[key] = pos.key_line
         frame.data[key] = value
         frame.pos.children[key] = pos
 

@@ -19,7 +19,7 @@ CORPUS = sorted((Path(__file__).parent / "invalid").glob("*.yaml"))
 
 
 def _expectation(path: Path) -> tuple[str, int]:
-    lines = path.read_text("utf-8").splitlines()
+    lines = path.read_text("utf-8").split("\n")  # not splitlines(): U+2028 and U+0085 do not end a line
     fragment = lines[0].removeprefix("# expect: ")
     marked = [n for n, line in enumerate(lines, 1) if line.rstrip().endswith("# <-")]
     return fragment, (marked[0] if marked else 1)

@@ -411,3 +411,33 @@ def test_an_org_override_is_checked_for_that_org():
     assert "retention drops data of core.values_globex older than 2 hours" in problem.message
     assert problem.message.endswith("(org globex)")
     assert problem.line == MODEL.read_text().splitlines().index("      drop_after: 2 years") + 1
+
+
+def test_nextval_of_a_sequence_the_model_creates_or_does_not_hold(pg_plain_db):
+    """nextval of another table's serial sequence, or of a sequence in a schema the model does not hold: valid
+    (the second is the server's business); the first applies and shows no drift."""
+    from schemagen import apply as applying
+    from schemagen import diff as differ
+
+    text = textwrap.dedent("""\
+        databases:
+          app:
+            schemas:
+              s:
+                tables:
+                  t: {columns: {id: serial}}
+                  u: {columns: {id: {type: integer, default: "nextval('s.t_id_seq'::regclass)"}}}
+        """)
+    model = model_from(text)
+    applying.apply(pg_plain_db.dsn, model, out=_Quiet())
+    assert differ.compare_live_for_test(pg_plain_db.dsn, model) == []
+    applying.rollback(pg_plain_db.dsn, model, out=_Quiet())
+    model_from(text.replace("s.t_id_seq", "elsewhere.seq"))  # not the model's schema: no problem
+
+
+class _Quiet:
+    def write(self, _text):
+        return 0
+
+    def flush(self):
+        pass
