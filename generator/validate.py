@@ -370,6 +370,15 @@ class Checker:
             need_columns(t.primary_key.columns, "the primary key", t.primary_key.source)
         for u in t.uniques:
             need_columns(u.columns, "a unique constraint", u.source)
+        # CREATE TABLE keeps one of two identical key constraints (the primary key, else the first) and drops the
+        # other without a word: the model would expect a constraint the database never has.
+        keys = [(t.primary_key.columns, False, "the primary key")] if t.primary_key else []
+        for u in t.uniques:
+            same = next((what for cols, nnd, what in keys if cols == u.columns and nnd == u.nulls_not_distinct), None)
+            if same:
+                self.add(u.source, f"unique constraint {u.name} on ({', '.join(u.columns)}) repeats {same}: "
+                                   "PostgreSQL keeps only one of them; drop it", org)
+            keys.append((u.columns, u.nulls_not_distinct, f"unique constraint {u.name}"))
         for ck in t.checks:
             self.expression(ck.source, f"the check {ck.name}", ck.expression, org, names, exts=exts, where="check",
                             table=t)
