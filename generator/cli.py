@@ -181,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `schemagen diff | head`: the reader left; nothing more to say
         sys.stderr.close()
         return int(ExitCode.OK)
+    finally:
+        gc.unfreeze()  # what _load froze lives as long as this command, not as long as a caller's process
     return int(ExitCode.OK)
 
 
