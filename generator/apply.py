@@ -172,8 +172,8 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
                 _set_lock_timeout(conn, lock_timeout)
                 privileges.check_apply(conn, model, db, scripts)
                 done = history.read(conn, db.name)
-                if orgs:
-                    _need_shared(model, db, done, plan.skip, say)
+                if orgs:  # shared scripts of only what this server refuses were never applied: not needed
+                    _need_shared(model, db, done, frozenset(plan.server.unsupported()), say)
                 history.ensure(conn)
                 _apply_scripts(conn, model, db, scripts, done, plan.skip, result, say)
                 if check_drift:  # under the lock: a rollback queued behind this apply must not be what it sees
@@ -198,7 +198,7 @@ def _dry_run(conn, model: m.Model, db: m.Database, scripts: list[m.Script], orgs
     """List each script as new / changed / unchanged; create nothing, not even the history schema."""
     done = history.read(conn, db.name)
     if orgs:
-        _need_shared(model, db, done, result.skipped_features, say)
+        _need_shared(model, db, done, frozenset(result.server.unsupported()), say)
     for s in scripts:
         name = _name(s)
         status = "new" if name not in done else (
@@ -319,6 +319,7 @@ def _rows_query(tables: list[m.Table], db: m.Database, orgs) -> psql.Composed:
     """One query: for each table to drop, its rows that are not the model's own seed or org-registry rows."""
     parts = []
     for t in tables:
+        types = {c.name: c.type for c in t.columns}
         keep = []
         if t.seed:
             keep.append((t.seed.key, render._seed_keys(t.seed)))
@@ -329,8 +330,11 @@ def _rows_query(tables: list[m.Table], db: m.Database, orgs) -> psql.Composed:
         for key, values in keep:
             if values:
                 cols = psql.SQL(", ").join(psql.Identifier(k) for k in key)
+                # each value of the column's type: a bare 1.1 is numeric, and `real_column = 1.1` is never true
                 vals = psql.SQL(", ").join(
-                    psql.SQL("({})").format(psql.SQL(", ").join(psql.Literal(_plain(v)) for v in row))
+                    psql.SQL("({})").format(psql.SQL(", ").join(
+                        psql.SQL("CAST({} AS {})").format(psql.Literal(_plain(v)), psql.SQL(types[k]))
+                        for k, v in zip(key, row)))
                     for row in values)
                 where = psql.SQL("{} AND ({}) NOT IN ({})").format(where, cols, vals)
         parts.append(psql.SQL("SELECT {name}::text, (SELECT count(*) FROM {t} WHERE {w})").format(

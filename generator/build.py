@@ -24,6 +24,7 @@ from .yamlsrc import Document, PathT, dotted
 
 _FLOAT_P = re.compile(r"\s*float\s*\(\s*(\d+)\s*\)(\s*(?:\[\s*\]\s*)*)$", re.I)
 _QUOTED = re.compile(r'\s*"((?:[^"]|"")+)"(?=\s|$)')
+MAX_SEED_CELLS = 4_000_000  # rows x distinct columns of one table's seed (the YAML holds at most 250,000 values)
 OVERRIDES = {"chunk_interval": "hypertable", "compress_after": "compression", "drop_after": "retention"}
 
 
@@ -125,7 +126,7 @@ class Builder:
         for sname, sspec in (spec.get("schemas") or {}).items():
             sspec = sspec or {}
             spath = base + ("schemas", sname)
-            schemas.append(m.Schema(sname, sspec.get("comment"), self.src(spath)))
+            schemas.append(m.Schema(sname, _comment(sspec), self.src(spath)))
             for tname, tspec in (sspec.get("tables") or {}).items():
                 t = self.table(sname, tname, tspec or {}, spath + ("tables", tname))
                 tables[t.qname if ORG not in tname else qualified_template(sname, tname)] = t
@@ -231,7 +232,7 @@ class Builder:
                 cname, ctype,
                 not_null=bool(cspec.get("not_null") or serial or cspec.get("primary_key") or cspec.get("identity")),
                 default=None if default is None else self.sql(default),
-                identity=cspec.get("identity"), serial=serial, comment=cspec.get("comment"), source=self.src(cpath),
+                identity=cspec.get("identity"), serial=serial, comment=_comment(cspec), source=self.src(cpath),
             ))
         pk_name = default_name_for(name, None, "pkey")
         pk = spec.get("primary_key")
@@ -262,7 +263,7 @@ class Builder:
         return m.Table(
             schema, name, tuple(columns), primary, tuple(uniques), tuple(fks), tuple(checks),
             self.indexes(spec.get("indexes"), path), self.triggers(spec.get("triggers"), schema, path),
-            comment=spec.get("comment"),
+            comment=_comment(spec),
             hypertable=self.hypertable(hyper, path + ("hypertable",)) if hyper else None,
             compression=self.compression(spec.get("compression"), path + ("compression",)),
             retention=self.retention(spec.get("retention"), path + ("retention",)),
@@ -315,7 +316,7 @@ class Builder:
         return m.Index(
             name, tuple(elements), spec.get("method", "btree"), spec.get("unique", False),
             spec.get("nulls_not_distinct", False), tuple(spec.get("include") or ()),
-            None if where is None else self.sql(where), with_, spec.get("comment"), self.src(path))
+            None if where is None else self.sql(where), with_, _comment(spec), self.src(path))
 
     def triggers(self, spec: dict | None, schema: str, path: PathT) -> tuple[m.Trigger, ...]:
         out = []
@@ -362,18 +363,26 @@ class Builder:
         if not spec:
             return None
         key = tuple(spec.get("key") or (primary.columns if primary else ()))
-        columns: list[str] = []
+        named: dict[str, None] = {}
         for row in spec["rows"]:
-            columns += [c for c in row if c not in columns]
+            for c in row:
+                named.setdefault(c)
+        columns = tuple(named)
+        sources = tuple(self.src(path + ("rows", i)) for i in range(len(spec["rows"])))
+        if len(columns) * len(spec["rows"]) > MAX_SEED_CELLS:  # rows each naming other columns: a memory bomb
+            self.fail(path + ("rows",), f"{len(spec['rows']):,} seed rows name {len(columns):,} different columns"
+                                        + (": more than a table can have (1,600)" if len(columns) > 1600 else
+                                           ", too many to check") + "; check the column names")
+            return m.SeedRows(key, (), (), self.src(path))
         rows = tuple(tuple(row.get(c, m.SEED_DEFAULT) for c in columns) for row in spec["rows"])
-        return m.SeedRows(key, tuple(columns), rows, self.src(path))
+        return m.SeedRows(key, columns, rows, self.src(path), sources)
 
     # -- views, aggregates, functions --
 
     def view(self, kind: str, schema: str, name: str, spec: dict, path: PathT) -> m.View:
         materialized = kind == "materialized_views"
         return m.View(schema, name, self.sql(spec["query"], statement=True), materialized,
-                      spec.get("with_data", True), self.indexes(spec.get("indexes"), path), spec.get("comment"),
+                      spec.get("with_data", True), self.indexes(spec.get("indexes"), path), _comment(spec),
                       source=self.src(path))
 
     def cagg(self, schema: str, name: str, spec: dict, path: PathT, tables: dict, caggs: dict
@@ -400,7 +409,7 @@ class Builder:
             schema, name, query, spec.get("materialized_only", True), refresh,
             self.indexes(spec.get("indexes"), path),
             self.compression(spec.get("compression"), path + ("compression",)),
-            self.retention(spec.get("retention"), path + ("retention",)), spec.get("comment"),
+            self.retention(spec.get("retention"), path + ("retention",)), _comment(spec),
             source_relation=source_q, bucket_width=bucket, bucket_column=bucket_column, source=self.src(path))
 
     def _cagg_query(self, spec, source_q, bucket, bucket_column, tables, caggs, path) -> str | None:
@@ -454,14 +463,21 @@ class Builder:
             returns = low
         elif low.startswith("setof "):
             returns = "setof " + self.type_(returns[6:], path + ("returns",))
-        elif not low.startswith("table"):
+        elif low.startswith("table"):
+            returns = "table" + returns[5:]  # `TABLE(...)` as PostgreSQL writes it is the model's `table(...)`
+        else:
             returns = self.type_(returns, path + ("returns",))
         return m.Function(schema, name, tuple(args), returns, spec["language"].lower(), spec["body"],
                           spec.get("volatility", "volatile"), spec.get("strict", False),
-                          spec.get("security_definer", False), spec.get("comment"), self.src(path))
+                          spec.get("security_definer", False), _comment(spec), self.src(path))
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
+
+def _comment(spec: dict) -> str | None:
+    """A comment; an empty one is none: PostgreSQL's COMMENT ON ... IS '' removes the comment."""
+    return spec.get("comment") or None
+
 
 def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)

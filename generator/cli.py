@@ -15,9 +15,18 @@ import click
 from . import __version__
 from .errors import ExitCode, SchemagenError, UsageError
 
+class _Path(click.Path):
+    """click.Path that refuses an empty value: Path("") is ".", the current folder (`-o ""` would write there)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value:
+            self.fail("is empty: give a path", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 MODEL_OPTION = click.option(
     "-m", "--model", "model_path", default="model.yaml", show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path), help="The model file.",
+    type=_Path(dir_okay=False, path_type=Path), help="The model file.",
 )
 DATABASE_OPTION = click.option("--database", help="Which of the model's databases (required when it has several).")
 ORG_OPTION = click.option("--org", "orgs", multiple=True, metavar="KEY", help="Only this org's objects (repeatable).")
@@ -91,7 +100,7 @@ def schema() -> None:
 
 @cli.command()
 @MODEL_OPTION
-@click.option("-o", "--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", default="out", show_default=True, type=_Path(path_type=Path))
 @DATABASE_OPTION
 @ORG_OPTION
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the files of out/ that are stale.")

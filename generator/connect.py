@@ -24,10 +24,13 @@ def redact(text: str, dsn: str | None) -> str:
     if dsn:
         try:
             secret = conninfo_to_dict(dsn).get("password")
-        except psycopg.Error:
+        except (psycopg.Error, ValueError):
             secret = None
-        if secret:
-            out = out.replace(str(secret), "***")
+        # a DSN libpq cannot parse still has its password: libpq quotes the part it refuses ("pa%ss")
+        raw = re.match(r"\s*postgres(?:ql)?://[^@/?#]*?:([^@/?#]*)@", dsn) or \
+            re.search(r"password\s*=\s*'?((?:[^'\\\s]|\\.)*)", dsn, flags=re.I)
+        for s in filter(None, (secret, raw[1] if raw else None)):
+            out = out.replace(str(s), "***")
     return out
 
 
@@ -57,9 +60,12 @@ def connection(dsn: str, *, purpose: str = "schemagen") -> Iterator[psycopg.Conn
     """An autocommit connection; connection failures become DatabaseError (exit 3), a DSN that cannot be parsed
     or holds an invalid option value a UsageError (exit 2)."""
     try:
-        conninfo_to_dict(dsn)
+        params = conninfo_to_dict(dsn)
     except (psycopg.Error, ValueError) as e:  # a typo, not a database problem
         raise UsageError(f"malformed DSN (--dsn or DATABASE_URL): {redact(str(e).strip(), dsn)}") from None
+    ports = str(params.get("port") or "").split(",")
+    if any(p.strip() and not p.strip().isdigit() for p in ports):  # psycopg would look it up as a service name
+        raise UsageError(f"malformed DSN (--dsn or DATABASE_URL): invalid port {params['port']!r}")
     try:
         # prepare_threshold=None: no server-side prepared statements. On PGlite every connection shares one
         # session, and a second connection would find the first one's "_pg3_0" already prepared.

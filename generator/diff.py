@@ -367,15 +367,20 @@ def _data_parts(db: m.Database, actual: m.Database, orgs: Sequence[str] | None) 
     return [p for p in parts if set(p.seed.columns) <= live.get(p.table.qname, set())]
 
 
+# Types without an equality operator (point, polygon, path, xml) or with one that is not equality (box and circle
+# compare areas): compared as text, which each prints exactly. json is compared as jsonb (its text keeps blanks).
+_COMPARED_AS = {"json": "::jsonb", **{t: "::text" for t in ("point", "line", "lseg", "box", "path", "polygon",
+                                                            "circle", "xml")}}
+
+
 def _data_query(parts: list[_Rows]) -> str:
     """One SELECT per part, UNION ALL: (part, row, present, [column equal ...], expected json, actual json)."""
     selects = []
     for n, p in enumerate(parts):
         types = {c.name: c.type for c in p.table.columns}
         cols = [quote_ident(c) for c in p.seed.columns]
-        # json has no equality operator: compared as jsonb
         same = ", ".join(f"t.{c}{cast} IS NOT DISTINCT FROM v.{c}{cast}" for c, cast in zip(
-            cols, ("::jsonb" if base_type(types[c]) == "json" else "" for c in p.seed.columns)))
+            cols, (_COMPARED_AS.get(base_type(types[c]), "") for c in p.seed.columns)))
         values = ", ".join(
             f"({k}, " + ", ".join(f"CAST({quote_literal(None if v is m.SEED_DEFAULT else v)} AS {types[c]})"
                                   for c, v in zip(p.seed.columns, row)) + ")"

@@ -45,14 +45,19 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return text.translate(_ESCAPES)  # one line per problem, whatever a name holds (a newline, a tab, U+2028)
+
+
+# Control characters and line separators in a name or value, as Python writes them in a string: "a\nb".
+_ESCAPES = {c: repr(chr(c))[1:-1] for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
 
 
 class ModelError(SchemagenError):
     """The model is invalid; carries every problem found, sorted by position."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
+        self.problems = sorted(problems, key=_position)  # a key: the dataclass order compares in Python, 10x slower
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -74,3 +79,38 @@ class Difference(SchemagenError):
     """Something differs from what was expected: drift, stale files, a refused rollback."""
 
     exit_code = ExitCode.DIFFERENCE
+
+
+# --- did-you-mean hints, bounded ---------------------------------------------------------------------------------
+
+HINT_BUDGET = 100_000  # candidate comparisons per model (~0.3 s): a model with 60,000 typos still fails fast
+_hint_work = [0]
+_hint_cache: dict[tuple, str | None] = {}
+
+
+def reset_hints() -> None:
+    """Start counting the hint work of one model (load calls it first)."""
+    _hint_work[0] = 0
+
+
+def did_you_mean(word: str, candidates, cutoff: float = 0.6) -> str | None:
+    """The candidate closest to word (difflib), or None. Each costs time in proportion to the candidates, and a bad
+    model can ask for tens of thousands: a short list's answers are remembered, and once a model's other hints
+    have cost HINT_BUDGET comparisons there are no more."""
+    import difflib
+
+    candidates = tuple(candidates)
+    key = (word, candidates) if len(candidates) <= 64 else None
+    if key in _hint_cache:
+        return _hint_cache[key]
+    _hint_work[0] += len(candidates)
+    if _hint_work[0] > HINT_BUDGET or len(word) > 200:
+        return None
+    found = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    if key is not None and len(_hint_cache) < 10_000:
+        _hint_cache[key] = found[0] if found else None
+    return found[0] if found else None
+
+
+def _position(p: Problem) -> tuple:
+    return (p.file, p.line, p.column, p.path, p.message)

@@ -6,10 +6,10 @@ what `schemagen schema` prints), build (data -> Model), validate (semantic rules
 """
 from __future__ import annotations
 
-import difflib
 import gc
 import json
 from functools import cache
+from itertools import islice
 from importlib import resources
 from pathlib import Path
 
@@ -18,9 +18,11 @@ import jsonschema
 from . import model as m
 from .build import Builder
 from .stamp import default_name
-from .errors import ModelError, Problem
+from .errors import ModelError, Problem, did_you_mean, reset_hints
 from .sqlcheck import reset_budget
 from .yamlsrc import Document, parse_text, read
+
+MAX_SCHEMA_PROBLEMS = 10_000  # the JSON Schema's problems listed at most; then the model is not built
 
 __all__ = ["load_model", "load_model_text", "json_schema", "build", "default_name"]
 
@@ -70,7 +72,13 @@ def build(doc: Document) -> m.Model:
     from .validate import validate  # semantic rules, on the built model
 
     reset_budget()
-    problems = list(schema_problems(doc))
+    reset_hints()
+    problems = list(islice(schema_problems(doc), MAX_SCHEMA_PROBLEMS + 1))
+    if len(problems) > MAX_SCHEMA_PROBLEMS:  # a file far from the format: listing each of 100,000 helps no one
+        last = problems[MAX_SCHEMA_PROBLEMS - 1]
+        raise ModelError(problems[:MAX_SCHEMA_PROBLEMS] + [Problem(
+            doc.file, last.line, last.column, "", f"stopped after {MAX_SCHEMA_PROBLEMS:,} problems of structure; "
+                                                  "fix these, then validate again")])
     builder = Builder(doc)
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of acyclic objects: the cycle collector would rescan them again and again
@@ -160,12 +168,16 @@ def _json_type(value: object) -> str:
 def _describe_error(doc: Document, error: jsonschema.ValidationError) -> Problem:
     path = tuple(error.absolute_path)
     v = error.validator
+    if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):  # a key that is no name
+        what = "a name must not be empty: PostgreSQL has no zero-length names" if error.instance == "" else \
+            f"invalid name {error.instance!r}: {error.message}"
+        return doc.problem(path + (error.instance,), what, key=True)
     if v == "additionalProperties":
         known = sorted(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
         key = extra[0] if extra else "?"
-        hint = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        msg = f"unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else
+        hint = did_you_mean(key, known)
+        msg = f"unknown key {key!r}" + (f"; did you mean {hint!r}?" if hint else
                                         f"; expected one of: {', '.join(known)}")
         if key == "comment" and len(path) == 2 and path[0] == "databases":
             msg = ("a database takes no `comment:` (COMMENT ON DATABASE needs the database's owner and its real "
@@ -182,12 +194,16 @@ def _describe_error(doc: Document, error: jsonschema.ValidationError) -> Problem
         return doc.problem(path, f"invalid name {bad!r}: {error.message}", key=True)
     if v in ("type", "anyOf", "oneOf"):
         want = _wanted(error)
-        return doc.problem(path, f"expected {want}, got {_describe(error.instance)}")
+        hint = ""
+        if len(path) >= 4 and path[-4:-2] == ("seed", "rows") and isinstance(error.instance, (dict, list)):
+            hint = ("; write a json or jsonb value as JSON text (`'{\"k\": 1}'`) and an array as PostgreSQL "
+                    "writes it (`'{a,b}'`)")
+        return doc.problem(path, f"expected {want}, got {_describe(error.instance)}{hint}")
     if v == "enum":
         choices = [str(c) for c in error.validator_value]
-        hint = difflib.get_close_matches(str(error.instance).lower(), choices, n=1)
+        hint = did_you_mean(str(error.instance).lower(), choices)
         return doc.problem(path, f"{error.instance!r} is not one of: {', '.join(choices)}"
-                                 + (f"; did you mean {hint[0]!r}?" if hint else ""))
+                                 + (f"; did you mean {hint!r}?" if hint else ""))
     if v == "uniqueItems":
         twice = next((x for i, x in enumerate(error.instance) if x in error.instance[:i]), None)
         return doc.problem(path, f"lists {twice!r} twice")

@@ -195,6 +195,7 @@ class SeedRows:
     columns: tuple[str, ...]
     rows: tuple[tuple[object, ...], ...]  # YAML scalars (SEED_DEFAULT where a row omits a column), by `columns`
     source: Source = _src()
+    row_sources: tuple[Source, ...] = field(default=(), compare=False, repr=False)  # where each row was written
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ class Normalizer:
         return (tuple((c.name, c.type, None if c.serial else c.default) for c in t.columns),
                 tuple(k.expression for k in t.checks),
                 tuple((i.method, tuple((e.column, e.expression, e.opclass) for e in i.elements), i.where)
-                      for i in t.indexes if i.where or any(e.expression for e in i.elements)),
+                      for i in t.indexes if _shadowed(i)),
                 tuple((tr.function, tr.timing, tr.events, tr.for_each, tr.when) for tr in t.triggers
                       if tr.when and tr.timing != "instead of"))
 
@@ -133,12 +133,16 @@ class Normalizer:
                 "JOIN pg_class c ON c.oid = con.conrelid WHERE c.relnamespace = pg_my_temp_schema() "
                 "AND c.relname = ANY(%s) AND con.contype = 'c'", (names,)):
             out[rel]["checks"][int(con[1:])] = definition.removeprefix("CHECK ")
-        for rel, index, defs, pred in self._exec(
+        # operator classes as the inspector reads them: none where it is the default one of the type and method
+        for rel, index, defs, pred, opclasses in self._exec(
                 "SELECT c.relname, ic.relname, ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) "
-                "FROM generate_series(1, i.indnkeyatts) k), pg_get_expr(i.indpred, i.indrelid, true) "
+                "FROM generate_series(1, i.indnkeyatts) k), pg_get_expr(i.indpred, i.indrelid, true), "
+                "ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END "
+                "FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, n) JOIN pg_opclass oc ON oc.oid = k.opc "
+                "ORDER BY k.n)::text[] "
                 "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid "
                 "WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = ANY(%s)", (names,)):
-            out[rel]["indexes"][int(index.rsplit("_i", 1)[1])] = (defs, pred)
+            out[rel]["indexes"][int(index.rsplit("_i", 1)[1])] = (defs, pred, opclasses)
         for rel, trigger, definition in self._exec(
                 "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid, true) FROM pg_trigger t "
                 "JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = pg_my_temp_schema() "
@@ -175,11 +179,12 @@ class Normalizer:
         columns, checks = memo[key]
         indexes, n = [], 0
         for i in t.indexes:
-            if i.where or any(e.expression for e in i.elements):
+            if _shadowed(i):
                 if n in read["indexes"]:
-                    defs, pred = read["indexes"][n]
-                    elements = tuple(replace(e, expression=defs[k]) if e.expression else e
-                                     for k, e in enumerate(i.elements))
+                    defs, pred, opclasses = read["indexes"][n]
+                    elements = tuple(replace(e, expression=defs[k] if e.expression else None,
+                                             opclass=opclasses[k] if e.opclass else None)
+                                     if e.expression or e.opclass else e for k, e in enumerate(i.elements))
                     i = replace(i, elements=elements, where=pred)
                 n += 1
             indexes.append(i)
@@ -229,6 +234,12 @@ class Normalizer:
                                   prelude="SET LOCAL check_function_bodies = off")
         return [replace(f, arguments=(m.Argument(None, read_back[n][0]),), returns=read_back[n][1])
                 if n in read_back else f for n, f in zip(names, functions)]
+
+
+def _shadowed(i: m.Index) -> bool:
+    """An index whose shadow the server must print: a predicate, an expression, or an operator class written out
+    (the model may name the default one, which the catalog does not)."""
+    return bool(i.where or any(e.expression or e.opclass for e in i.elements))
 
 
 def normalize(conn: psycopg.Connection, db: m.Database) -> tuple[m.Database, int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache, wraps
-from pglast.parser import ParseError, parse_sql_json, scan
+from pglast.parser import ParseError, parse_plpgsql_json, parse_sql_json, scan
 
 def _cache_small(maxsize: int):
     """lru_cache for short texts only: a long one is checked each time and its parse not kept in memory."""
@@ -168,6 +168,34 @@ def statements_error(text: str) -> str | None:
         return f"is not valid SQL ({_message(raw)})"
     if '{"stmt":' not in raw:
         return "is empty"
+    return None
+
+
+# What the PL/pgSQL parser says of a body's own text. libpg_query compiles a body without a catalog, so what
+# depends on one (a variable's row type, `%ROWTYPE` of a table in another schema) can fail there and work on the
+# server: only errors of the text itself are reported.
+_PLPGSQL_TEXT_ERRORS = re.compile(r"syntax error|unterminated|mismatched parentheses|missing expression|"
+                                  r"end label .* differs|there is no label")
+
+
+@_cache_small(1024)
+def plpgsql_error(create: str) -> str | None:
+    """None unless PostgreSQL's PL/pgSQL parser refuses the body of `create` (a whole CREATE FUNCTION ...
+    LANGUAGE plpgsql statement) for its text: unbalanced BEGIN/END, a missing `;`, an unterminated string."""
+    if len(create) > 4 * MAX_SQL:
+        return f"is {len(create):,} characters long; at most {4 * MAX_SQL:,}"
+    try:
+        raw = parse_plpgsql_json(create)
+    except ParseError as e:
+        _work[0] += 32 * len(create)
+        message = _message(e)
+        return f"is not valid PL/pgSQL ({message})" if _PLPGSQL_TEXT_ERRORS.match(message) else None
+    except Exception:  # noqa: BLE001 - whatever else the catalog-less compiler cannot do: the server decides
+        return None
+    _work[0] += len(raw)
+    if _work[0] > MAX_WORK:
+        raise TooMuchSql(f"the model's SQL is too large or complex to check (more than {MAX_WORK >> 20} MB of "
+                         "parse trees); split it or simplify the expressions")
     return None
 
 

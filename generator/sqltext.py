@@ -127,7 +127,7 @@ SERIAL_TYPES = {
     "smallserial": "smallint", "serial2": "smallint",
 }
 _TYPE_RE = re.compile(
-    r"""^\s*(?P<base>[A-Za-z_][A-Za-z0-9_ ."]*?)\s*(?:\(\s*(?P<mods>[0-9 ,]+)\s*\))?
+    r"""^\s*(?P<base>[A-Za-z_"][A-Za-z0-9_ ."]*?)\s*(?:\(\s*(?P<mods>[0-9 ,]+)\s*\))?
         \s*(?P<zone>with(?:out)?\s+time\s+zone)?\s*(?P<arr>(?:\[\s*\d*\s*\]\s*)*)$""",
     re.X | re.I,
 )

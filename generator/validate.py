@@ -7,14 +7,13 @@ with PostgreSQL's own parser (sqlcheck); TimescaleDB's rules are in validate_ts.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from contextlib import contextmanager
 from functools import lru_cache
 
 from . import model as m
 from .stamp import default_name
-from .errors import Problem
+from .errors import Problem, did_you_mean
 from .sqlcheck import (Parsed, TooMuchSql, calls, column_refs, has_subquery, parse_expression, parse_select,
                        reset_budget, row_refs, type_error)
 from .sqltext import _NEEDS_QUOTES, INTEGER_TYPES, MAX_IDENTIFIER_BYTES, TYPE_ALIASES, base_type
@@ -50,6 +49,10 @@ TYPMODS = {"character varying": (1, 10_485_760), "character": (1, 10_485_760), "
            "timestamp without time zone": (0, 6), "time with time zone": (0, 6), "time without time zone": (0, 6),
            "interval": (0, 6), "vector": (1, 16_000), "halfvec": (1, 16_000), "sparsevec": (1, 1_000_000_000)}
 GIN_TYPES = ("jsonb", "tsvector", "hstore")
+MAX_COLUMNS = 1600  # columns of a table
+MAX_INDEX_KEYS = 32  # columns of an index, a key or a foreign key (INDEX_MAX_KEYS)
+# Types a function may take or return but no column may have ("column x has pseudo-type record").
+PSEUDO_TYPES = frozenset({"record", "void", "trigger", "anyelement", "anyarray"})
 _MODS = re.compile(r"\(([^)]*)\)")
 _INTERVAL_FIELDS = re.compile(r"interval (?:year|month|day|hour|minute|second)"
                               r"(?: to (?:month|hour|minute|second))?")
@@ -75,6 +78,7 @@ class Checker:
         self.light = False  # checking a later org of a template: only what may differ per org
         self.overridden = {o.key for o in model.orgs if o.overrides}
         self.sql_exhausted = False
+        self._relations: dict[str, str] | None = None
         reset_budget()
 
     def sql(self, check, text: str, source: m.Source):
@@ -156,13 +160,32 @@ class Checker:
                 self.add(source, f"type {type_} needs the extension `{EXTENSION_TYPES[bare]}` under "
                                  "`extensions:`", org)
         else:
-            hint = difflib.get_close_matches(base, sorted(BUILTIN_TYPES | set(TYPE_ALIASES) | set(EXTENSION_TYPES)),
-                                             n=1)
-            self.add(source, f"unknown type {type_!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""), org)
+            relation = self.relation_named(base)
+            if relation:
+                self.add(source, f"unknown type {type_!r}: the model creates no types, and schemagen does not use "
+                                 f"the row type of {relation} as a column type (use jsonb, or a foreign key to "
+                                 f"{relation})", org)
+                return
+            hint = _type_hint(base)
+            self.add(source, f"unknown type {type_!r}" + (f"; did you mean {hint!r}?" if hint else
+                                                           " (a column takes a built-in type or one of a declared "
+                                                           "extension; the model creates no composite, enum or "
+                                                           "domain types)"), org)
             return
         mods = _MODS.search(type_)
         if mods:
             self.typmods(source, type_, bare, mods.group(1), org)
+
+    def relation_named(self, name: str) -> str | None:
+        """The table or view of the model that `name` (schema.name, or a name in public) names, if any."""
+        if self._relations is None:
+            self._relations = {}
+            for db in self.model.databases:
+                for r in (*db.tables, *db.views, *db.continuous_aggregates):
+                    self._relations.setdefault(f"{r.schema}.{r.name}", r.qname)
+                    if r.schema == "public":
+                        self._relations.setdefault(r.name, r.qname)
+        return self._relations.get(name)
 
     def typmods(self, source: m.Source, type_: str, base: str, mods: str, org: str | None) -> None:
         if base not in TYPMODS:
@@ -353,15 +376,26 @@ class Checker:
         names = set(cols)
         if not t.columns:
             self.add(t.source, f"table {t.qname} has no columns", org)
+        elif len(t.columns) > MAX_COLUMNS:
+            self.add(t.source, f"table {t.qname} has {len(t.columns):,} columns; PostgreSQL allows at most "
+                               f"{MAX_COLUMNS:,}", org)
+        keyed = [(t.primary_key.source, "the primary key", len(t.primary_key.columns))] if t.primary_key else []
+        keyed += [(u.source, f"unique constraint {u.name}", len(u.columns)) for u in t.uniques]
+        keyed += [(fk.source, f"foreign key {fk.name}", len(fk.columns)) for fk in t.foreign_keys]
+        keyed += [(i.source, f"index {i.name}", len(i.elements) + len(i.include)) for i in t.indexes]
+        for source, what, count in keyed:
+            if count > MAX_INDEX_KEYS:
+                self.add(source, f"{what} has {count} columns; PostgreSQL allows at most {MAX_INDEX_KEYS} in a key "
+                                 "or an index (INCLUDE counted)", org)
         for c in t.columns:
             self.column(t, c, exts)
 
         def need_columns(listed, what: str, source: m.Source) -> None:
             for n in listed:
                 if n not in cols:
-                    hint = difflib.get_close_matches(n, list(cols), n=1)
+                    hint = did_you_mean(n, list(cols))
                     self.add(source, f"{what} names unknown column {n!r} of {t.qname}"
-                             + (f"; did you mean {hint[0]!r}?" if hint else ""), org)
+                             + (f"; did you mean {hint!r}?" if hint else ""), org)
             twice = sorted({n for n in listed if list(listed).count(n) > 1})
             if twice:
                 self.add(source, f"{what} lists column {twice[0]!r} twice", org)
@@ -397,6 +431,9 @@ class Checker:
     def column(self, t: m.Table, c: m.Column, exts: set[str]) -> None:
         org = t.org
         self.type_(c.source, c.type, exts, org)
+        if base_type(c.type) in PSEUDO_TYPES:
+            self.add(c.source, f"column {c.name} cannot be of type {c.type}: it is a pseudo-type, which only "
+                               "functions take or return (PostgreSQL refuses it in a table)", org)
         what = f"the default of {t.name}.{c.name}"
         tree = self.expression(c.source, what, c.default, org, allow_columns=False, exts=exts, where="default")
         error = default_constant_error(tree, c.type) if tree is not None else None
@@ -419,8 +456,8 @@ class Checker:
             if "{org}" in fk.ref_table:
                 hint = " (a shared table cannot reference an org table)"
             else:
-                close = difflib.get_close_matches(fk.ref_table, [n for s, n in tables if s == fk.ref_schema], n=1)
-                hint = f"; did you mean {fk.ref_schema}.{close[0]}?" if close else ""
+                close = did_you_mean(fk.ref_table, [n for s, n in tables if s == fk.ref_schema])
+                hint = f"; did you mean {fk.ref_schema}.{close}?" if close else ""
             self.add(fk.source, f"foreign key {fk.name}: unknown table {fk.ref_schema}.{fk.ref_table}{hint}", org)
             return
         if not fk.ref_columns and not target.primary_key:
@@ -493,9 +530,17 @@ def _relations(db: m.Database) -> dict[tuple[str, str], object]:
     return known
 
 
+_TYPE_NAMES = sorted(BUILTIN_TYPES - PSEUDO_TYPES | set(TYPE_ALIASES) | set(EXTENSION_TYPES))
+
+
+@lru_cache(4096)
+def _type_hint(base: str) -> str | None:
+    return did_you_mean(base, _TYPE_NAMES)
+
+
 def _short(text: str) -> str:
     """SQL quoted in a message: the first line, at most 60 characters."""
-    line = text.strip().splitlines()[0] if text.strip() else ""
+    line = text.strip().split("\n")[0] if text.strip() else ""  # not splitlines(): U+2028 ends no line here
     return repr(line if len(line) <= 60 and line == text.strip() else line[:57] + "...")
 
 

@@ -31,9 +31,14 @@ def unique_keys(t: m.Table, partial: bool = True) -> list[tuple[str, ...]]:
 def seed(ck: Checker, t: m.Table, cols: dict) -> None:
     """Seed rows: known columns, a key that ON CONFLICT can use, values the column types accept."""
     s, org = t.seed, t.org
-    for c in s.columns:
+
+    def at(i: int) -> m.Source:  # the line of row i (from 1), where the model says where rows were written
+        return s.row_sources[i - 1] if len(s.row_sources) >= i else s.source
+
+    for j, c in enumerate(s.columns):
         if c not in cols:
-            ck.add(s.source, f"seed rows name unknown column {c!r} of {t.qname}", org)
+            first = next((i for i, row in enumerate(s.rows, 1) if row[j] is not m.SEED_DEFAULT), 1)
+            ck.add(at(first), f"seed rows name unknown column {c!r} of {t.qname}", org)
     if not s.key:
         ck.add(s.source, f"seed rows need a key (`key:`) or a primary key on {t.qname}", org)
         return
@@ -51,18 +56,24 @@ def seed(ck: Checker, t: m.Table, cols: dict) -> None:
         values = dict(zip(s.columns, row))
         missing = [k for k in s.key if values.get(k) in (None, m.SEED_DEFAULT)]
         if missing:
-            ck.add(s.source, f"seed row {i} has no value for key column(s) {', '.join(missing)}", org)
+            ck.add(at(i), f"seed row {i} has no value for key column(s) {', '.join(missing)}", org)
         absent = [c for c in required if values.get(c, m.SEED_DEFAULT) in (None, m.SEED_DEFAULT)]
         if absent and not missing:
-            ck.add(s.source, f"seed row {i} has no value for NOT NULL column(s) {', '.join(absent)}", org)
+            ck.add(at(i), f"seed row {i} has no value for NOT NULL column(s) {', '.join(absent)}", org)
+        # null is NULL, not DEFAULT: a serial, identity or defaulted NOT NULL column refuses it too
+        nulls = [c for c, v in values.items() if v is None and c in cols and cols[c].not_null
+                 and c not in required and c not in s.key]
+        if nulls:
+            ck.add(at(i), f"seed row {i} gives null to NOT NULL column(s) {', '.join(nulls)} (leave a column out "
+                             "of the row for its default)", org)
         for c, v in values.items():
-            if c in cols and v is not m.SEED_DEFAULT:
+            if c in cols and v is not m.SEED_DEFAULT and not isinstance(v, (dict, list)):  # the schema said those
                 error = value_error(cols[c].type, v)
                 if error:
-                    ck.add(s.source, f"seed row {i}, column {c}: {error}", org)
+                    ck.add(at(i), f"seed row {i}, column {c}: {error}", org)
         key = tuple(values.get(k) for k in s.key)
         if key in seen:
-            ck.add(s.source, f"seed row {i} repeats the key {key} of row {seen[key]}", org)
+            ck.add(at(i), f"seed row {i} repeats the key {key} of row {seen[key]}", org)
         seen.setdefault(key, i)
 
 

@@ -6,14 +6,14 @@ function bodies and languages, and trigger functions.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from typing import TYPE_CHECKING
 
 from . import model as m
-from .sqlcheck import (Parsed, TooMuchSql, _text, _unescape, calls, output_columns, parse_expression, returns_error,
-                       row_refs, statements_error)
-from .sqltext import INTEGER_TYPES, base_type
+from .errors import did_you_mean
+from .sqlcheck import (Parsed, TooMuchSql, _text, _unescape, calls, output_columns, parse_expression, plpgsql_error,
+                       returns_error, row_refs, statements_error)
+from .sqltext import INTEGER_TYPES, base_type, dollar_quote, quote_ident
 from .validate_rows import value_error
 
 if TYPE_CHECKING:
@@ -228,9 +228,9 @@ def trigger(ck: Checker, t: m.Table, tr: m.Trigger, funcs: dict, need_columns) -
             ck.add(tr.source, f"trigger {tr.name}: pg_catalog.{fname} {TRIGGER_BUILTINS[fname]}, which a trigger "
                               "in the model cannot pass; it would fail at every row", org)
     elif f is None:
-        close = difflib.get_close_matches(tr.function, [f"{s}.{n}" for s, n in funcs], n=1)
+        close = did_you_mean(tr.function, [f"{s}.{n}" for s, n in funcs])
         ck.add(tr.source, f"trigger {tr.name}: unknown function {tr.function}"
-               + (f"; did you mean {close[0]}?" if close else " (declare it under `functions:`)"), org)
+               + (f"; did you mean {close}?" if close else " (declare it under `functions:`)"), org)
     elif f.returns != "trigger":
         ck.add(tr.source, f"trigger {tr.name}: {tr.function} must return trigger, not {f.returns}", org)
     if tr.timing == "instead of":
@@ -271,12 +271,18 @@ def function(ck: Checker, f: m.Function, exts: set[str]) -> None:
             ck.add(f.source, f"the body of {f.qname} {error}")
         if f.returns == "trigger":
             ck.add(f.source, f"{f.qname}: SQL functions cannot return trigger; use language plpgsql")
+    elif f.language == "plpgsql":
+        error = ck.sql(plpgsql_error, _create_function(f), f.source)
+        if error:
+            ck.add(f.source, f"the body of {f.qname} {error}")
     if f.returns.startswith("table") or f.returns.startswith("setof "):
         error = ck.sql(returns_error, f.returns, f.source)
         if error:
             ck.add(f.source, f"returns: {error}")
     elif f.returns not in ("trigger", "void", "event_trigger", "record"):
         ck.type_(f.source, f.returns, exts)
+    if len(f.arguments) > 100:
+        ck.add(f.source, f"{f.qname} takes {len(f.arguments)} arguments; PostgreSQL allows at most 100")
     if f.returns == "trigger" and f.arguments:
         ck.add(f.source, f"{f.qname}: a trigger function takes no arguments")
     seen: set[str] = set()
@@ -295,3 +301,11 @@ def function(ck: Checker, f: m.Function, exts: set[str]) -> None:
             elif defaulted:
                 ck.add(f.source, f"{f.qname}: argument {a.name or '?'} follows one with a default, so it needs a "
                                  "default too")
+
+
+def _create_function(f: m.Function) -> str:
+    """The function's CREATE statement as render writes it, enough for the PL/pgSQL parser."""
+    args = ", ".join(" ".join(filter(None, (a.mode.upper() if a.mode != "in" else "", quote_ident(a.name) if a.name
+                                            else "", a.type, f"DEFAULT {a.default}" if a.default is not None
+                                            else ""))) for a in f.arguments)
+    return f"CREATE FUNCTION f({args}) RETURNS {f.returns} LANGUAGE plpgsql AS {dollar_quote(f.body)}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,7 +152,8 @@ def parse_text(text: str, name: str = "model.yaml") -> Document:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise ModelError([Problem(name, line, 1, "", "the file is binary (it contains NUL bytes), not YAML")])
-    builder = _Builder(name, text)
+    text, restore = _yaml12_breaks(text)
+    builder = _Builder(name, text, restore)
     collecting = gc.isenabled()
     gc.disable()  # only acyclic containers are made: the cycle collector would rescan them again and again
     try:
@@ -159,8 +161,8 @@ def parse_text(text: str, name: str = "model.yaml") -> Document:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = _Lines(text).at(mark) if mark else (1, 1)
-        what = " ".join(filter(None, [e.context, e.problem]))
-        lines = text.splitlines()
+        what = " ".join(filter(None, [e.context, e.problem])).translate(restore or {})
+        lines = text.split("\n")
         if "\t" in (lines[line - 1] if 0 < line <= len(lines) else "") or "\\t" in what:
             what += " (tabs: YAML indents with spaces only)"
         elif "escape" in what:
@@ -188,6 +190,23 @@ def _kind(value: object) -> str:
 
 
 _EMPTY = object()
+_YAML11_BREAKS = "\x85\u2028\u2029"
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def _yaml12_breaks(text: str) -> tuple[str, dict | None]:
+    """The text with U+0085, U+2028 and U+2029 swapped for private-use characters it lacks, and the table that
+    swaps them back. PyYAML and libyaml follow YAML 1.1, where these end a line: one in a `# comment` ends the
+    comment (the rest becomes YAML, an error an editor cannot show), one in a quoted string is folded into a space.
+    YAML 1.2, editors, grep and GitHub keep them inside the line: so does this reader, and each value keeps them."""
+    if not any(c in text for c in _YAML11_BREAKS):
+        return text, None
+    used = set(_PRIVATE_USE.findall(text))
+    free = [c for c in map(chr, range(0xF8FF, 0xDFFF, -1)) if c not in used][:len(_YAML11_BREAKS)]
+    if len(free) < len(_YAML11_BREAKS):  # a text holding the whole private use area is no model
+        return text, None
+    return (text.translate(str.maketrans(dict(zip(_YAML11_BREAKS, free)))),
+            str.maketrans(dict(zip(free, _YAML11_BREAKS))))
 
 
 class _Lines:
@@ -221,19 +240,34 @@ class _Frame:
         self.seen: dict[str, int] = {}
 
 
+def _path(stack) -> PathT:
+    """The path of the value being read: the keys and list indexes that lead to it (a key being read ends it)."""
+    out: list = []
+    for frame in stack:
+        if isinstance(frame.data, list):
+            out.append(len(frame.data))
+        elif frame.key is None:
+            break
+        else:
+            out.append("<<" if frame.key is _MERGE else frame.key)
+    return tuple(out)
+
+
 class _Builder:
     """Data and positions from the parser's events, without recursion."""
 
-    def __init__(self, name: str, text: str):
-        self.name, self.text = name, text
+    def __init__(self, name: str, text: str, restore: dict | None = None):
+        self.name, self.text, self.restore = name, text, restore
         self.lines = _Lines(text)
         self.loader = _Loader(text)
         self.problems: list[Problem] = []
         self.anchors: dict[str, tuple[object, Pos, int]] = {}  # anchor -> (data, pos, node count)
         self.nodes = 0
 
-    def fail(self, mark, message: str) -> None:
-        self.problems.append(Problem(self.name, *self.lines.at(mark), "", clip(message)))
+    def fail(self, mark, message: str, stack: list[_Frame] | None = None) -> None:
+        """A problem at mark; with the stack of what is being built, named by its path in the model."""
+        self.problems.append(Problem(self.name, *self.lines.at(mark), clip(dotted(_path(stack or ()))),
+                                     clip(message)))
 
     def run(self):
         try:
@@ -264,7 +298,7 @@ class _Builder:
                     raise ModelError(self.problems)
                 mapping = isinstance(event, yaml.MappingStartEvent)
                 if event.tag and event.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"):
-                    self.fail(mark, f"unsupported YAML tag {event.tag}")
+                    self.fail(mark, f"unsupported YAML tag {event.tag}", stack)
                 self._count(1, mark)
                 pos = Pos(*self.lines.at(mark), {} if mapping else [])
                 stack.append(_Frame({} if mapping else [], pos, event.anchor))
@@ -272,13 +306,13 @@ class _Builder:
             if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 frame = stack.pop()
                 if frame.merges:
-                    self._merge(frame)
+                    self._merge(frame, _path(stack))
                 value, pos, size = frame.data, frame.pos, frame.size
                 if frame.anchor:
                     self.anchors[frame.anchor] = (value, pos, size)
             elif isinstance(event, yaml.AliasEvent):
                 if event.anchor not in self.anchors:
-                    self.fail(mark, f"unknown alias *{event.anchor} (no &{event.anchor} before it)")
+                    self.fail(mark, f"unknown alias *{event.anchor} (no &{event.anchor} before it)", stack)
                     value, pos, size = None, Pos(*self.lines.at(mark)), 1
                 else:
                     value, pos, size = self.anchors[event.anchor]
@@ -305,27 +339,28 @@ class _Builder:
 
     def _scalar(self, event, stack: list[_Frame]):
         """A scalar value; a mapping key is the text written (`no:` is the name "no", not False)."""
-        if "\x00" in event.value:
-            self.fail(event.start_mark, "a NUL character (\\0) cannot be stored in PostgreSQL: remove it")
+        value = event.value.translate(self.restore) if self.restore else event.value
+        if "\x00" in value:
+            self.fail(event.start_mark, "a NUL character (\\0) cannot be stored in PostgreSQL: remove it", stack)
             return "?"
         parent = stack[-1] if stack else None
         if parent is not None and isinstance(parent.data, dict) and parent.key is None:
-            if event.value == "<<" and event.implicit[0]:
+            if value == "<<" and event.implicit[0]:
                 return _MERGE
-            return event.value
+            return value
         tag = event.tag
         if tag in (None, "!"):
-            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
         if tag not in _PLAIN:
             if tag == "tag:yaml.org,2002:timestamp":
-                return event.value
-            self.fail(event.start_mark, f"unsupported YAML tag {tag}: write a plain value")
+                return value
+            self.fail(event.start_mark, f"unsupported YAML tag {tag}: write a plain value", stack)
             return None
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
         try:
             return self.loader.yaml_constructors[tag](self.loader, node)
         except (yaml.YAMLError, ValueError) as e:
-            self.fail(event.start_mark, f"invalid value {event.value!r}: {e}")
+            self.fail(event.start_mark, f"invalid value {value!r}: {e}", stack)
             return None
 
     def _add(self, frame: _Frame, value, pos: Pos, size: int, mark, event) -> None:
@@ -356,13 +391,13 @@ class _Builder:
         frame.data[key] = value
         frame.pos.children[key] = pos
 
-    def _merge(self, frame: _Frame) -> None:
+    def _merge(self, frame: _Frame, path: PathT = ()) -> None:
         """`<<: *base` (or a list of them): keys written here win, then earlier merged mappings."""
         for value, pos in frame.merges:
             sources = list(zip(value, pos.children)) if isinstance(value, list) else [(value, pos)]
             for data, where in sources:
                 if not isinstance(data, dict):
-                    self.problems.append(Problem(self.name, where.line, where.column, "",
+                    self.problems.append(Problem(self.name, where.line, where.column, clip(dotted(path)),
                                                  "`<<` merges mappings only"))
                     continue
                 for key, item in data.items():

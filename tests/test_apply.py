@@ -366,3 +366,76 @@ def test_rollback_without_history_drops_no_extension(ts_apache_db):
     result = applying.rollback(ts_apache_db.dsn, haystack(), database="datakwip", out=_Sink())
     assert result.kept_extensions == ["timescaledb"]
     assert ts_apache_db.scalar("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'") == 1
+
+
+# --- found by the property-based round trips (tests/test_properties.py) -------------------------------------------
+
+def test_rollback_gives_public_its_own_comment_back(pg_plain_db):
+    """A model that comments `public` changes a schema it does not create: the rollback puts back the comment
+    PostgreSQL gives it, rather than leaving the model's behind."""
+    model = model_from("""
+        databases:
+          app:
+            schemas:
+              public: {comment: the app's tables, tables: {t: {columns: {id: integer}}}}
+        """)
+    before = pg_plain_db.scalar("SELECT obj_description('public'::regnamespace, 'pg_namespace')")
+    applying.apply(pg_plain_db.dsn, model, out=_Sink())
+    assert pg_plain_db.scalar("SELECT obj_description('public'::regnamespace, 'pg_namespace')") == "the app's tables"
+    applying.rollback(pg_plain_db.dsn, model, out=_Sink())
+    assert pg_plain_db.scalar("SELECT obj_description('public'::regnamespace, 'pg_namespace')") == before \
+        == render.PUBLIC_COMMENT
+
+
+def test_seed_rows_keyed_by_a_real_column_are_the_models_own(pg_plain_db):
+    """A float key value is looked up as its column's type: `real_column = 1.1` (numeric) is never true, so the
+    rollback took the model's own seed row for someone else's and refused, and its DELETE left the row."""
+    model = model_from("""
+        databases:
+          app:
+            schemas:
+              s:
+                tables:
+                  t:
+                    columns: {r: real, d: double precision, label: text}
+                    primary_key: [r, d]
+                    seed: {rows: [{r: 1.1, d: 0.1, label: a}, {r: 2.5, d: 0.3, label: b}]}
+        """)
+    applying.apply(pg_plain_db.dsn, model, out=_Sink())
+    assert differ.compare_live_for_test(pg_plain_db.dsn, model) == []
+    sql = next(s for s in render.render(model, only="rollback") if s.phase == "seed").statements[0].sql
+    assert "(('1.1', '0.1'), ('2.5', '0.3'))" in sql
+    with pg_plain_db.connect() as c:
+        c.execute(sql)  # the rollback's DELETE finds both rows
+        assert c.execute("SELECT count(*) FROM s.t").fetchone()[0] == 0
+        c.execute(next(s for s in render.render(model, only="init") if s.phase == "seed").statements[0].sql)
+    applying.rollback(pg_plain_db.dsn, model, out=_Sink())  # no --yes: only the model's rows
+    assert pg_plain_db.scalar("SELECT to_regclass('s.t')") is None
+
+
+def test_one_org_with_skip_unsupported_after_the_shared_scripts(ts_apache_db):
+    """On the Apache edition the shared continuous aggregates and policies are left out, so their scripts are never
+    recorded: `apply --org` must not ask for them (it did when the org's own file needs no such feature)."""
+    model = model_from("""
+        orgs: [{key: acme, name: Acme}, {key: beta, name: Beta}]
+        databases:
+          app:
+            extensions: {timescaledb: }
+            schemas:
+              s:
+                tables:
+                  m:
+                    columns: {at: {type: timestamptz, not_null: true}, v: double precision}
+                    hypertable: {time_column: at}
+                    retention: {drop_after: 1 year}
+                  notes_{org}: {columns: {id: integer}}
+                continuous_aggregates:
+                  hourly: {source: m, bucket: 1 hour, aggregates: {n: count(*)}}
+        """)
+    applying.apply(ts_apache_db.dsn, model, skip_unsupported=True, out=_Sink())
+    applying.rollback(ts_apache_db.dsn, model, orgs=["acme"], out=_Sink())
+    dry = applying.apply(ts_apache_db.dsn, model, orgs=["acme"], skip_unsupported=True, dry_run=True, out=_Sink())
+    assert [(s.name, s.status) for s in dry.scripts] == [("900_org_acme.sql", "new")]
+    result = applying.apply(ts_apache_db.dsn, model, orgs=["acme"], skip_unsupported=True, out=_Sink())
+    assert [(s.name, s.status) for s in result.scripts] == [("900_org_acme.sql", "applied")]
+    assert ts_apache_db.scalar("SELECT to_regclass('s.notes_acme')") is not None

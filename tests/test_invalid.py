@@ -32,10 +32,10 @@ def test_corpus_is_large_enough():
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
 def test_bad_model(path: Path):
     fragment, line = _expectation(path)
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(ModelError) as caught:
         load_model(path)
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     problems = caught.value.problems
     hits = [p for p in problems if fragment in p.message]
     assert hits, f"no problem says {fragment!r}: {[str(p) for p in problems]}"
@@ -46,20 +46,22 @@ def test_bad_model(path: Path):
     assert "Traceback" not in err and out == ""
 
 
-def _cli_subprocess(path: Path) -> subprocess.CompletedProcess:
-    """The real console entry point in a fresh process, with a 200 MB address-space cap and a 5 s limit."""
+def _measured(path: Path) -> tuple[int, float, float, str]:
+    """`schemagen validate -m path` through the console entry point in a fresh process under a 1 GB address-space
+    cap: (exit code, CPU seconds, peak RSS in MB, stderr). The bound is on CPU time, the cost of the run (it counts
+    interpreter start-up and imports, ~0.3 s): wall time on a machine busy with other test runs says little. A run
+    that hangs still fails, on the 60 s timeout."""
     def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (200 * 1024 * 1024 * 4, 200 * 1024 * 1024 * 4))
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
-    return subprocess.run([sys.executable, "-m", "schemagen.cli", "validate", "-m", str(path)],
-                          capture_output=True, text=True, timeout=5, preexec_fn=limit)
-
-
-def _peak_rss_mb(path: Path) -> float:
-    code = ("import resource, sys\nfrom schemagen.cli import main\nmain(['validate', '-m', sys.argv[1]])\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
-    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=5)
-    return float(done.stdout.strip().splitlines()[-1])
+    code = ("import json, resource, sys\nfrom schemagen.cli import main\nrc = main(['validate', '-m', sys.argv[1]])\n"
+            "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+            "print(json.dumps([rc, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024]))\n")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60,
+                          preexec_fn=limit)
+    assert done.stdout.strip(), done.stderr[-2000:]
+    rc, cpu, rss = json.loads(done.stdout.strip().splitlines()[-1])
+    return rc, cpu, rss, done.stderr
 
 
 @pytest.mark.parametrize("name,content,fragment", [
@@ -72,10 +74,10 @@ def _peak_rss_mb(path: Path) -> float:
 def test_bytes_that_are_not_a_model(tmp_path: Path, name: str, content: bytes, fragment: str):
     path = tmp_path / name
     path.write_bytes(content)
-    done = _cli_subprocess(path)
-    assert done.returncode == 2
-    assert fragment in done.stderr and f"{path}:" in done.stderr
-    assert "Traceback" not in done.stderr
+    rc, cpu, rss, err = _measured(path)
+    assert rc == 2 and cpu < 5 and rss < 200, (rc, cpu, rss)
+    assert fragment in err and f"{path}:" in err
+    assert "Traceback" not in err
 
 
 def test_every_bad_model_within_5_s_and_200_mb():
@@ -84,8 +86,8 @@ def test_every_bad_model_within_5_s_and_200_mb():
     under 200 MB after the last file bounds every case."""
     code = ("import json, resource, sys, time\nfrom schemagen.cli import main\n"
             "for path in sys.argv[1:]:\n"
-            "    t = time.monotonic(); rc = main(['validate', '-m', path])\n"
-            "    print(json.dumps([path, rc, time.monotonic() - t, "
+            "    t = time.process_time(); rc = main(['validate', '-m', path])\n"
+            "    print(json.dumps([path, rc, time.process_time() - t, "
             "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))\n")
     done = subprocess.run([sys.executable, "-c", code, *map(str, CORPUS)], capture_output=True, text=True,
                           timeout=300)
@@ -100,11 +102,9 @@ def test_every_bad_model_within_5_s_and_200_mb():
 
 def test_alias_bomb_is_cheap():
     bomb = next(p for p in CORPUS if "alias_bomb" in p.name)
-    started = time.monotonic()
-    done = _cli_subprocess(bomb)
-    assert done.returncode == 2 and "alias bomb" in done.stderr
-    assert time.monotonic() - started < 5
-    assert _peak_rss_mb(bomb) < 200
+    rc, cpu, rss, err = _measured(bomb)
+    assert rc == 2 and "alias bomb" in err
+    assert cpu < 5 and rss < 200, (cpu, rss)
 
 
 def test_missing_file():
@@ -165,8 +165,53 @@ def test_a_huge_model_fails_fast_and_small(tmp_path: Path, kind: str):
     path = tmp_path / f"{kind}.yaml"
     path.write_text(head + body)
     lines = (head + body).count("\n")
-    started = time.monotonic()
-    done = _cli_subprocess(path)
-    assert time.monotonic() - started < 5
-    assert done.returncode == 2 and f"{path}:{lines}:" in done.stderr and "Traceback" not in done.stderr
-    assert _peak_rss_mb(path) < 200
+    rc, cpu, rss, err = _measured(path)
+    assert rc == 2 and f"{path}:{lines}:" in err and "Traceback" not in err
+    assert cpu < 5 and rss < 200, (cpu, rss)
+
+
+_TABLE = "databases:\n  app:\n    schemas:\n      s:\n        tables:\n          t:\n"
+
+
+@pytest.mark.parametrize("kind,body,last", [
+    # 60,000 different misspelt types: each message once, did-you-mean hints within a budget
+    ("typos", "            columns:\n" + "".join(f"              c{i}: integr{i}\n" for i in range(60_000)),
+     "unknown type 'integr59999'"),
+    # 40,000 tables with a misspelt key: the first 10,000 problems of structure, then a stop
+    ("unknown_keys", "            columns: {id: int}\n" + "".join(
+        f"          t{i}: {{colums: {{a: int}}}}\n" for i in range(40_000)), "stopped after 10,000 problems"),
+    # 40,000 seed rows each naming another column: 40,000 x 40,000 values if built naively (a memory bomb)
+    ("seed_columns", "            columns: {a: {type: int, primary_key: true}}\n            seed:\n              rows:\n"
+     + "".join(f"                - {{a: {i}, q{i}: 1}}\n" for i in range(40_000)), "40,001 different columns"),
+    # 50,000 checks reading unknown columns: each parsed, each reported
+    ("checks", "            columns: {a: int}\n            checks:\n"
+     + "".join(f"              k{i}: \"b{i} > 0\"\n" for i in range(50_000)), "reads unknown column 'b49999'"),
+], ids=["typos", "unknown_keys", "seed_columns", "checks"])
+def test_a_model_of_many_mistakes_fails_fast_and_small(tmp_path: Path, kind: str, body: str, last: str):
+    """Tens of thousands of mistakes: their messages within 5 s and 200 MB."""
+    path = tmp_path / f"{kind}.yaml"
+    path.write_text(_TABLE + body)
+    rc, cpu, rss, err = _measured(path)
+    assert rc == 2 and last in err and "Traceback" not in err, err[-500:]
+    assert cpu < 5 and rss < 200, (cpu, rss)
+
+
+def test_a_50_mb_file_is_refused_without_reading_it(tmp_path: Path):
+    path = tmp_path / "big.yaml"
+    with path.open("wb") as f:
+        f.write(b"databases:\n")
+        f.truncate(50 * 1024 * 1024)  # sparse: cheap to make
+    rc, cpu, rss, err = _measured(path)
+    assert rc == 2 and f"{path}:1:1: the file is 52,428,800 bytes; a model may be at most" in err
+    assert cpu < 5 and rss < 200, (cpu, rss)
+
+
+def test_one_line_per_problem_whatever_a_name_holds(tmp_path: Path):
+    """A name may hold a newline, a tab or a U+2028 (PostgreSQL takes them quoted); the message stays on one line
+    and shows them as escapes."""
+    path = tmp_path / "m.yaml"
+    path.write_text('databases:\n  app:\n    schemas:\n      "a\\nb\\tc\\u2028d":\n        tables:\n'
+                    "          t: {columns: {id: integr}}\n", "utf-8")
+    code, out, err = run_cli("validate", "-m", str(path))
+    assert code == 2 and err.count("\n") == 1, err
+    assert "databases.app.schemas.a\\nb\\tc\\u2028d.tables.t.columns.id: unknown type 'integr'" in err

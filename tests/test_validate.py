@@ -441,3 +441,29 @@ class _Quiet:
 
     def flush(self):
         pass
+
+
+def test_a_seed_null_in_a_not_null_column_with_a_default():
+    """Found by the property-based round trips: a seed row's `null` is NULL, not DEFAULT, so a NOT NULL column
+    refuses it even when it is serial, an identity or has a default (only an absent value gets those)."""
+    text = textwrap.dedent("""
+        databases:
+          app:
+            schemas:
+              s:
+                tables:
+                  t:
+                    columns:
+                      id: integer
+                      n: serial
+                      g: {type: integer, identity: by default}
+                      d: {type: integer, not_null: true, default: 0}
+                      ok: {type: integer, default: 0}
+                    primary_key: [id]
+                    seed: {rows: [{id: 1, n: null, g: null, d: null, ok: null}, {id: 2}]}
+        """)
+    with pytest.raises(ModelError) as e:
+        load_model_text(text)
+    assert [p.message for p in e.value.problems] == [
+        "seed row 1 gives null to NOT NULL column(s) n, g, d (leave a column out of the row for its default)"]
+    load_model_text(text.replace("n: null, g: null, d: null, ", ""))
