@@ -328,7 +328,7 @@ class _Builder:
             if not stack:
                 result, result_pos = value, pos
                 continue
-            self._add(stack[-1], value, pos, size, mark, event)
+            self._add(stack[-1], value, pos, size, mark, event, stack)
 
     def _count(self, n: int, mark) -> None:
         self.nodes += n
@@ -363,16 +363,19 @@ class _Builder:
             self.fail(event.start_mark, f"invalid value {value!r}: {e}", stack)
             return None
 
-    def _add(self, frame: _Frame, value, pos: Pos, size: int, mark, event) -> None:
+    def _add(self, frame: _Frame, value, pos: Pos, size: int, mark, event, stack=()) -> None:
         frame.size += size
         if isinstance(frame.data, list):
             frame.data.append(value)
             frame.pos.children.append(pos)
             return
         if frame.key is None:  # this is a key
-            if not isinstance(event, yaml.ScalarEvent):
-                self.problems.append(Problem(self.name, pos.line, pos.column, "",
-                                             "a key must be a name, not a list or mapping"))
+            alias_of_text = isinstance(event, yaml.AliasEvent) and isinstance(value, str)
+            if not isinstance(event, yaml.ScalarEvent) and not alias_of_text:
+                what = "an alias of a list, mapping, number or boolean" if isinstance(event, yaml.AliasEvent) \
+                    else "a list or mapping"
+                self.problems.append(Problem(self.name, pos.line, pos.column, clip(dotted(_path(stack))),
+                                             f"a key must be a name, not {what}"))
                 frame.key, frame.key_mark = "?", mark
                 return
             frame.key, frame.key_mark = value, mark

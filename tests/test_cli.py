@@ -147,6 +147,13 @@ def test_line_separators_stay_inside_comments_and_strings():
     assert db.tables[0].comment == "one\u2028two\n"
 
 
+def test_an_alias_of_a_name_is_a_key():
+    model = load_model_text("databases:\n  app:\n    schemas:\n      s:\n        tables:\n          t:\n"
+                            "            comment: &name created_by\n            columns:\n"
+                            "              id: int\n              *name : text\n")
+    assert [c.name for c in model.databases[0].tables[0].columns] == ["id", "created_by"]
+
+
 def _odd_model() -> str:
     name63 = "é" * 27 + "x_{org}"  # 54 + 2 + 7 (the org key) = 63 bytes: the longest name PostgreSQL keeps
     return textwrap.dedent(f'''\
