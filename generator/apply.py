@@ -260,6 +260,7 @@ def _run(conn: psycopg.Connection, script: m.Script, model: m.Model, statements:
     committing = False  # the history change is made: what follows is the COMMIT
     try:
         with conn.transaction():
+            conn.execute(" ".join(render.prelude(model.database(script.database))))  # the file's SET LOCALs
             for current in inside:
                 conn.execute(current.sql)
             current = None

@@ -55,6 +55,16 @@ def server_message(error: BaseException, dsn: str | None = None) -> str:
 BAD_OPTION = re.compile(r"^(?:connection is bad: )?invalid (?:[\w ]+ value|port number)", re.I)
 
 
+# What every schemagen session pins before its first query, whatever the DSN, the role or the database set:
+# - search_path: only pg_catalog (first) and pg_temp (last, explicitly, or it is searched first): a function,
+#   operator or type another role created in a writable schema (`public`) is never what schemagen's own queries
+#   and history reach (CVE-2018-1058). Scripts and the drift check set their own path on top (SET LOCAL).
+# - standard_conforming_strings: on, so that a backslash in a literal is a backslash.
+# - client_encoding: UTF8, whatever `?client_encoding=` says: names are Unicode, and psycopg decodes by it.
+SESSION_PINS = ("SET search_path = pg_catalog, pg_temp; SET standard_conforming_strings = on; "
+                "SET client_encoding = 'UTF8'")
+
+
 @contextmanager
 def connection(dsn: str, *, purpose: str = "schemagen") -> Iterator[psycopg.Connection]:
     """An autocommit connection; connection failures become DatabaseError (exit 3), a DSN that cannot be parsed
@@ -78,6 +88,10 @@ def connection(dsn: str, *, purpose: str = "schemagen") -> Iterator[psycopg.Conn
     except Exception as e:  # noqa: BLE001 - a malformed DSN raises ProgrammingError or ValueError
         raise DatabaseError(f"cannot connect to the database: {redact(str(e), dsn)}") from None
     try:
+        try:
+            conn.execute(SESSION_PINS)
+        except psycopg.Error as e:
+            raise DatabaseError(f"cannot set up the session: {server_message(e, dsn)}") from None
         yield conn
     finally:
         try:
@@ -116,10 +130,10 @@ class ServerInfo:
 
 
 PREFLIGHT = """
-SELECT current_setting('server_version'), current_setting('server_version_num')::int,
+SELECT pg_catalog.current_setting('server_version'), pg_catalog.current_setting('server_version_num')::int,
        EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'),
        (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),
-       current_setting('timescaledb.license', true)
+       pg_catalog.current_setting('timescaledb.license', true)
 """
 
 
@@ -135,9 +149,9 @@ def timescaledb_dropped(conn: psycopg.Connection) -> bool:
     """True when this session loaded TimescaleDB and another one has dropped it since (a rollback this session
     waited for): TimescaleDB cannot be created again in this session ("already loaded with another version"), a
     new session can. Never on PGlite, where every connection is the one session."""
-    return conn.execute("SELECT coalesce(current_setting('timescaledb.license', true), '') <> '' "
+    return conn.execute("SELECT coalesce(pg_catalog.current_setting('timescaledb.license', true), '') <> '' "
                         "AND NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'timescaledb') "
-                        "AND version() NOT LIKE '%emcc%'").fetchone()[0]
+                        "AND pg_catalog.version() NOT LIKE '%emcc%'").fetchone()[0]
 
 
 def timescaledb_gone(error: psycopg.Error) -> bool:
@@ -148,7 +162,7 @@ def timescaledb_gone(error: psycopg.Error) -> bool:
 
 def is_pglite(conn: psycopg.Connection) -> bool:
     """PGlite (PostgreSQL in WASM) is one session shared by every connection: no side connections there."""
-    return "emcc" in conn.execute("SELECT version()").fetchone()[0]
+    return "emcc" in conn.execute("SELECT pg_catalog.version()").fetchone()[0]
 
 
 def _probe_license(dsn: str) -> str | None:
@@ -159,8 +173,12 @@ def _probe_license(dsn: str) -> str | None:
     for _ in range(3):
         try:
             with psycopg.connect(dsn, connect_timeout=15, application_name="schemagen pre-flight") as probe:
+                # created in public (the model's default; with pg_catalog first it would go there), pg_catalog
+                # still searched first (implicitly), pg_temp last
+                probe.execute("SET search_path = public, pg_temp")
                 probe.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
-                value = probe.execute("SELECT current_setting('timescaledb.license', true)").fetchone()[0]
+                value = probe.execute("SELECT pg_catalog.current_setting('timescaledb.license'::pg_catalog.text, "
+                                      "true)").fetchone()[0]
                 probe.rollback()
                 return value or None
         except psycopg.errors.UniqueViolation:

@@ -500,9 +500,10 @@ def compare_live(conn: psycopg.Connection, model: m.Model, db: m.Database, *, or
     with _no_gc(), conn.transaction(force_rollback=True):
         if idle:  # else the caller's transaction (and its snapshot) it is, in a savepoint
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # one snapshot for every query
-        # both sides printed under the same search_path (pg_temp is searched first anyway); no JIT, as pg_dump
-        # does: catalog queries are estimated costly enough to JIT-compile, which takes longer than running them
-        conn.execute(f"SET LOCAL search_path = public; SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; "
+        # both sides printed under the scripts' own search_path (render.prelude: pg_catalog first, pg_temp last),
+        # so that names print as they resolve when the scripts run; no JIT, as pg_dump does: catalog queries are
+        # estimated costly enough to JIT-compile, which takes longer than running them
+        conn.execute(" ".join(render.prelude(db)) + f" SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; "
                      "SET LOCAL jit = off")
         actual = inspect(conn, schemas=schemas, name=db.name, catalog=catalog)
         normalized, statements = normalize(conn, expected)

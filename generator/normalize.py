@@ -102,6 +102,7 @@ class Normalizer:
 
     def _shadow_table(self, name: str, shape: tuple) -> list[str]:
         columns, checks, indexes, triggers = shape
+        index_name, name = name, f"pg_temp.{name}"  # pg_temp is searched last: a same-named table elsewhere wins
         statements = [f"CREATE TEMP TABLE {name} ({', '.join(f'{quote_ident(c)} {t}' for c, t, _ in columns)})"]
         # one statement per default, check, index and trigger: the slow path can refuse one and keep the others
         statements += [f"ALTER TABLE {name} ALTER COLUMN {quote_ident(c)} SET DEFAULT {default}"
@@ -110,7 +111,7 @@ class Normalizer:
         for k, (method, elements, where) in enumerate(indexes):
             keys = ", ".join((quote_ident(col) if col else f"({expr})") + (f" {opclass}" if opclass else "")
                              for col, expr, opclass in elements)
-            statements.append(f"CREATE INDEX {name}_i{k} ON {name} USING {method} ({keys})"
+            statements.append(f"CREATE INDEX {index_name}_i{k} ON {name} USING {method} ({keys})"
                               + (f" WHERE {where}" if where else ""))
         for k, (function, timing, events, for_each, when) in enumerate(triggers):
             statements.append(
@@ -122,30 +123,34 @@ class Normalizer:
     def _read_tables(self, names: list[str]) -> dict[str, dict]:
         out = {n: {"columns": {}, "checks": {}, "indexes": {}, "whens": {}} for n in names}
         for rel, col, ctype, default in self._exec(
-                "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid) "
+                "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+                "pg_catalog.pg_get_expr(d.adbin, d.adrelid) "
                 "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
                 "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-                "WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = ANY(%s) AND a.attnum > 0 "
+                "WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() AND c.relname = ANY(%s) AND a.attnum > 0 "
                 "AND NOT a.attisdropped", (names,)):
             out[rel]["columns"][col] = (ctype, default)
         for rel, con, definition in self._exec(
-                "SELECT c.relname, con.conname, pg_get_constraintdef(con.oid, true) FROM pg_constraint con "
-                "JOIN pg_class c ON c.oid = con.conrelid WHERE c.relnamespace = pg_my_temp_schema() "
+                "SELECT c.relname, con.conname, pg_catalog.pg_get_constraintdef(con.oid, true) "
+                "FROM pg_constraint con "
+                "JOIN pg_class c ON c.oid = con.conrelid WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() "
                 "AND c.relname = ANY(%s) AND con.contype = 'c'", (names,)):
             out[rel]["checks"][int(con[1:])] = definition.removeprefix("CHECK ")
         # operator classes as the inspector reads them: none where it is the default one of the type and method
         for rel, index, defs, pred, opclasses in self._exec(
-                "SELECT c.relname, ic.relname, ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) "
-                "FROM generate_series(1, i.indnkeyatts) k), pg_get_expr(i.indpred, i.indrelid, true), "
+                "SELECT c.relname, ic.relname, ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) "
+                "FROM pg_catalog.generate_series(1, i.indnkeyatts) k), "
+                "pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), "
                 "ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END "
-                "FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, n) JOIN pg_opclass oc ON oc.oid = k.opc "
+                "FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, n) "
+                "JOIN pg_opclass oc ON oc.oid = k.opc "
                 "ORDER BY k.n)::text[] "
                 "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid "
-                "WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = ANY(%s)", (names,)):
+                "WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() AND c.relname = ANY(%s)", (names,)):
             out[rel]["indexes"][int(index.rsplit("_i", 1)[1])] = (defs, pred, opclasses)
         for rel, trigger, definition in self._exec(
-                "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid, true) FROM pg_trigger t "
-                "JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = pg_my_temp_schema() "
+                "SELECT c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true) FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() "
                 "AND c.relname = ANY(%s)", (names,)):
             found = WHEN.search(definition)
             out[rel]["whens"][int(trigger[1:])] = found[1] if found else None
@@ -205,10 +210,11 @@ class Normalizer:
 
         def read(made: list[str]) -> dict:
             return {r[0]: (r[1], r[2]) for r in self._exec(
-                "SELECT relname, pg_get_viewdef(oid, true), pg_get_viewdef(oid) FROM pg_class "
-                "WHERE relnamespace = pg_my_temp_schema() AND relname = ANY(%s)", (made,))}
+                "SELECT relname, pg_catalog.pg_get_viewdef(oid, true), pg_catalog.pg_get_viewdef(oid) "
+                "FROM pg_class "
+                "WHERE relnamespace = pg_catalog.pg_my_temp_schema() AND relname = ANY(%s)", (made,))}
 
-        read_back = self._batches([(n, [f"CREATE TEMP VIEW {n} AS\n{q}"]) for q, n in names.items()], read, 25)
+        read_back = self._batches([(n, [f"CREATE TEMP VIEW pg_temp.{n} AS\n{q}"]) for q, n in names.items()], read, 25)
         return {q: read_back[n] for q, n in names.items() if n in read_back}
 
     # -- functions: arguments and result as the server prints them --
@@ -225,8 +231,9 @@ class Normalizer:
 
         def read(made: list[str]) -> dict:
             return {r[0]: (r[1], r[2]) for r in self._exec(
-                "SELECT proname, pg_get_function_arguments(oid), pg_get_function_result(oid) FROM pg_proc "
-                "WHERE pronamespace = pg_my_temp_schema() AND proname = ANY(%s)", (made,))}
+                "SELECT proname, pg_catalog.pg_get_function_arguments(oid), "
+                "pg_catalog.pg_get_function_result(oid) FROM pg_proc "
+                "WHERE pronamespace = pg_catalog.pg_my_temp_schema() AND proname = ANY(%s)", (made,))}
 
         names = [self._name("f") for _ in functions]
         # bodies are compared as text, not compiled: a body naming a missing table is still read back

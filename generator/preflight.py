@@ -14,6 +14,7 @@ import psycopg
 
 from . import model as m
 from .connect import ServerInfo, server_info
+from .render import extension_schema
 from .errors import UnsupportedFeatures
 
 
@@ -67,6 +68,25 @@ def _missing_extensions(conn: psycopg.Connection, wanted: Sequence[m.Extension])
     return missing
 
 
+def _misplaced_extensions(conn: psycopg.Connection, wanted: Sequence[m.Extension], db: m.Database) -> list[str]:
+    """The model's extensions installed in another schema than the model's (the one it names, else public): the
+    scripts call TimescaleDB's functions qualified with that schema and put it on their search_path, so they would
+    fail, or reach what another role created in the schema the model names."""
+    if not wanted:
+        return []
+    rows = conn.execute("SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n "
+                        "ON n.oid = e.extnamespace WHERE e.extname = ANY(%s)", ([e.name for e in wanted],)).fetchall()
+    out = []
+    for name, schema in rows:
+        expected = extension_schema(db, name)
+        if schema != expected:
+            where = next((e.source for e in wanted if e.name == name), None)
+            at = f"{where}: " if where and getattr(where, "line", None) else ""
+            out.append(f"{at}extension {name} is installed in schema {schema}, the model expects it in {expected}: "
+                       f"write `schema: {schema}` under extensions: {name} in the model (or move the extension)")
+    return out
+
+
 def check(conn: psycopg.Connection, dsn: str, db: m.Database, scripts: Sequence[m.Script],
           orgs: Sequence[str] | None, skip_unsupported: bool) -> Plan:
     """Raise UnsupportedFeatures (exit 3) before any change when the server cannot run `scripts` (the init
@@ -85,7 +105,8 @@ def check(conn: psycopg.Connection, dsn: str, db: m.Database, scripts: Sequence[
     needed = db.extensions if not orgs else ()  # an org's file creates no extension
     if m.FEATURE_TIMESCALEDB in skip:
         needed = tuple(e for e in needed if e.name != "timescaledb")
-    missing = _missing_extensions(conn, needed)
+    placed = tuple(e for e in db.extensions if e.name != "timescaledb" or m.FEATURE_TIMESCALEDB not in skip)
+    missing = _missing_extensions(conn, needed) + _misplaced_extensions(conn, placed, db)
     if missing:
         raise UnsupportedFeatures("; ".join(missing) + "; nothing was changed")
     return Plan(info, skip, left_out)

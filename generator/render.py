@@ -139,6 +139,10 @@ def environment() -> jinja2.Environment:
         idents=lambda names: ", ".join(quote_ident(n) for n in names),
         qname=lambda obj: qualified(obj.schema, obj.name),
         literal=_literal,
+        # typed arguments: a literal of a known type leaves no planted overload (text, anyelement) a better match
+        regclass=lambda name: f"{quote_literal(name)}::pg_catalog.regclass",
+        name_arg=lambda name: f"{quote_literal(name)}::pg_catalog.name",
+        text_arg=lambda text: f"{quote_literal(text)}::pg_catalog.text",
         key_literal=_key_literal,
         column_default=_column_default,
         dollar=dollar_quote,
@@ -162,6 +166,34 @@ def sql(kind: str, macro: str, *args) -> str:
     return str(getattr(_macros(kind), macro)(*args)).strip()
 
 
+def extension_schema(db: m.Database | None, name: str) -> str:
+    """The schema the model's extension `name` lives in: the one it names, else `public`. Never left to the server:
+    under the scripts' search_path (pg_catalog first) CREATE EXTENSION would install it into pg_catalog. plpgsql's
+    control file fixes pg_catalog. TimescaleDB's functions are called qualified with its schema."""
+    for e in db.extensions if db else ():
+        if e.name == name and e.schema:
+            return e.schema
+    return "pg_catalog" if name == "plpgsql" else "public"
+
+
+def search_path(db: m.Database | None) -> tuple[str, ...]:
+    """The search_path every script runs under (and the drift check prints expressions under): pg_catalog first,
+    so a function or type another role plants in a writable schema never shadows a built-in (PostgreSQL's advice
+    after CVE-2018-1058); then the extensions' schemas and `public`, where the model's free-form SQL finds its
+    unqualified names (vector, uuid_generate_v4, time_bucket) as it did under the default path; pg_temp last,
+    explicitly, or it would be searched first."""
+    schemas = [extension_schema(db, e.name) for e in (db.extensions if db else ())] + ["public"]
+    return ("pg_catalog", *dict.fromkeys(s for s in schemas if s not in ("pg_catalog", "pg_temp")), "pg_temp")
+
+
+def prelude(db: m.Database | None) -> list[str]:
+    """The settings each script pins right after BEGIN (SET LOCAL: they end with its transaction). apply runs
+    these same statements at the start of each script's transaction. standard_conforming_strings = on: with it
+    off (a database may set it) a backslash in a literal would escape the closing quote."""
+    path = ", ".join(quote_ident(s) for s in search_path(db))
+    return [f"SET LOCAL search_path = {path};", "SET LOCAL standard_conforming_strings = on;"]
+
+
 def _extension_schemas(db: m.Database) -> list[str]:
     """Schemas an extension is installed into: created with the extensions (010), dropped after them (990)."""
     return list(dict.fromkeys(e.schema for e in db.extensions if e.schema and e.schema not in _SYSTEM_SCHEMAS))
@@ -175,19 +207,20 @@ Emit = Callable[[str, str, str | None], None]  # (sql, object, feature)
 class Objects:
     """The tables, aggregates and views one file deals with (the shared ones, or one org's), in dependency order."""
 
-    def __init__(self, tables, caggs, views):
+    def __init__(self, tables, caggs, views, ts: str = "public"):
         self.tables, self.caggs, self.views = tables_in_order(tables), caggs_in_order(caggs), views_in_order(views)
+        self.ts = quote_ident(ts)  # TimescaleDB's schema, which qualifies each of its functions
 
 
-def _hypertable(t: m.Table, emit: Emit) -> None:
+def _hypertable(ts: str, t: m.Table, emit: Emit) -> None:
     ht = t.hypertable
     if not ht:
         return
-    emit(sql("hypertable", "create", t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB)
+    emit(sql("hypertable", "create", ts, t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB)
     if ht.chunk_interval is not None:
-        emit(sql("hypertable", "chunk_interval", t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB)
+        emit(sql("hypertable", "chunk_interval", ts, t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB)
     for d in ht.dimensions:
-        emit(sql("hypertable", "dimension", t, d), f"dimension {t.qname}.{quote_ident(d.column)}",
+        emit(sql("hypertable", "dimension", ts, t, d), f"dimension {t.qname}.{quote_ident(d.column)}",
              m.FEATURE_TIMESCALEDB)
 
 
@@ -204,21 +237,21 @@ def _compression(kind: str, qname: str, c: m.Compression | None, emit: Emit) -> 
         emit(sql("compression", "create", kind, qname, c), f"compression of {qname}", m.FEATURE_COMPRESSION)
 
 
-def _policies(qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit) -> None:
+def _policies(ts: str, qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit) -> None:
     if c and c.after is not None:
-        emit(sql("policy", "compression", qname, c), f"compression policy of {qname}", m.FEATURE_POLICY)
+        emit(sql("policy", "compression", ts, qname, c), f"compression policy of {qname}", m.FEATURE_POLICY)
     if r:
-        emit(sql("policy", "retention", qname, r), f"retention policy of {qname}", m.FEATURE_POLICY)
+        emit(sql("policy", "retention", ts, qname, r), f"retention policy of {qname}", m.FEATURE_POLICY)
 
 
-def _remove_policies(qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit) -> None:
+def _remove_policies(ts: str, qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit) -> None:
     if r:
-        emit(sql("policy", "drop", "retention", qname), f"retention policy of {qname}", m.FEATURE_POLICY)
+        emit(sql("policy", "drop", ts, "retention", qname), f"retention policy of {qname}", m.FEATURE_POLICY)
     if c and c.after is not None:
-        emit(sql("policy", "drop", "compression", qname), f"compression policy of {qname}", m.FEATURE_POLICY)
+        emit(sql("policy", "drop", ts, "compression", qname), f"compression policy of {qname}", m.FEATURE_POLICY)
 
 
-def _cagg(c: m.ContinuousAggregate, emit: Emit) -> None:
+def _cagg(ts: str, c: m.ContinuousAggregate, emit: Emit) -> None:
     # WITH NO DATA (in the template) keeps it transactional; the refresh policy fills it. Its compression and
     # retention policies come after the refresh policy, which TimescaleDB checks them against.
     emit(sql("continuous_aggregate", "create", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG)
@@ -227,8 +260,8 @@ def _cagg(c: m.ContinuousAggregate, emit: Emit) -> None:
     _indexes(c.schema, c.name, c.indexes, emit, m.FEATURE_CAGG)
     _compression("MATERIALIZED VIEW", c.qname, c.compression, emit)
     if c.refresh:
-        emit(sql("policy", "refresh", c.qname, c.refresh), f"refresh policy of {c.qname}", m.FEATURE_POLICY)
-    _policies(c.qname, c.compression, c.retention, emit)
+        emit(sql("policy", "refresh", ts, c.qname, c.refresh), f"refresh policy of {c.qname}", m.FEATURE_POLICY)
+    _policies(ts, c.qname, c.compression, c.retention, emit)
 
 
 def _view(v: m.View, emit: Emit) -> None:
@@ -253,7 +286,7 @@ def _init(phase: str, db: m.Database, objs: Objects, emit: Emit) -> None:
         for name in _extension_schemas(db):
             emit(sql("schema", "create", m.Schema(name)), f"schema {quote_ident(name)}", None)
         for e in db.extensions:
-            emit(sql("extension", "create", e), f"extension {quote_ident(e.name)}",
+            emit(sql("extension", "create", e, extension_schema(db, e.name)), f"extension {quote_ident(e.name)}",
                  m.FEATURE_TIMESCALEDB if e.name == "timescaledb" else None)
     elif phase == "schemas" and db:
         made = set(_extension_schemas(db)) | _SYSTEM_SCHEMAS
@@ -272,7 +305,7 @@ def _init(phase: str, db: m.Database, objs: Objects, emit: Emit) -> None:
                     emit(sql("table", "comment_column", t, c), f"column {t.qname}.{quote_ident(c.name)}", None)
     elif phase == "hypertables":
         for t in objs.tables:
-            _hypertable(t, emit)
+            _hypertable(objs.ts, t, emit)
     elif phase == "indexes":
         for t in objs.tables:
             _indexes(t.schema, t.name, t.indexes, emit)
@@ -281,7 +314,7 @@ def _init(phase: str, db: m.Database, objs: Objects, emit: Emit) -> None:
             _compression("TABLE", t.qname, t.compression, emit)
     elif phase == "policies":
         for t in objs.tables:
-            _policies(t.qname, t.compression, t.retention, emit)
+            _policies(objs.ts, t.qname, t.compression, t.retention, emit)
     elif phase == "functions" and db:
         if db.functions:
             emit(sql("function", "no_body_checks"), "setting check_function_bodies", None)
@@ -291,7 +324,7 @@ def _init(phase: str, db: m.Database, objs: Objects, emit: Emit) -> None:
                 emit(sql("function", "comment", f), f"function {_signature(f)}", None)
     elif phase == "continuous_aggregates":
         for c in objs.caggs:
-            _cagg(c, emit)
+            _cagg(objs.ts, c, emit)
     elif phase == "views":
         for v in objs.views:
             _view(v, emit)
@@ -332,7 +365,7 @@ def _undo(phase: str, db: m.Database | None, objs: Objects, emit: Emit) -> None:
                 emit(sql("index", "drop", t.schema, i), f"index {qualified(t.schema, i.name)}", None)
     elif phase == "policies":
         for t in reversed(objs.tables):
-            _remove_policies(t.qname, t.compression, t.retention, emit)
+            _remove_policies(objs.ts, t.qname, t.compression, t.retention, emit)
     elif phase == "functions" and db:
         for f in reversed(db.functions):
             emit(sql("function", "drop", f), f"function {_signature(f)}", None)
@@ -435,7 +468,8 @@ def _by_org(db: m.Database) -> dict[str | None, Objects]:
     for i, objects in enumerate((db.tables, db.continuous_aggregates, db.views)):
         for o in objects:
             groups.setdefault(o.org, ([], [], []))[i].append(o)
-    return {org: Objects(*lists) for org, lists in groups.items()}
+    ts = extension_schema(db, "timescaledb")
+    return {org: Objects(*lists, ts=ts) for org, lists in groups.items()}
 
 
 def render(model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
@@ -475,9 +509,9 @@ def _header(script: m.Script, model: m.Model, body: str) -> str:
             f"-- database: {script.database}\n-- {what}\n-- sha256: {digest}\n")
 
 
-def _body(script: m.Script) -> tuple[str, list[int]]:
+def _body(script: m.Script, model: m.Model) -> tuple[str, list[int]]:
     """The file body and, for each statement, the line within the body where it starts."""
-    chunks: list[str] = ["", "BEGIN;", ""]
+    chunks: list[str] = ["", "BEGIN;", *prelude(model.database(script.database)), ""]
     starts: list[int] = []
     line = len(chunks)  # lines before the next chunk
 
@@ -506,14 +540,14 @@ def _body(script: m.Script) -> tuple[str, list[int]]:
 
 def script_text(script: m.Script, model: m.Model) -> str:
     """The exact content of the script's file: header (with the body's sha256, no timestamp), then the body."""
-    body, _ = _body(script)
+    body, _ = _body(script, model)
     return _header(script, model, body) + body
 
 
 def statement_lines(script: m.Script, model: m.Model) -> list[int]:
     """The line (1-based, in script_text) where each statement starts, in the order they run: the transactional
     ones in script order, then the others."""
-    body, starts = _body(script)
+    body, starts = _body(script, model)
     offset = _header(script, model, body).count("\n")
     return [offset + n for n in starts]
 

@@ -65,8 +65,13 @@ def quote_literal(value: object) -> str:
     text = str(value)
     if "\x00" in text:
         raise ValueError("string literals cannot contain NUL")
-    # standard_conforming_strings is on in every supported server: only the quote needs doubling.
-    return "'" + text.replace("'", "''") + "'"
+    quoted = "'" + text.replace("'", "''") + "'"
+    if "\\" in text:
+        # With standard_conforming_strings = off (a database may set it), a backslash in '...' escapes the next
+        # character, so `\'` would end the literal early and the rest would run as SQL. E'...' with every
+        # backslash doubled reads the same whatever the setting.
+        return "E" + quoted.replace("\\", "\\\\")
+    return quoted
 
 
 def dollar_quote(body: str, tag: str = "body") -> str:

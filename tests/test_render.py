@@ -278,7 +278,9 @@ def _statements_parse(scripts, model) -> int:
             assert len(parsed) == 1, f"{s.relpath}: not exactly one statement: {st.sql}"
             count += 1
         text = render.script_text(s, model)
-        assert len(pglast.parse_sql(text)) == len(s.statements) + 2, f"{s.relpath}: BEGIN, statements, COMMIT"
+        pins = len(render.prelude(model.database(s.database)))  # SET LOCAL search_path, standard_conforming_strings
+        assert len(pglast.parse_sql(text)) == len(s.statements) + 2 + pins, \
+            f"{s.relpath}: BEGIN, session pins, statements, COMMIT"
     return count
 
 
@@ -405,7 +407,7 @@ def test_empty_rollback_files_say_why():
     scripts = {s.relpath: s for s in render.render(model)}
     text = render.script_text(scripts["Mixed-DB/rollback/960_hypertables.sql"], model)
     assert "-- Nothing to do here: dropping the tables" in text
-    assert len(pglast.parse_sql(text)) == 2  # BEGIN; COMMIT;
+    assert len(pglast.parse_sql(text)) == 4  # BEGIN; the two SET LOCAL pins; COMMIT;
 
 
 def test_write_out_only_rewrites_changed_files(tmp_path):

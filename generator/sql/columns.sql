@@ -1,12 +1,12 @@
 -- Columns of tables. serial: a nextval() default and a sequence owned by the column (deptype 'a'; an identity
 -- column's sequence is internal, deptype 'i'). Comments by an index lookup per row, not a join: right after a
 -- large apply the catalogs' statistics are stale and a join to pg_description can turn into a nested loop.
-SELECT n.nspname AS schema, c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-       a.attnotnull AS not_null, pg_get_expr(ad.adbin, ad.adrelid) AS default,
+SELECT n.nspname AS schema, c.relname AS table, a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+       a.attnotnull AS not_null, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default,
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
        (SELECT des.description FROM pg_description des WHERE des.objoid = c.oid
           AND des.classoid = 'pg_class'::regclass AND des.objsubid = a.attnum) AS comment,
-       coalesce(pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%', false) AND EXISTS (
+       coalesce(pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%', false) AND EXISTS (
          SELECT 1 FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
          WHERE d.classid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum
            AND d.deptype = 'a') AS serial

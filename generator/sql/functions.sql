@@ -1,9 +1,9 @@
 -- Functions (not procedures or aggregates), extension members left out.
-SELECT n.nspname AS schema, p.proname AS name, pg_get_function_arguments(p.oid) AS arguments,
-       pg_get_function_result(p.oid) AS returns, l.lanname AS language,
+SELECT n.nspname AS schema, p.proname AS name, pg_catalog.pg_get_function_arguments(p.oid) AS arguments,
+       pg_catalog.pg_get_function_result(p.oid) AS returns, l.lanname AS language,
        CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END AS volatility,
        p.proisstrict AS strict, p.prosecdef AS security_definer, p.prosrc AS body,
-       obj_description(p.oid, 'pg_proc') AS comment
+       pg_catalog.obj_description(p.oid, 'pg_proc') AS comment
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
@@ -12,4 +12,4 @@ WHERE (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
   AND p.prokind = 'f'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
                   AND d.deptype = 'e')
-ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)
+ORDER BY n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)

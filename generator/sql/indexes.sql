@@ -6,13 +6,13 @@ SELECT n.nspname AS schema, c.relname AS relation, ic.relname AS name, am.amname
 --@pg15 i.indnullsnotdistinct AS nulls_not_distinct,
 --@pre_pg15 false AS nulls_not_distinct,
        ARRAY(SELECT (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = k.num)
-             FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, i) ORDER BY k.i)::text[] AS columns,
+             FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY k(num, i) ORDER BY k.i)::text[] AS columns,
        CASE WHEN i.indexprs IS NOT NULL  -- printed only where a key is an expression
-         THEN ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnatts) k)::text[]
+         THEN ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) FROM pg_catalog.generate_series(1, i.indnatts) k)::text[]
        END AS definitions,
        i.indoption::int2[] AS options,
        opc.names AS opclasses,
-       pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
        ic.reloptions AS options_with, (SELECT des.description FROM pg_description des WHERE des.objoid = ic.oid
           AND des.classoid = 'pg_class'::regclass AND des.objsubid = 0) AS comment
 FROM pg_index i
@@ -20,8 +20,8 @@ JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
-JOIN (SELECT x.indexrelid, array_agg(CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END ORDER BY k.i)::text[]
-      FROM pg_index x, unnest(x.indclass::oid[]) WITH ORDINALITY k(opc, i) JOIN pg_opclass oc ON oc.oid = k.opc
+JOIN (SELECT x.indexrelid, pg_catalog.array_agg(CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END ORDER BY k.i)::text[]
+      FROM pg_index x, pg_catalog.unnest(x.indclass::oid[]) WITH ORDINALITY k(opc, i) JOIN pg_opclass oc ON oc.oid = k.opc
       GROUP BY x.indexrelid) opc(indexrelid, names) ON opc.indexrelid = i.indexrelid  -- one join, not one per index
 WHERE (((%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
         AND n.nspname NOT IN ('information_schema', 'schemagen')

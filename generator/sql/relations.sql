@@ -7,7 +7,7 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
           AND des.classoid = 'pg_class'::regclass AND des.objsubid = 0) AS comment,
        CASE WHEN c.relkind IN ('v', 'm')
 --@timescaledb AND NOT EXISTS (SELECT 1 FROM _timescaledb_catalog.continuous_agg ca WHERE ca.user_view_schema = n.nspname AND ca.user_view_name = c.relname)
-         THEN pg_get_viewdef(c.oid, true) END AS definition
+         THEN pg_catalog.pg_get_viewdef(c.oid, true) END AS definition
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
   AND n.nspname NOT IN ('information_schema', 'schemagen') AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)'

@@ -1,8 +1,8 @@
 -- User triggers: internal ones (constraint triggers) and TimescaleDB's own (their functions belong to the
 -- extension: ts_insert_blocker, ts_cagg_invalidation_trigger) left out.
 SELECT n.nspname AS schema, c.relname AS table, t.tgname AS name, t.tgtype AS type,
-       fn.nspname AS function_schema, f.proname AS function_name, pg_get_triggerdef(t.oid, true) AS definition,
-       ARRAY(SELECT a.attname FROM unnest(t.tgattr::int2[]) WITH ORDINALITY k(num, i)
+       fn.nspname AS function_schema, f.proname AS function_name, pg_catalog.pg_get_triggerdef(t.oid, true) AS definition,
+       ARRAY(SELECT a.attname FROM pg_catalog.unnest(t.tgattr::int2[]) WITH ORDINALITY k(num, i)
              JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.num ORDER BY k.i)::text[] AS update_of
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
