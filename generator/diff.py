@@ -22,7 +22,7 @@ from typing import Iterable, Iterator, Sequence, TextIO
 
 import psycopg
 
-from . import model as m
+from . import model as m, render
 from .connect import check_orgs, connection, pick_database, server_info, server_message
 from .errors import DatabaseError, Difference
 from .inspect import Catalog, inspect
