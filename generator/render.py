@@ -180,9 +180,11 @@ def search_path(db: m.Database | None) -> tuple[str, ...]:
     """The search_path every script runs under (and the drift check prints expressions under): pg_catalog first,
     so a function or type another role plants in a writable schema never shadows a built-in (PostgreSQL's advice
     after CVE-2018-1058); then the extensions' schemas and `public`, where the model's free-form SQL finds its
-    unqualified names (vector, uuid_generate_v4, time_bucket) as it did under the default path; pg_temp last,
-    explicitly, or it would be searched first."""
-    schemas = [extension_schema(db, e.name) for e in (db.extensions if db else ())] + ["public"]
+    unqualified names (vector, uuid_generate_v4, time_bucket) as it did under the default path, and `public` when
+    the model has objects there; no other schema: one that others may create in is then not searched at all;
+    pg_temp last, explicitly, or it would be searched first."""
+    schemas = [extension_schema(db, e.name) for e in (db.extensions if db else ())]
+    schemas += ["public"] if db and any(s.name == "public" for s in db.schemas) else []
     return ("pg_catalog", *dict.fromkeys(s for s in schemas if s not in ("pg_catalog", "pg_temp")), "pg_temp")
 
 
