@@ -137,8 +137,11 @@ def plant(db, role: str, calls: set[tuple[str, int]], schemas: list[str]) -> int
     """Plant the corpus and the generated overloads as `role`; returns how many functions were planted."""
     planted = 0
     with db.connect() as c:
+        timescaledb = c.execute("SELECT pg_catalog.to_regtype('_timescaledb_internal.dimension_info') IS NOT NULL"
+                                ).fetchone()[0]
         for f in sorted(PLANTED.glob("*.sql")):
-            _as_attacker(c, role, f.read_text())
+            if timescaledb or "_timescaledb_" not in f.name:
+                _as_attacker(c, role, f.read_text())
         planted = c.execute("SELECT count(*) FROM pg_proc WHERE proowner = (SELECT oid FROM pg_roles "
                             "WHERE rolname = %s)", (role,)).fetchone()[0]
         for schema in schemas:
@@ -286,3 +289,76 @@ def test_every_rendered_call_is_found():
     names = {n for n, _ in found}
     assert {"create_hypertable", "by_range", "add_retention_policy", "to_regclass",
             "remove_retention_policy", "time_bucket"} <= names, names
+
+
+# --- standard_conforming_strings = off, client_encoding ----------------------------------------------------
+
+HOSTILE_COMMENT = "\\'; CREATE TABLE pwned (x int); --"
+SCS_MODEL = f"""
+version: 1
+databases:
+  app:
+    schemas:
+      s:
+        comment: {json.dumps(HOSTILE_COMMENT)}
+        tables:
+          t:
+            comment: {json.dumps(HOSTILE_COMMENT)}
+            columns:
+              id: {{type: integer, primary_key: true}}
+              name: {{type: text, comment: {json.dumps(HOSTILE_COMMENT)}}}
+"""
+
+
+def test_backslash_comment_stays_a_literal_with_standard_conforming_strings_off(pg_plain_db, tmp_path):
+    db = pg_plain_db
+    with connect(db.server.dsn) as c:
+        c.execute(sql.SQL("ALTER DATABASE {} SET standard_conforming_strings = off").format(sql.Identifier(db.name)))
+    path = tmp_path / "model.yaml"
+    path.write_text(SCS_MODEL)
+    args = ("--dsn", db.dsn, "-m", str(path))
+    code, _, err = run_cli("apply", *args)
+    assert code == 0, err
+    code, out, err = run_cli("diff", *args)
+    assert code == 0, out + err  # the comment round-trips exactly
+    with db.connect() as c:
+        assert c.execute("SHOW standard_conforming_strings").fetchone()[0] == "off"  # the attack's setting
+        assert c.execute("SELECT to_regclass('pwned') IS NULL AND to_regclass('public.pwned') IS NULL").fetchone()[0]
+        assert c.execute("SELECT obj_description('s.t'::regclass, 'pg_class')").fetchone()[0] == HOSTILE_COMMENT
+    assert run_cli("rollback", *args, "--yes")[0] == 0
+    code, _, err = run_cli("render", "-m", str(path), "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    _psql(db.dsn, sorted((tmp_path / "out" / "app").glob("*.sql")))
+    with db.connect() as c:
+        assert c.execute("SELECT to_regclass('pwned') IS NULL").fetchone()[0]
+        assert c.execute("SELECT col_description('s.t'::regclass, 2)").fetchone()[0] == HOSTILE_COMMENT
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
+def test_client_encoding_in_the_dsn_is_overridden(pg_plain_db, tmp_path, encoding):
+    """Non-ASCII names (not in LATIN1 either) apply, diff and roll back whatever client_encoding the DSN asks."""
+    path = tmp_path / "model.yaml"
+    path.write_text("""
+version: 1
+databases:
+  app:
+    schemas:
+      daten:
+        comment: "Zähler — ελληνικά, 日本"
+        tables:
+          zählerstände_ω:
+            columns:
+              id: {type: integer, primary_key: true}
+              wert_€: {type: text, comment: "Ω≈ç√"}
+""")
+    dsn = make_conninfo(pg_plain_db.dsn, client_encoding=encoding)
+    args = ("--dsn", dsn, "-m", str(path))
+    code, _, err = run_cli("apply", *args)
+    assert code == 0 and "Traceback" not in err, err
+    code, out, err = run_cli("diff", *args)
+    assert code == 0 and "Traceback" not in err, out + err
+    with pg_plain_db.connect() as c:
+        assert c.execute("SELECT obj_description('daten'::regnamespace, 'pg_namespace')").fetchone()[0] == \
+            "Zähler — ελληνικά, 日本"
+    code, _, err = run_cli("rollback", *args, "--yes")
+    assert code == 0 and "Traceback" not in err, err
