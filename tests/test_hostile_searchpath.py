@@ -243,6 +243,14 @@ def test_planted_overloads_never_run_on_apply_diff_rollback(path, database, requ
     assert_untouched(db, role)
 
 
+def _unplant_timescaledb_types(db) -> None:
+    """The issue's overloads take TimescaleDB's own type: the extension cannot be dropped while they exist, which
+    rollback/990_extensions.sql then rightly refuses (it never uses CASCADE)."""
+    with db.connect() as c:
+        c.execute("DROP FUNCTION IF EXISTS public.create_hypertable(text, _timescaledb_internal.dimension_info, "
+                  "boolean, boolean, boolean), public.by_range(text, anyelement, regproc)")
+
+
 def _psql(dsn: str, files: list[Path]) -> None:
     for f in files:
         done = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(f)],
@@ -266,6 +274,7 @@ def test_planted_overloads_never_run_on_pglite(ts_community_db, attacker, tmp_pa
     assert_untouched(db, role)
     with db.connect() as c:
         assert c.execute("SELECT count(*) FROM timescaledb_information.jobs WHERE job_id >= 1000").fetchone()[0] > 0
+    _unplant_timescaledb_types(db)
     _psql(db.dsn, sorted((folder / "rollback").glob("*.sql")))
     assert_untouched(db, role)
 
@@ -279,6 +288,7 @@ def test_planted_overloads_never_run_through_psql_on_ts_apache(db_factory, attac
     folder = ROOT / "examples" / "agent-memory" / "out" / "agent_memory"
     _psql(db.dsn, sorted(folder.glob("*.sql")))
     assert_untouched(db, role)
+    _unplant_timescaledb_types(db)
     _psql(db.dsn, sorted((folder / "rollback").glob("*.sql")))
     assert_untouched(db, role)
 
