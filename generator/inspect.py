@@ -34,7 +34,7 @@ from .sqltext import Interval
 
 CATALOG_QUERIES = ("extensions", "schemas", "relations", "columns", "constraints", "indexes", "triggers", "functions")
 TIMESCALEDB_QUERIES = ("ts_caggs", "ts_dimensions", "ts_compression", "ts_jobs")
-PRINTS_VIEWS = ("relations", "ts_caggs")  # their queries take share locks (pg_get_viewdef): in a savepoint
+PRINTS_VIEWS = ("relations", "ts_caggs", "security")  # share locks (pg_get_viewdef, pg_get_ruledef): in a savepoint
 _MARKER = re.compile(r"^--@(\w+) ", re.M)
 
 
