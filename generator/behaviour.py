@@ -13,6 +13,7 @@ access): storage parameters, statistics targets, column storage, a table's table
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -68,7 +69,7 @@ def _security(rows: list[dict], relations: _Index) -> Iterator[Found]:
         kind, name, org = target
         fact, part, actual = r["fact"], r["part"], r["actual"]
         if fact in ("rule", "policy"):  # the model has none: each is an extra part, shown with its definition
-            yield org, kind, name, "extra", f"{fact} {part}", None, actual
+            yield org, kind, name, "extra", f"{fact} {part}", None, re.sub(r"\n\s*", " ", actual)
         elif fact == "trigger enabled":  # part: "trigger <name>" or "constraint <name>" (its internal triggers)
             yield org, kind, name, "changed", f"{part}: enabled", "enabled", actual
         elif fact == "option":
@@ -82,8 +83,8 @@ def _grants(rows: list[dict], relations: _Index, functions: _Index, schemas: _In
     for r in rows:
         cls, prefix, key = r["class"], "", (r["schema"], r["name"])
         if cls == "relation" and r["kind"] == "S":
-            if r["part"] is None:
-                continue  # a sequence no column owns: reported as an extra object
+            if r["part"] is None or r["fact"] == "owner":
+                continue  # a sequence no column owns is an extra object; an owned one has its table's owner
             prefix, key = f"sequence {quote_ident(r['name'])}: ", (r["schema"], r["part"])
         elif cls == "column":
             prefix = f"column {r['part']}: "
@@ -123,9 +124,10 @@ def _sequences(rows: list[dict], expected: m.Database) -> Iterator[Found]:
 
 def _extra_objects(rows: list[dict]) -> Iterator[Found]:
     for r in rows:
-        name = qualified(r["schema"], r["name"])
-        if r["arguments"] is not None:
-            name += f"({r['arguments']})"
+        if r["kind"] == "operator":  # operator names are never quoted: shop.=== (integer, integer)
+            name = f"{quote_ident(r['schema'])}.{r['name']} ({r['arguments']})"
+        else:
+            name = qualified(r["schema"], r["name"]) + ("" if r["arguments"] is None else f"({r['arguments']})")
         yield "", r["kind"], name, "extra", "", None, None
 
 
