@@ -211,3 +211,77 @@ def test_each_change_of_behaviour_is_drift(request, server, attack, tmp_path):
 @pytest.mark.parametrize("attack", [a for a in ATTACKS if a.id in ON_PGLITE], ids=lambda a: a.id)
 def test_on_pglite(ts_community_db, attack, tmp_path):
     _attack(ts_community_db, tmp_path, attack, None)
+
+
+CLEAN = MODEL + """
+      public:
+        tables:
+          note:
+            columns:
+              id: {type: serial, primary_key: true}
+              body: text
+"""
+DEFAULT_PRIVILEGES = (  # what a DBA sets for the objects a role will create: not drift on those objects
+    "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC",
+    "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT INSERT ON TABLES TO PUBLIC",
+    "ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO PUBLIC",
+    "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC",
+    "ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO PUBLIC",
+)
+
+
+@pytest.mark.parametrize("server", ["ts-apache", "pg-plain"])
+def test_default_privileges_and_the_public_schema_are_no_drift(request, server, tmp_path):
+    """ALTER DEFAULT PRIVILEGES before the first apply, and initdb's own privileges on schema public, are what a
+    new object gets: no drift. A grant beyond them still is, and only it."""
+    db = request.getfixturevalue({"ts-apache": "ts_apache_db", "pg-plain": "pg_plain_db"}[server])
+    with db.connect() as c:
+        for statement in DEFAULT_PRIVILEGES:
+            c.execute(statement)
+    path = _apply(db, tmp_path, CLEAN)
+    with db.connect() as c:
+        acl = c.execute("SELECT relacl::text FROM pg_class WHERE oid = 'public.note'::regclass").fetchone()[0]
+    assert "=ar/" in acl, "the default privileges were in force (PUBLIC: INSERT and SELECT)"
+    code, changes, err = _diff(db, path)
+    assert (code, changes) == (0, []), err
+    with db.connect() as c:
+        c.execute("GRANT DELETE ON public.note TO PUBLIC")
+    code, changes, _ = _diff(db, path)
+    assert code == 1 and [(c["object"], c["attribute"], c["expected"], c["actual"]) for c in changes] == [
+        ("public.note", "privileges of PUBLIC", "INSERT, SELECT", "DELETE, INSERT, SELECT")]
+
+
+HYPER = """
+databases:
+  app:
+    extensions: {timescaledb: }
+    schemas:
+      shop:
+        tables:
+          m:
+            columns:
+              at: {type: timestamptz, not_null: true}
+              id: {type: serial}
+              v: integer
+            hypertable: {time_column: at, chunk_interval: 1 day}
+"""
+
+
+def test_hypertables_report_their_own_grants_not_their_chunks(ts_apache_db, tmp_path):
+    """A grant on a hypertable reaches its chunks (TimescaleDB's internals): reported once, on the table.
+    (TimescaleDB refuses DISABLE TRIGGER on a hypertable, so its insert blocker cannot be switched off.)"""
+    db = ts_apache_db
+    path = _apply(db, tmp_path, HYPER)
+    with db.connect() as c:
+        c.execute("INSERT INTO shop.m (at, v) SELECT now() - n * INTERVAL '1 day', n FROM generate_series(1, 5) n")
+    assert _diff(db, path)[:2] == (0, [])
+    with _role(db, True) as name, db.connect() as c:
+        c.execute(sql.SQL("GRANT SELECT, UPDATE ON shop.m TO {}").format(sql.Identifier(name)))
+        chunks = c.execute("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                           "WHERE n.nspname = '_timescaledb_internal' AND c.relacl::text LIKE %s",
+                           (f"%{name}=%",)).fetchone()[0]
+        assert chunks >= 5, "TimescaleDB passed the grant on to the chunks"
+        code, changes, _ = _diff(db, path)
+        assert code == 1 and [(c["object"], c["attribute"], c["expected"], c["actual"]) for c in changes] == [
+            ("shop.m", f"privileges of {name}", None, "SELECT, UPDATE")]
+        c.execute(sql.SQL("REVOKE ALL ON shop.m FROM {}").format(sql.Identifier(name)))
