@@ -94,6 +94,10 @@ ATTACKS = [
                       "ALTER VIEW shop.v OWNER TO {role}", "ALTER SCHEMA shop OWNER TO {role}"),
            _x((*U, "changed", "owner"), ("function", "shop.f", "changed", "owner"), (*V, "changed", "owner"),
               ("schema", "shop", "changed", "owner")), role=True),
+    # a role that has the applying role's privileges (another role applying some orgs) may own model objects
+    Attack("owner-member-of-applier", ("GRANT postgres TO {role}", "ALTER TABLE shop.u OWNER TO {role}",
+                                       "CREATE TABLE shop.stray (x int)"),
+           _x(("table", "shop.stray", "extra", "")), role=True),
     # a compromised owner: made owner out of band, it then plants a rule, RLS, a policy and a grant itself
     Attack("owner-plants", ("ALTER TABLE shop.t OWNER TO {role}", "GRANT USAGE ON SCHEMA shop TO {role}"),
            _x((*T, "changed", "owner"), ("schema", "shop", "changed", "privileges of {role}"), (*T, "extra", "rule keep"), (*T, "changed", "row level security"),

@@ -1,12 +1,14 @@
 -- Owners and privileges of the objects in the managed schemas (tables, views, sequences, functions of every
 -- kind, the schemas themselves, and columns) where they differ from what the database gives such an object:
 -- - owner: rows only when it is not the owner of schemagen.history (the role that applies; none without a
---   history), and not for objects whose privileges initdb set (pg_init_privs: the public schema);
+--   history) nor a role that has its privileges (a member of it: another role that applies some orgs, say),
+--   and not for objects whose privileges initdb set (pg_init_privs: the public schema);
 -- - privileges: an ACL that is NULL is the owner's default and never read; one that is set is compared, as a
 --   set, with the hard-wired default (acldefault) and with what ALTER DEFAULT PRIVILEGES gives the owner's new
 --   objects (its global entry in place of acldefault, plus its entry for the schema; PostgreSQL's own rule), and
 --   with pg_init_privs where initdb or an extension set one. Only when it equals none of those is it exploded
---   into one row per grantee whose privileges differ: 'PUBLIC' or the role, expected and actual privilege lists.
+--   into one row per grantee whose privileges differ: 'PUBLIC' or the role, expected and actual privilege lists;
+--   privileges of the applying role itself are not read (CREATE on schema public, granted so that it can apply).
 -- The ACL functions run only for the few objects whose ACL is set.
 WITH history AS (
   SELECT c.relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -84,10 +86,12 @@ SELECT o.class, o.schema, o.name, o.kind, o.part, 'owner' AS fact, NULL::text AS
        (SELECT r.rolname FROM pg_roles r WHERE r.oid = o.owner) AS actual
 FROM objects o CROSS JOIN history h
 WHERE o.class <> 'column' AND o.owner <> h.owner
+  AND NOT pg_has_role(o.owner, h.owner, 'USAGE')  -- a member of the applying role gains nothing by owning it
   AND NOT EXISTS (SELECT 1 FROM pg_init_privs ip WHERE ip.objoid = o.objoid AND ip.classoid = o.classid)
 UNION ALL
 SELECT g.class, g.schema, g.name, g.kind, g.part, 'privileges',
        CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE (SELECT r.rolname FROM pg_roles r WHERE r.oid = g.grantee) END,
        g.expected, g.actual
 FROM per_grantee g WHERE g.expected IS DISTINCT FROM g.actual
+  AND g.grantee IS DISTINCT FROM (SELECT h.owner FROM history h)  -- what was granted so that it could apply
 ORDER BY 1, 2, 3, 5, 6, 7
