@@ -9,7 +9,8 @@
 --   with pg_init_privs where initdb or an extension set one. Only when it equals none of those is it exploded
 --   into one row per grantee whose privileges differ: 'PUBLIC' or the role, expected and actual privilege lists;
 --   privileges of the applying role itself are not read (CREATE on schema public, granted so that it can apply).
--- The ACL functions run only for the few objects whose ACL is set.
+-- The ACL functions, and the lookups that leave out extension members, run only for the few objects whose ACL is
+-- set or whose owner differs.
 WITH history AS (
   SELECT c.relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = 'schemagen' AND c.relname = 'history'
@@ -29,20 +30,14 @@ WITH history AS (
          CASE WHEN c.relkind = 'S' THEN 'S' ELSE 'r' END AS defacltype
   FROM pg_class c JOIN managed s ON s.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                    AND d.deptype = 'e')
   UNION ALL
   SELECT 'function', s.nspname, p.proname, p.prokind::text, NULL, p.proowner, p.proacl, s.oid,
          'pg_proc'::regclass, p.oid, 0, 'f', 'f'
   FROM pg_proc p JOIN managed s ON s.oid = p.pronamespace
-  WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
-                    AND d.deptype = 'e')
   UNION ALL
   SELECT 'schema', s.nspname, s.nspname, 'n', NULL, n.nspowner, n.nspacl, 0, 'pg_namespace'::regclass, n.oid, 0,
          'n', 'n'
   FROM managed s JOIN pg_namespace n ON n.oid = s.oid
-  WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid
-                    AND d.deptype = 'e')
   UNION ALL
   SELECT 'column', s.nspname, c.relname, c.relkind::text, a.attname, c.relowner, a.attacl, s.oid,
          'pg_class'::regclass, c.oid, a.attnum, 'c', NULL
@@ -60,7 +55,9 @@ WITH history AS (
                    || coalesce((SELECT g.defaclacl FROM pg_default_acl g WHERE g.defaclrole = o.owner
                                   AND g.defaclnamespace = o.nsp AND o.nsp <> 0
                                   AND g.defaclobjtype = o.defacltype::"char"), '{}') END AS by_default
-  FROM objects o WHERE o.acl IS NOT NULL
+  FROM objects o
+  WHERE o.acl IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objoid AND d.deptype = 'e')
 ), differing AS (
   SELECT a.*, CASE WHEN a.initial IS NOT NULL THEN a.initial ELSE a.by_default END AS expected
   FROM acls a
@@ -86,6 +83,8 @@ SELECT o.class, o.schema, o.name, o.kind, o.part, 'owner' AS fact, NULL::text AS
        (SELECT r.rolname FROM pg_roles r WHERE r.oid = o.owner) AS actual
 FROM objects o CROSS JOIN history h
 WHERE o.class <> 'column' AND o.owner <> h.owner
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objoid
+      AND d.deptype = 'e')
   AND NOT pg_has_role(o.owner, h.owner, 'USAGE')  -- a member of the applying role gains nothing by owning it
   AND NOT EXISTS (SELECT 1 FROM pg_init_privs ip WHERE ip.objoid = o.objoid AND ip.classoid = o.classid)
 UNION ALL

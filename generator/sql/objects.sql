@@ -14,13 +14,18 @@ WHERE c.relkind IN ('S', 'f')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                   AND (d.deptype = 'e' OR (d.deptype IN ('a', 'i') AND d.refclassid = 'pg_class'::regclass)))
 UNION ALL
-SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'c' THEN 'composite type' WHEN 'd' THEN 'domain'
-                      WHEN 'r' THEN 'range type' WHEN 'p' THEN 'shell type' ELSE 'base type' END,
+SELECT 'composite type', s.nspname, c.relname, NULL  -- CREATE TYPE ... AS (...): a relation of its own
+FROM pg_class c JOIN managed s ON s.oid = c.relnamespace
+WHERE c.relkind = 'c'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = c.reltype
+                  AND d.deptype = 'e')
+UNION ALL
+SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
+                      WHEN 'p' THEN 'shell type' ELSE 'base type' END,
        s.nspname, t.typname, NULL
 FROM pg_type t JOIN managed s ON s.oid = t.typnamespace
-LEFT JOIN pg_class c ON c.oid = t.typrelid
-WHERE (t.typtype IN ('e', 'd', 'r', 'p') OR (t.typtype = 'c' AND c.relkind = 'c')
-       OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)))
+WHERE (t.typtype IN ('e', 'd', 'r', 'p')  -- row types ('c') are read above; an array is its element's
+       OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.oid = t.typelem AND e.typarray = t.oid)))
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid
                   AND d.deptype = 'e')
 UNION ALL
