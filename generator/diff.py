@@ -22,7 +22,8 @@ from typing import Iterable, Iterator, Sequence, TextIO
 
 import psycopg
 
-from . import model as m, render
+from . import behaviour, render
+from . import model as m
 from .connect import check_orgs, connection, pick_database, server_info, server_message
 from .errors import DatabaseError, Difference
 from .inspect import Catalog, inspect
@@ -509,6 +510,9 @@ def compare_live(conn: psycopg.Connection, model: m.Model, db: m.Database, *, or
         normalized, statements = normalize(conn, expected)
         changes = diff(normalized, _scope(actual, expected, orgs), managed_schemas=schemas,
                        known_orgs=[o.key for o in model.orgs])
+        # rules, RLS, grants, owners, ... and objects of kinds the model has none of (with --org: not those)
+        changes += [Change(db.name, *found) for found in behaviour.changes(
+            expected, behaviour.read(catalog, schemas), extra_objects=not orgs)]
         counter = [0]
         data = data_changes(conn, db, actual, orgs=orgs, counter=counter)  # db: the registry table is shared
     if report is not None:
@@ -568,8 +572,8 @@ def format_text(database: str, changes: list[Change]) -> str:
                 lines += [f"          {line}" for line in _shown(value).strip("\n").splitlines()]
         elif c.change == "changed":
             lines.append(f"      {c.attribute}: expected {_shown(c.expected)}, found {_shown(c.actual)}")
-        elif c.attribute:
-            lines.append(f"      {c.attribute}: {c.change}")
+        elif c.attribute:  # an extra rule or policy comes with its definition
+            lines.append(f"      {c.attribute}: {c.change}" + (f": {c.actual}" if c.actual else ""))
     return "\n".join(lines)
 
 

@@ -4,7 +4,8 @@ A fixed number of catalog queries, whatever the number of tables or orgs: each f
 kind of object for every schema at once (8 queries; 12 when TimescaleDB is installed, none of its views being
 read when it is not). The queries leave out system schemas, the TimescaleDB schemas (chunks, materialization
 hypertables, the _direct_view/_partial_view views live there), extension members (pg_depend deptype 'e'),
-TimescaleDB's own jobs (ids below 1000) and schemagen's history schema; chunk counts are never read.
+TimescaleDB's own jobs (ids below 1000) and schemagen's history schema; chunk counts are never read. The drift
+check adds four more (behaviour.py: rules, row-level security, owners, grants, objects of other kinds).
 Continuous aggregates are views in pg_class: they are set apart here, with the indexes, compression settings and
 policies of their materialization hypertables moved onto them.
 
@@ -34,7 +35,7 @@ from .sqltext import Interval
 
 CATALOG_QUERIES = ("extensions", "schemas", "relations", "columns", "constraints", "indexes", "triggers", "functions")
 TIMESCALEDB_QUERIES = ("ts_caggs", "ts_dimensions", "ts_compression", "ts_jobs")
-PRINTS_VIEWS = ("relations", "ts_caggs")  # their queries take share locks (pg_get_viewdef): in a savepoint
+PRINTS_VIEWS = ("relations", "ts_caggs", "security")  # share locks (pg_get_viewdef, pg_get_ruledef): in a savepoint
 _MARKER = re.compile(r"^--@(\w+) ", re.M)
 
 

@@ -14,6 +14,7 @@ from schemagen import apply as applying
 from schemagen import diff as differ
 from schemagen import render
 from schemagen.connect import connection, server_info
+from schemagen.behaviour import BEHAVIOUR_QUERIES
 from schemagen.inspect import CATALOG_QUERIES, TIMESCALEDB_QUERIES
 from schemagen.load import load_model
 
@@ -468,7 +469,8 @@ def test_catalog_queries_do_not_grow_with_orgs_and_300_orgs_take_seconds(ts_apac
         assert changes == [], [c.summary() for c in changes]
     print(f"inspect+diff: 3 orgs {figures[3]}, 300 orgs {figures[300]} (seconds, catalog queries, "
           "normalize statements, data queries)")
-    assert figures[3][1] == figures[300][1] == len(CATALOG_QUERIES) + len(TIMESCALEDB_QUERIES)
+    assert figures[3][1] == figures[300][1] == len(CATALOG_QUERIES) + len(TIMESCALEDB_QUERIES) + len(
+        BEHAVIOUR_QUERIES) == 16
     assert figures[3][3] == 1 and figures[300][3] == 13, "seed and org rows: one query per 25 tables"
     assert figures[300][2] < 100, "org tables share one shadow; views go in batches"
     assert figures[300][0] < 5, f"300 orgs took {figures[300][0]:.1f} s"

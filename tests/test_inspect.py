@@ -9,6 +9,7 @@ from importlib import resources
 import pytest
 
 from schemagen import model as m
+from schemagen.behaviour import BEHAVIOUR_QUERIES
 from schemagen.inspect import CATALOG_QUERIES, TIMESCALEDB_QUERIES, Catalog, inspect, query
 from schemagen.sqltext import Interval
 
@@ -140,7 +141,7 @@ def test_timescaledb_internals_are_left_out(ts_apache_db):
 def test_the_sql_files_follow_the_conventions():
     names = sorted(p.name.removesuffix(".sql") for p in resources.files("schemagen.sql").iterdir()
                    if p.name.endswith(".sql"))
-    assert names == sorted(CATALOG_QUERIES + TIMESCALEDB_QUERIES)
+    assert names == sorted(CATALOG_QUERIES + TIMESCALEDB_QUERIES + BEHAVIOUR_QUERIES)
     for name in names:
         text = re.sub(r"--[^\n]*", "", query(name, frozenset({"pg15"})))
         last = [line.strip() for line in text.strip().splitlines()][-1]
