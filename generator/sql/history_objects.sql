@@ -23,9 +23,11 @@ SELECT w.i, o.owner
     SELECT pg_catalog.pg_get_userbyid(p.proowner)
       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
      WHERE w.kind = 'function' AND n.nspname = w.schema AND p.proname = w.name
-       AND p.proargtypes::pg_catalog.oid[] IS NOT DISTINCT FROM ARRAY(
-               SELECT pg_catalog.to_regtype(a.t) FROM pg_catalog.jsonb_array_elements_text(w.args::pg_catalog.jsonb)
-                      WITH ORDINALITY AS a(t, k) ORDER BY a.k)::pg_catalog.oid[]
+       -- as text: oidvector casts to a 0-based array, which never equals a 1-based one; a missing type is '*'
+       AND p.proargtypes::text = pg_catalog.array_to_string(ARRAY(
+               SELECT pg_catalog.to_regtype(a.t)::pg_catalog.oid
+                 FROM pg_catalog.jsonb_array_elements_text(w.args::pg_catalog.jsonb) WITH ORDINALITY AS a(t, k)
+                ORDER BY a.k), ' ', '*')
     UNION ALL
     SELECT pg_catalog.pg_get_userbyid(c.relowner)
       FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
