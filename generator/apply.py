@@ -28,13 +28,12 @@ from typing import Callable, Sequence, TextIO
 import psycopg
 from psycopg import sql as psql
 
-from . import history, preflight, privileges
+from . import history, ownership, preflight, privileges, rowcheck
 from . import model as m
 from . import render
 from .connect import (ServerInfo, check_orgs, connection, pick_database, server_info, server_message,
                       timescaledb_dropped, timescaledb_gone)
 from .errors import DatabaseError, Difference, UsageError
-from .sqltext import quote_ident
 
 QUIET_ABOVE = 100  # with more scripts than this, org scripts report through progress lines, not one line each
 PROGRESS_LINES = 20  # about this many progress lines in a long run, whatever the number of orgs
@@ -141,7 +140,7 @@ STALE = "TimescaleDB was dropped by a rollback while this {} waited, and this se
 
 
 def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
-          dry_run: bool = False, lock_timeout: float = 60.0, skip_unsupported: bool = False,
+          dry_run: bool = False, lock_timeout: float = 60.0, skip_unsupported: bool = False, adopt: bool = False,
           out: TextIO | None = None, check_drift: bool = True, _first: bool = True) -> ApplyResult:
     """Apply the model's init scripts to the database at dsn (see the module docstring). Raises
     UnsupportedFeatures / DatabaseError (exit 3), UsageError (exit 2), and Difference (exit 1) when the database
@@ -170,12 +169,20 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
                 if _first and timescaledb_dropped(conn):
                     raise _StaleSession
                 _set_lock_timeout(conn, lock_timeout)
+                history.verify(conn)  # before anything reads or writes a history another role may have planted
                 privileges.check_apply(conn, model, db, scripts)
                 done = history.read(conn, db.name)
                 if orgs:  # shared scripts of only what this server refuses were never applied: not needed
                     _need_shared(model, db, done, frozenset(plan.server.unsupported()), say)
+                found = ownership.survey(conn, db.name, scripts)
+                pending = _pending(model, scripts, done, found, say)
+                foreign = found.foreign(pending)
+                if not adopt:
+                    ownership.refuse_foreign(foreign)
                 history.ensure(conn)
-                _apply_scripts(conn, model, db, scripts, done, plan.skip, result, say)
+                if foreign:
+                    ownership.adopt(conn, db.name, pending, foreign, say)
+                _apply_scripts(conn, model, db, scripts, pending, found, set(foreign), plan.skip, result, say)
                 if check_drift:  # under the lock: a rollback queued behind this apply must not be what it sees
                     _after_apply_drift(conn, model, db, orgs, plan.skip)
             finally:
@@ -190,7 +197,7 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
             return result
     say(STALE.format("apply"))
     return apply(dsn, model, database=database, orgs=orgs, lock_timeout=lock_timeout,
-                 skip_unsupported=skip_unsupported, out=out, check_drift=check_drift, _first=False)
+                 skip_unsupported=skip_unsupported, adopt=adopt, out=out, check_drift=check_drift, _first=False)
 
 
 def _dry_run(conn, model: m.Model, db: m.Database, scripts: list[m.Script], orgs, result: ApplyResult,
@@ -223,19 +230,44 @@ def _need_shared(model: m.Model, db: m.Database, done: dict[str, history.Entry],
             "apply without --org to bring them up to date")
 
 
-def _apply_scripts(conn, model: m.Model, db: m.Database, scripts: list[m.Script], done: dict[str, history.Entry],
-                   skip: frozenset[str], result: ApplyResult, say: Callable[[str], None]) -> None:
+def _pending(model: m.Model, scripts: list[m.Script], done: dict[str, history.Entry], found: ownership.Survey,
+             say: Callable[[str], None]) -> list[m.Script]:
+    """The scripts to run: new, changed, or recorded unchanged but with objects they created gone since (dropped
+    out of band): every script is idempotent, so running it again creates what is missing."""
+    pending = []
+    for script in scripts:
+        name = _name(script)
+        if name not in done or done[name].checksum != checksum(render.script_text(script, model)):
+            pending.append(script)
+        elif gone := found.missing_in(script):
+            say(f"running {name} again: {len(gone)} object(s) it acts on are gone (dropped since it was applied): "
+                + ", ".join(ownership.label(k) for k in gone[:5]) + (" ..." if len(gone) > 5 else ""))
+            pending.append(script)
+    return pending
+
+
+def _apply_scripts(conn, model: m.Model, db: m.Database, scripts: list[m.Script], pending: list[m.Script],
+                   found: ownership.Survey, adopted: set[m.ObjectKey], skip: frozenset[str], result: ApplyResult,
+                   say: Callable[[str], None]) -> None:
     progress = _Progress(len(scripts), say)
     statements = 0
+    run = set(map(id, pending))
     for script in scripts:
         name, text = _name(script), render.script_text(script, model)
         digest = checksum(text)
-        if name in done and done[name].checksum == digest:
+        if id(script) not in run:
             result.scripts.append(ScriptRun(name, "unchanged", len(script.statements)))
             progress.script(script, f"unchanged  {name}")
             continue
-        ms = _run(conn, script, model, script.statements, lambda ms: history.record(
-            conn, db.name, name, digest, len(script.statements), ms, tuple(sorted(skip))))  # noqa: B023 (runs now)
+
+        def bookkeep(ms: int, script=script, name=name, digest=digest) -> None:
+            history.record(conn, db.name, name, digest, len(script.statements), ms, tuple(sorted(skip)))
+            history.claim(conn, db.name, name, found.to_claim(script.statements, adopted))
+
+        # an adopted object is left as it is (no CREATE OR REPLACE, COMMENT, index or rows): its differences from
+        # the model are drift, which the check after the run reports
+        kept = [st for st in script.statements if st.target not in adopted] if adopted else script.statements
+        ms = _run(conn, script, model, kept, bookkeep)
         statements += len(script.statements)
         result.scripts.append(ScriptRun(name, "applied", len(script.statements), ms))
         progress.script(script, f"  applied  {name}  {_count(len(script.statements), 'statement')}  {ms} ms")
@@ -310,72 +342,13 @@ def _after_apply_drift(conn: psycopg.Connection, model: m.Model, db: m.Database,
         if len(changes) > 10:
             lines.append(f"  ... and {len(changes) - 10} more")
         raise Difference(f"applied, but database {db.name} still differs from the model in {len(changes)} way(s) "
-                         "that init scripts cannot change:\n" + "\n".join(lines) +
-                         "\nRun `schemagen diff` for the details and the statements to reconcile them.")
+                         "that its init scripts do not change (they create what is missing, and never alter or "
+                         "drop what exists):\n" + "\n".join(lines) +
+                         "\nRun `schemagen diff` to see each difference with its expected and actual value, then "
+                         "change the database by hand to match, or change the model to match the database.")
 
 
 # --- rollback -------------------------------------------------------------------------------------------------
-
-def _rows_query(tables: list[m.Table], db: m.Database, orgs) -> psql.Composed:
-    """One query: for each table to drop, its rows that are not the model's own seed or org-registry rows."""
-    parts = []
-    for t in tables:
-        types = {c.name: c.type for c in t.columns}
-        keep = []
-        if t.seed:
-            keep.append((t.seed.key, render._seed_keys(t.seed)))
-        reg = db.org_registry
-        if reg and (reg.schema, reg.table) == (t.schema, t.name):
-            keep.append(((reg.key_column,), [(r.org,) for r in db.org_rows if r.org in (orgs or db.orgs)]))
-        where = psql.SQL("true")
-        for key, values in keep:
-            if values:
-                cols = psql.SQL(", ").join(psql.Identifier(k) for k in key)
-                # each value of the column's type: a bare 1.1 is numeric, and `real_column = 1.1` is never true
-                vals = psql.SQL(", ").join(
-                    psql.SQL("({})").format(psql.SQL(", ").join(
-                        psql.SQL("CAST({} AS {})").format(psql.Literal(_plain(v)), psql.SQL(types[k]))
-                        for k, v in zip(key, row)))
-                    for row in values)
-                where = psql.SQL("{} AND ({}) NOT IN ({})").format(where, cols, vals)
-        parts.append(psql.SQL("SELECT {name}::text, (SELECT count(*) FROM {t} WHERE {w})").format(
-            name=psql.Literal(t.qname), t=psql.Identifier(t.schema, t.name), w=where))
-    return psql.SQL(" UNION ALL ").join(parts)
-
-
-def _plain(value):
-    return None if value is m.SEED_DEFAULT else value
-
-
-def _present(conn: psycopg.Connection, tables: list[m.Table]) -> list[m.Table]:
-    names = [t.qname for t in tables]
-    rows = conn.execute("SELECT n FROM unnest(%s::text[]) n WHERE to_regclass(n) IS NOT NULL", (names,)).fetchall()
-    present = {r[0] for r in rows}
-    return [t for t in tables if t.qname in present]
-
-
-def _refuse_rows(conn: psycopg.Connection, db: m.Database, orgs) -> None:
-    """Difference (exit 1) when a table rollback would drop holds rows other than the model's own."""
-    tables = [t for t in db.tables if t.org in orgs] if orgs else list(db.tables)
-    present = _present(conn, tables)
-    if not present:
-        return
-    counts = [(n, c) for n, c in conn.execute(_rows_query(present, db, orgs)).fetchall() if c]
-    if counts:
-        listing = "\n".join(f"  {n}: {c} row(s)" for n, c in counts)
-        raise Difference(f"refusing to drop {len(counts)} table(s) that hold rows:\n{listing}\n"
-                         "Nothing was changed. Rerun with --yes to drop them and their rows.")
-
-
-def _kept_extensions(conn: psycopg.Connection, db: m.Database) -> tuple[set[str], set[str]]:
-    """The model's extensions rollback must not drop, and the schemas they live in: those installed before
-    schemagen's first apply, or all installed ones when there is no history to tell."""
-    installed = dict(conn.execute("SELECT e.extname, n.nspname FROM pg_extension e "
-                                  "JOIN pg_namespace n ON n.oid = e.extnamespace").fetchall())
-    before = history.preexisting_extensions(conn)
-    keep = {e.name for e in db.extensions if e.name in installed and (before is None or e.name in before)}
-    return keep, {installed[name] for name in keep}
-
 
 def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
              yes: bool = False, lock_timeout: float = 60.0, out: TextIO | None = None,
@@ -398,16 +371,18 @@ def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Seq
             history.acquire(conn, db.name, lock_timeout, say)
             try:
                 _set_lock_timeout(conn, lock_timeout)
+                history.verify(conn)
                 privileges.check_rollback(conn, db, orgs)
+                found = ownership.survey(conn, db.name, scripts)
                 if not yes:
-                    _refuse_rows(conn, db, orgs)
-                keep, keep_schemas = _kept_extensions(conn, db) if not orgs else (set(), set())
-                if keep:
-                    result.kept_extensions = sorted(keep)
-                    say(f"keeping extension(s) schemagen did not create: {', '.join(sorted(keep))}")
+                    rowcheck.refuse(conn, db, orgs, {(k.schema, k.name) for k in found.owned if k.kind == "table"})
+                leave = found.foreign(scripts)
+                result.kept_extensions = _leaving(leave, found, scripts, say)
                 progress = _Progress(len(scripts), say)
                 for script in scripts:
-                    run = _rollback_script(conn, model, script, keep, keep_schemas)
+                    # every object that exists and is not recorded as schemagen's (extensions it keeps included)
+                    run = _rollback_script(conn, model, script, found.live.keys() - found.owned.keys(),
+                                           bool(found.owned), say)
                     result.scripts.append(run)
                     progress.script(script, f"  undone  {run.name}  {_count(run.statements, 'statement')}  {run.ms} ms")
                 if history.drop_if_empty(conn):
@@ -426,15 +401,39 @@ def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Seq
                     _first=False)
 
 
-def _rollback_script(conn: psycopg.Connection, model: m.Model, script: m.Script, keep_extensions: set[str],
-                     keep_schemas: set[str]) -> ScriptRun:
-    """One rollback script in one transaction, with the removal of its init script's history row."""
-    skipped: set[str] = set()
-    if script.phase == "extensions":
-        skipped = {f"extension {quote_ident(e)}" for e in keep_extensions} | \
-                  {f"schema {quote_ident(s)}" for s in keep_schemas}
-    statements = [s for s in script.statements if s.object not in skipped]
+def _leaving(foreign: dict[m.ObjectKey, str], found: ownership.Survey, scripts: list[m.Script],
+             say: Callable[[str], None]) -> list[str]:
+    """Say what rollback leaves because schemagen did not create it; returns the extensions it keeps."""
+    kept = [k.name for k in ownership.targets(scripts)
+            if k.kind == "extension" and k in found.live and k not in found.owned]
+    if kept:
+        say(f"keeping extension(s) schemagen did not create: {', '.join(sorted(kept))}")
+    if foreign:
+        say(f"leaving {len(foreign)} object(s) schemagen did not create (not recorded in schemagen.objects):\n"
+            + "\n".join(f"  {ownership.label(k)} (owner {owner})" for k, owner in sorted(foreign.items())))
+    return sorted(kept)
+
+
+def _rollback_script(conn: psycopg.Connection, model: m.Model, script: m.Script, leave: set[m.ObjectKey],
+                     touched: bool, say: Callable[[str], None]) -> ScriptRun:
+    """One rollback script in one transaction, with the removal of its init script's history row and of the
+    objects it drops from schemagen.objects. Statements on objects schemagen did not create are left out; so is
+    the DROP SCHEMA of a schema that still holds another's objects."""
+    # a statement on no object (the public schema's comment put back) only where schemagen applied something
+    statements = [s for s in script.statements if (s.target is None and touched) or
+                  (s.target is not None and s.target not in leave)]
+    schemas = [s.target.name for s in statements if s.target and s.target.kind == "schema" and s.defines]
+    busy = ownership.occupied(conn, schemas)
+    if busy:
+        say(f"leaving schema(s) {', '.join(sorted(busy))}: still holding objects schemagen did not create")
+        statements = [s for s in statements if not (s.target and s.target.kind == "schema" and s.defines
+                                                    and s.target.name in busy)]
     init_name = f"{render.rollback_number(script.number):03d}_{script.phase}.sql"
-    ms = _run(conn, script, model, statements, lambda _: history.forget(conn, script.database, init_name),
-              undoing=True)
+    dropped = [k for k in ownership.defined(statements) if not (k.kind == "schema" and k.name in busy)]
+
+    def bookkeep(_: int) -> None:
+        history.forget(conn, script.database, init_name)
+        history.disown(conn, script.database, dropped)
+
+    ms = _run(conn, script, model, statements, bookkeep, undoing=True)
     return ScriptRun(f"rollback/{script.filename}", "rolled back", len(statements), ms)

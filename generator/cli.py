@@ -128,13 +128,15 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
 @click.option("--lock-timeout", default=60.0, show_default=True, type=SECONDS, metavar="S",
               help="Seconds to wait for another apply or rollback to finish.")
 @SKIP_OPTION
-def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupported) -> None:
+@click.option("--adopt", is_flag=True, help="Record existing objects of the model's names that schemagen did not "
+              "create as schemagen's (instead of refusing); their differences are then drift.")
+def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupported, adopt) -> None:
     """Run the init scripts on a live database, each in its own transaction, recording them in a history table."""
     from . import apply as applying
 
     applying.apply(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, dry_run=dry_run,
-        lock_timeout=lock_timeout, skip_unsupported=skip_unsupported,
+        lock_timeout=lock_timeout, skip_unsupported=skip_unsupported, adopt=adopt,
     )
 
 

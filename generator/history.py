@@ -15,7 +15,10 @@ from typing import Callable
 
 import psycopg
 
+from importlib import resources
+
 from . import __version__
+from . import model as m
 from .errors import DatabaseError
 
 SCHEMA = "schemagen"
@@ -39,6 +42,17 @@ CREATE = [
     # image, or created by hand): rollback leaves them in place.
     "CREATE TABLE IF NOT EXISTS schemagen.preexisting_extensions (name text PRIMARY KEY)",
 ]
+# What schemagen created, object by object (ownership.py): apply touches, and rollback drops, only these.
+# Created with the history, and on its own in a history an older schemagen made.
+CREATE_OBJECTS = """CREATE TABLE IF NOT EXISTS schemagen.objects (
+        database text NOT NULL,
+        kind text NOT NULL,
+        schema text NOT NULL,
+        name text NOT NULL,
+        signature text NOT NULL DEFAULT '',
+        script text NOT NULL,
+        PRIMARY KEY (database, kind, schema, name, signature)
+    )"""
 
 
 @dataclass(frozen=True)
@@ -48,13 +62,36 @@ class Entry:
     skipped_features: tuple[str, ...]
 
 
+def query(name: str) -> str:
+    """A catalog query of generator/sql/<name>.sql."""
+    return resources.files("schemagen.sql").joinpath(f"{name}.sql").read_text("utf-8")
+
+
+class PlantedHistory(DatabaseError):
+    """The history schema or a table in it is another role's, or runs code when schemagen writes to it."""
+
+
+def verify(conn: psycopg.Connection) -> None:
+    """Before the history is read or written: refuse (exit 3, nothing changed) a history schema or table that
+    another role owns or that carries triggers, rules, row-level security, or is not schemagen's (other columns).
+    A trigger there would run as the applying role, a superuser as like as not."""
+    problems = conn.execute(query("history_check")).fetchall()
+    if problems:
+        lines = "\n".join(f"  {obj} (owner {owner}) {problem}" for obj, owner, problem in problems)
+        raise PlantedHistory(
+            f"refusing to use schemagen's history: what is there is not schemagen's own, or would run code as "
+            f"this role when schemagen writes to it; nothing was changed:\n{lines}\nDrop or rename what is listed "
+            "(or, if it is your own table of that name, move it out of schema schemagen), then run again.")
+
+
 def exists(conn: psycopg.Connection) -> bool:
     return conn.execute("SELECT to_regclass('schemagen.history') IS NOT NULL").fetchone()[0]
 
 
 def read(conn: psycopg.Connection, database: str) -> dict[str, Entry]:
     """Every recorded script of the model database, in one query (per-script lookups would cost 5,000 round
-    trips on a large tenant count)."""
+    trips on a large tenant count). Verifies the history first (verify)."""
+    verify(conn)
     if not exists(conn):
         return {}
     rows = conn.execute("SELECT script, checksum, skipped_features FROM schemagen.history WHERE database = %s",
@@ -72,14 +109,53 @@ def preexisting_extensions(conn: psycopg.Connection) -> set[str] | None:
 
 def ensure(conn: psycopg.Connection) -> bool:
     """Create the history (first apply), remembering which extensions were already installed. True if created."""
+    verify(conn)
     if exists(conn):
+        if not _has_objects(conn):  # a history of an older schemagen: it recorded no objects yet
+            conn.execute(CREATE_OBJECTS)
         return False
     with conn.transaction():
         for statement in CREATE:
             conn.execute(statement)
+        conn.execute(CREATE_OBJECTS)
         conn.execute("INSERT INTO schemagen.preexisting_extensions SELECT extname FROM pg_extension "
                      "ON CONFLICT DO NOTHING")
     return True
+
+
+def _has_objects(conn: psycopg.Connection) -> bool:
+    return conn.execute("SELECT to_regclass('schemagen.objects') IS NOT NULL").fetchone()[0]
+
+
+def owned(conn: psycopg.Connection, database: str) -> dict[m.ObjectKey, str]:
+    """The objects schemagen created in this model database -> the script that created them; empty without a
+    history (then schemagen created nothing here)."""
+    if not exists(conn) or not _has_objects(conn):
+        return {}
+    rows = conn.execute("SELECT kind, schema, name, signature, script FROM schemagen.objects WHERE database = %s",
+                        (database,)).fetchall()
+    return {m.ObjectKey(*r[:4]): r[4] for r in rows}
+
+
+def claim(conn: psycopg.Connection, database: str, script: str, keys: list[m.ObjectKey]) -> None:
+    """Record the objects as schemagen's, created (or adopted) by the script; in the script's transaction."""
+    if keys:
+        conn.execute(
+            """INSERT INTO schemagen.objects (database, kind, schema, name, signature, script)
+               SELECT %s, k, s, n, g, %s FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS w(k, s, n, g)
+               ON CONFLICT (database, kind, schema, name, signature) DO UPDATE SET script = EXCLUDED.script""",
+            (database, script, [k.kind for k in keys], [k.schema for k in keys], [k.name for k in keys],
+             [k.signature for k in keys]))
+
+
+def disown(conn: psycopg.Connection, database: str, keys: list[m.ObjectKey]) -> None:
+    """Forget the objects a rollback script dropped; in its transaction."""
+    if keys and _has_objects(conn):
+        conn.execute(
+            """DELETE FROM schemagen.objects o USING unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS w(k, s, n, g)
+               WHERE o.database = %s AND (o.kind, o.schema, o.name, o.signature) = (w.k, w.s, w.n, w.g)""",
+            ([k.kind for k in keys], [k.schema for k in keys], [k.name for k in keys], [k.signature for k in keys],
+             database))
 
 
 def record(conn: psycopg.Connection, database: str, script: str, checksum: str, statements: int, duration_ms: int,
@@ -108,6 +184,7 @@ def drop_if_empty(conn: psycopg.Connection) -> bool:
     if not exists(conn) or conn.execute("SELECT EXISTS (SELECT FROM schemagen.history)").fetchone()[0]:
         return False
     with conn.transaction():
+        conn.execute("DROP TABLE IF EXISTS schemagen.objects")  # rows of objects the rollback left: not ours
         conn.execute("DROP TABLE schemagen.history, schemagen.preexisting_extensions")
         conn.execute("DROP SCHEMA schemagen")
     return True

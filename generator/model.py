@@ -428,6 +428,23 @@ class Statement:
     # False for the few statements PostgreSQL or TimescaleDB refuse inside a transaction block; they are
     # written after the file's COMMIT and run on their own by apply.
     transactional: bool = True
+    # The object the statement acts on, as schemagen's ownership table keys it (ownership.py): apply refuses to
+    # touch one that exists and is not recorded as schemagen's, rollback leaves such an object alone. None for
+    # statements on no object of the model (a session setting, the public schema's comment).
+    target: ObjectKey | None = None
+    defines: bool = False  # it creates (init) or drops (rollback) the target itself, not only changes it
+
+
+@dataclass(frozen=True, order=True)
+class ObjectKey:
+    """An object schemagen may create: kind ("schema", "extension", "table", "view", "materialized view",
+    "continuous aggregate", "index", "function", "trigger"), schema ("" for schemas and extensions), name, and
+    signature: a function's argument types "(integer, text)", a trigger's table name; "" otherwise."""
+
+    kind: str
+    schema: str
+    name: str
+    signature: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ them all. What is checked, for the scripts that will run (apply skips the record
 - seed and org rows: INSERT (apply), DELETE (rollback of one org) on a table of another owner;
 - an extension not yet installed: a superuser, or CREATE on the database for a trusted one; dropping one: its
   ownership;
-- the history: SELECT, INSERT, UPDATE (apply), DELETE (rollback) on schemagen.history, and its ownership when the
-  rollback that empties it drops it.
+- the history: SELECT, INSERT, UPDATE (apply), DELETE (rollback) on schemagen.history, SELECT, INSERT (apply) and
+  DELETE (rollback) on schemagen.objects, and their ownership when the rollback that empties it drops them.
 """
 from __future__ import annotations
 
@@ -268,12 +268,19 @@ def _history(held: Holdings, rights: Sequence[str], drop: bool, on_db: str) -> l
         return out
     lacking = [r for r in rights if not rel.owned and not getattr(rel, r.lower())]
     out += [("table schemagen.history", f"{', '.join(lacking)} (schemagen's history)")] if lacking else []
+    objects = held.relations.get((history.SCHEMA, "objects"))  # what schemagen created: read, and written with
+    wants = {"SELECT": "SELECT", "INSERT": "INSERT", "UPDATE": "INSERT", "DELETE": "DELETE"}  # each script's row
+    lacking = sorted({wants[r] for r in rights if objects is not None and not objects.owned
+                      and not getattr(objects, wants[r].lower())})
+    out += [("table schemagen.objects", f"{', '.join(lacking)} (schemagen's record of the objects it created)")] \
+        if lacking else []
     if drop:
         out += [(f"{kind} {name}", f"ownership (owned by {owner}; the rollback that empties it drops it)")
                 for kind, name, owned, owner in (
                     ("schema", history.SCHEMA, held.schemas[history.SCHEMA][2], held.schemas[history.SCHEMA][3]),
                     ("table", "schemagen.history", rel.owned, rel.owner),
-                    ("table", "schemagen.preexisting_extensions", *_owner(held, "preexisting_extensions")))
+                    ("table", "schemagen.preexisting_extensions", *_owner(held, "preexisting_extensions")),
+                    ("table", "schemagen.objects", *_owner(held, "objects")))
                 if not owned]
     return out
 
@@ -323,7 +330,7 @@ def check_apply(conn: psycopg.Connection, model: m.Model, db: m.Database, script
     if not pending:
         return
     needs = apply_needs(db, pending)
-    held = Holdings(conn, needs, extra=[(history.SCHEMA, "history")])
+    held = Holdings(conn, needs, extra=[(history.SCHEMA, "history"), (history.SCHEMA, "objects")])
     _refuse(held, missing(needs, held, ("SELECT", "INSERT", "UPDATE"), drop_history=False), "apply")
 
 
@@ -338,7 +345,8 @@ def check_rollback(conn: psycopg.Connection, db: m.Database, orgs: Sequence[str]
     needs.drop_extensions = {e for e in needs.drop_extensions if before is not None and e not in before}
     empties = not orgs and exists and readable and not conn.execute(
         "SELECT EXISTS (SELECT FROM schemagen.history WHERE database <> %s)", (db.name,)).fetchone()[0]
-    held = Holdings(conn, needs, extra=[(history.SCHEMA, "history"), (history.SCHEMA, "preexisting_extensions")])
+    held = Holdings(conn, needs, extra=[(history.SCHEMA, "history"), (history.SCHEMA, "preexisting_extensions"),
+                                        (history.SCHEMA, "objects")])
     lacks = missing(needs, held, ("SELECT", "DELETE") if exists else (), drop_history=empties)
     if exists and not orgs and not extensions_readable:  # which extensions to keep
         lacks.append(("table schemagen.preexisting_extensions", "SELECT (schemagen's history)"))

@@ -203,7 +203,13 @@ def _extension_schemas(db: m.Database) -> list[str]:
 
 # --- statements per object kind ---------------------------------------------------------------------------------
 
-Emit = Callable[[str, str, str | None], None]  # (sql, object, feature)
+Emit = Callable[..., None]  # (sql, object, feature, target=ObjectKey | None, defines=bool)
+K = m.ObjectKey
+
+
+def _fkey(f: m.Function) -> m.ObjectKey:
+    """A function's key: its argument types as the signature, the way DROP FUNCTION names it."""
+    return K("function", f.schema, f.name, "(" + ", ".join(a.type for a in f.arguments if a.mode != "out") + ")")
 
 
 class Objects:
@@ -218,59 +224,66 @@ def _hypertable(ts: str, t: m.Table, emit: Emit) -> None:
     ht = t.hypertable
     if not ht:
         return
-    emit(sql("hypertable", "create", ts, t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB)
+    table = K("table", t.schema, t.name)
+    emit(sql("hypertable", "create", ts, t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB, table)
     if ht.chunk_interval is not None:
-        emit(sql("hypertable", "chunk_interval", ts, t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB)
+        emit(sql("hypertable", "chunk_interval", ts, t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB, table)
     for d in ht.dimensions:
         emit(sql("hypertable", "dimension", ts, t, d), f"dimension {t.qname}.{quote_ident(d.column)}",
-             m.FEATURE_TIMESCALEDB)
+             m.FEATURE_TIMESCALEDB, table)
 
 
 def _indexes(schema: str, relation: str, indexes: Iterable[m.Index], emit: Emit, feature: str | None = None):
     for i in indexes:
-        what = f"index {qualified(schema, i.name)}"
-        emit(sql("index", "create", schema, relation, i), what, feature)
+        what, key = f"index {qualified(schema, i.name)}", K("index", schema, i.name)
+        emit(sql("index", "create", schema, relation, i), what, feature, key, True)
         if i.comment is not None:
-            emit(sql("index", "comment", schema, i), what, feature)
+            emit(sql("index", "comment", schema, i), what, feature, key)
 
 
-def _compression(kind: str, qname: str, c: m.Compression | None, emit: Emit) -> None:
+def _compression(kind: str, qname: str, c: m.Compression | None, emit: Emit, key: m.ObjectKey) -> None:
     if c:
-        emit(sql("compression", "create", kind, qname, c), f"compression of {qname}", m.FEATURE_COMPRESSION)
+        emit(sql("compression", "create", kind, qname, c), f"compression of {qname}", m.FEATURE_COMPRESSION, key)
 
 
-def _policies(ts: str, qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit) -> None:
+def _policies(ts: str, qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit,
+              key: m.ObjectKey) -> None:
     if c and c.after is not None:
-        emit(sql("policy", "compression", ts, qname, c), f"compression policy of {qname}", m.FEATURE_POLICY)
+        emit(sql("policy", "compression", ts, qname, c), f"compression policy of {qname}", m.FEATURE_POLICY, key)
     if r:
-        emit(sql("policy", "retention", ts, qname, r), f"retention policy of {qname}", m.FEATURE_POLICY)
+        emit(sql("policy", "retention", ts, qname, r), f"retention policy of {qname}", m.FEATURE_POLICY, key)
 
 
-def _remove_policies(ts: str, qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit) -> None:
+def _remove_policies(ts: str, qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit,
+                     key: m.ObjectKey) -> None:
     if r:
-        emit(sql("policy", "drop", ts, "retention", qname), f"retention policy of {qname}", m.FEATURE_POLICY)
+        emit(sql("policy", "drop", ts, "retention", qname), f"retention policy of {qname}", m.FEATURE_POLICY, key)
     if c and c.after is not None:
-        emit(sql("policy", "drop", ts, "compression", qname), f"compression policy of {qname}", m.FEATURE_POLICY)
+        emit(sql("policy", "drop", ts, "compression", qname), f"compression policy of {qname}", m.FEATURE_POLICY,
+             key)
 
 
 def _cagg(ts: str, c: m.ContinuousAggregate, emit: Emit) -> None:
     # WITH NO DATA (in the template) keeps it transactional; the refresh policy fills it. Its compression and
     # retention policies come after the refresh policy, which TimescaleDB checks them against.
-    emit(sql("continuous_aggregate", "create", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG)
+    key = K("continuous aggregate", c.schema, c.name)
+    emit(sql("continuous_aggregate", "create", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG, key, True)
     if c.comment is not None:
-        emit(sql("continuous_aggregate", "comment", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG)
+        emit(sql("continuous_aggregate", "comment", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG, key)
     _indexes(c.schema, c.name, c.indexes, emit, m.FEATURE_CAGG)
-    _compression("MATERIALIZED VIEW", c.qname, c.compression, emit)
+    _compression("MATERIALIZED VIEW", c.qname, c.compression, emit, key)
     if c.refresh:
-        emit(sql("policy", "refresh", ts, c.qname, c.refresh), f"refresh policy of {c.qname}", m.FEATURE_POLICY)
-    _policies(ts, c.qname, c.compression, c.retention, emit)
+        emit(sql("policy", "refresh", ts, c.qname, c.refresh), f"refresh policy of {c.qname}", m.FEATURE_POLICY,
+             key)
+    _policies(ts, c.qname, c.compression, c.retention, emit, key)
 
 
 def _view(v: m.View, emit: Emit) -> None:
-    what = f"{'materialized view' if v.materialized else 'view'} {v.qname}"
-    emit(sql("view", "create", v), what, None)
+    kind = "materialized view" if v.materialized else "view"
+    what, key = f"{kind} {v.qname}", K(kind, v.schema, v.name)
+    emit(sql("view", "create", v), what, None, key, True)
     if v.comment is not None:
-        emit(sql("view", "comment", v), what, None)
+        emit(sql("view", "comment", v), what, None, key)
     _indexes(v.schema, v.name, v.indexes, emit)
 
 
@@ -286,25 +299,28 @@ def _init(phase: str, db: m.Database, objs: Objects, emit: Emit) -> None:
     """The statements of one phase: of the shared objects (db given), or of one org's objects (db None)."""
     if phase == "extensions" and db:
         for name in _extension_schemas(db):
-            emit(sql("schema", "create", m.Schema(name)), f"schema {quote_ident(name)}", None)
+            emit(sql("schema", "create", m.Schema(name)), f"schema {quote_ident(name)}", None, K("schema", "", name),
+                 True)
         for e in db.extensions:
             emit(sql("extension", "create", e, extension_schema(db, e.name)), f"extension {quote_ident(e.name)}",
-                 m.FEATURE_TIMESCALEDB if e.name == "timescaledb" else None)
+                 m.FEATURE_TIMESCALEDB if e.name == "timescaledb" else None, K("extension", "", e.name), True)
     elif phase == "schemas" and db:
         made = set(_extension_schemas(db)) | _SYSTEM_SCHEMAS
         for s in db.schemas:
+            key = None if s.name in _SYSTEM_SCHEMAS else K("schema", "", s.name)  # public: never created nor dropped
             if s.name not in made:
-                emit(sql("schema", "create", s), f"schema {quote_ident(s.name)}", None)
+                emit(sql("schema", "create", s), f"schema {quote_ident(s.name)}", None, key, True)
             if s.comment is not None:
-                emit(sql("schema", "comment", s), f"schema {quote_ident(s.name)}", None)
+                emit(sql("schema", "comment", s), f"schema {quote_ident(s.name)}", None, key)
     elif phase == "tables":
         for t in objs.tables:
-            emit(sql("table", "create", t), f"table {t.qname}", None)
+            key = K("table", t.schema, t.name)
+            emit(sql("table", "create", t), f"table {t.qname}", None, key, True)
             if t.comment is not None:
-                emit(sql("table", "comment", t), f"table {t.qname}", None)
+                emit(sql("table", "comment", t), f"table {t.qname}", None, key)
             for c in t.columns:
                 if c.comment is not None:
-                    emit(sql("table", "comment_column", t, c), f"column {t.qname}.{quote_ident(c.name)}", None)
+                    emit(sql("table", "comment_column", t, c), f"column {t.qname}.{quote_ident(c.name)}", None, key)
     elif phase == "hypertables":
         for t in objs.tables:
             _hypertable(objs.ts, t, emit)
@@ -313,17 +329,17 @@ def _init(phase: str, db: m.Database, objs: Objects, emit: Emit) -> None:
             _indexes(t.schema, t.name, t.indexes, emit)
     elif phase == "compression":
         for t in objs.tables:
-            _compression("TABLE", t.qname, t.compression, emit)
+            _compression("TABLE", t.qname, t.compression, emit, K("table", t.schema, t.name))
     elif phase == "policies":
         for t in objs.tables:
-            _policies(objs.ts, t.qname, t.compression, t.retention, emit)
+            _policies(objs.ts, t.qname, t.compression, t.retention, emit, K("table", t.schema, t.name))
     elif phase == "functions" and db:
         if db.functions:
             emit(sql("function", "no_body_checks"), "setting check_function_bodies", None)
         for f in db.functions:
-            emit(sql("function", "create", f), f"function {_signature(f)}", None)
+            emit(sql("function", "create", f), f"function {_signature(f)}", None, _fkey(f), True)
             if f.comment is not None:
-                emit(sql("function", "comment", f), f"function {_signature(f)}", None)
+                emit(sql("function", "comment", f), f"function {_signature(f)}", None, _fkey(f))
     elif phase == "continuous_aggregates":
         for c in objs.caggs:
             _cagg(objs.ts, c, emit)
@@ -333,11 +349,13 @@ def _init(phase: str, db: m.Database, objs: Objects, emit: Emit) -> None:
     elif phase == "triggers":
         for t in objs.tables:
             for tr in t.triggers:
-                emit(sql("trigger", "create", t, tr), f"trigger {quote_ident(tr.name)} on {t.qname}", None)
+                emit(sql("trigger", "create", t, tr), f"trigger {quote_ident(tr.name)} on {t.qname}", None,
+                     K("trigger", t.schema, tr.name, t.name), True)
     elif phase == "seed":
         for t in objs.tables:
             if t.seed:
-                emit(sql("seed", "create", t.qname, t.seed), f"seed rows of {t.qname}", None)
+                emit(sql("seed", "create", t.qname, t.seed), f"seed rows of {t.qname}", None,
+                     K("table", t.schema, t.name))
 
 
 def _undo(phase: str, db: m.Database | None, objs: Objects, emit: Emit) -> None:
@@ -347,44 +365,50 @@ def _undo(phase: str, db: m.Database | None, objs: Objects, emit: Emit) -> None:
     if phase == "extensions" and db:
         for e in reversed(db.extensions):
             emit(sql("extension", "drop", e), f"extension {quote_ident(e.name)}",
-                 m.FEATURE_TIMESCALEDB if e.name == "timescaledb" else None)
+                 m.FEATURE_TIMESCALEDB if e.name == "timescaledb" else None, K("extension", "", e.name), True)
         for name in reversed(_extension_schemas(db)):
-            emit(sql("schema", "drop", m.Schema(name)), f"schema {quote_ident(name)}", None)
+            emit(sql("schema", "drop", m.Schema(name)), f"schema {quote_ident(name)}", None, K("schema", "", name),
+                 True)
     elif phase == "schemas" and db:
         kept = set(_extension_schemas(db)) | _SYSTEM_SCHEMAS
         for s in reversed(db.schemas):
             if s.name not in kept:
-                emit(sql("schema", "drop", s), f"schema {quote_ident(s.name)}", None)
+                emit(sql("schema", "drop", s), f"schema {quote_ident(s.name)}", None, K("schema", "", s.name), True)
             elif s.name == "public" and s.comment is not None:  # kept: its comment goes back to PostgreSQL's own
                 emit(sql("schema", "comment", m.Schema(s.name, PUBLIC_COMMENT)), f"schema {quote_ident(s.name)}",
                      None)
     elif phase == "tables":
         for t in reversed(objs.tables):  # referrers first
-            emit(sql("table", "drop", t), f"table {t.qname}", None)
+            emit(sql("table", "drop", t), f"table {t.qname}", None, K("table", t.schema, t.name), True)
     elif phase == "indexes":
         for t in reversed(objs.tables):
             for i in reversed(t.indexes):
-                emit(sql("index", "drop", t.schema, i), f"index {qualified(t.schema, i.name)}", None)
+                emit(sql("index", "drop", t.schema, i), f"index {qualified(t.schema, i.name)}", None,
+                     K("index", t.schema, i.name), True)
     elif phase == "policies":
         for t in reversed(objs.tables):
-            _remove_policies(objs.ts, t.qname, t.compression, t.retention, emit)
+            _remove_policies(objs.ts, t.qname, t.compression, t.retention, emit, K("table", t.schema, t.name))
     elif phase == "functions" and db:
         for f in reversed(db.functions):
-            emit(sql("function", "drop", f), f"function {_signature(f)}", None)
+            emit(sql("function", "drop", f), f"function {_signature(f)}", None, _fkey(f), True)
     elif phase == "continuous_aggregates":
         for c in reversed(objs.caggs):  # aggregates built on others first; their policies go with them
-            emit(sql("continuous_aggregate", "drop", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG)
+            emit(sql("continuous_aggregate", "drop", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG,
+                 K("continuous aggregate", c.schema, c.name), True)
     elif phase == "views":
         for v in reversed(objs.views):
-            emit(sql("view", "drop", v), f"{'materialized view' if v.materialized else 'view'} {v.qname}", None)
+            kind = "materialized view" if v.materialized else "view"
+            emit(sql("view", "drop", v), f"{kind} {v.qname}", None, K(kind, v.schema, v.name), True)
     elif phase == "triggers":
         for t in reversed(objs.tables):
             for tr in reversed(t.triggers):
-                emit(sql("trigger", "drop", t, tr), f"trigger {quote_ident(tr.name)} on {t.qname}", None)
+                emit(sql("trigger", "drop", t, tr), f"trigger {quote_ident(tr.name)} on {t.qname}", None,
+                     K("trigger", t.schema, tr.name, t.name), True)
     elif phase == "seed":
         for t in reversed(objs.tables):
             if t.seed:
-                emit(sql("seed", "drop", t.qname, t.seed.key, _seed_keys(t.seed)), f"seed rows of {t.qname}", None)
+                emit(sql("seed", "drop", t.qname, t.seed.key, _seed_keys(t.seed)), f"seed rows of {t.qname}", None,
+                     K("table", t.schema, t.name))
 
 
 # What an org's rollback file undoes, in this order: the org's triggers, views, aggregates and policies go
@@ -398,9 +422,10 @@ ORG_UNDO = ("triggers", "views", "continuous_aggregates", "policies", "tables")
 def _collect(fill: Callable[[Emit], None], skip: frozenset[str]) -> tuple[m.Statement, ...]:
     out: list[m.Statement] = []
 
-    def emit(text: str, obj: str, feature: str | None) -> None:
+    def emit(text: str, obj: str, feature: str | None, target: m.ObjectKey | None = None,
+             defines: bool = False) -> None:
         if feature not in skip:
-            out.append(m.Statement(text, obj, feature))
+            out.append(m.Statement(text, obj, feature, target=target, defines=defines))
 
     fill(emit)
     return tuple(out)
@@ -411,19 +436,21 @@ def _org_scripts(db: m.Database, org: str, objs: Objects, row: m.OrgRow | None,
     reg = db.org_registry
     row = row if reg else None
     registry = qualified(reg.schema, reg.table) if reg else ""
+    reg_key = K("table", reg.schema, reg.table) if reg else None
 
     def init(emit: Emit) -> None:
         for p in PHASES:
             _init(p.name, None, objs, emit)
         if row:
-            emit(sql("org_row", "create", registry, reg.key_column, row.values), f"org row {org!r} in {registry}", None)
+            emit(sql("org_row", "create", registry, reg.key_column, row.values), f"org row {org!r} in {registry}",
+                 None, reg_key)
 
     def undo(emit: Emit) -> None:
         for phase in ORG_UNDO:
             _undo(phase, None, objs, emit)
         if row:
             emit(sql("org_row", "drop", registry, reg.key_column, dict(row.values)[reg.key_column]),
-                 f"org row {org!r} in {registry}", None)
+                 f"org row {org!r} in {registry}", None, reg_key)
 
     phase = f"org_{org}"
     scripts = []

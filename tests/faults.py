@@ -27,6 +27,7 @@ import psycopg
 from psycopg import sql
 
 from helpers import SNAPSHOT
+from schemagen import __version__
 from schemagen import apply as applying
 from schemagen import history, render
 from schemagen import model as m
@@ -54,8 +55,13 @@ BEGIN
   RETURN NULL;
 END $$;
 """ % {"k1": GATE_KEY[0], "k2": GATE_KEY[1]}
-AT_COMMIT = ("CREATE CONSTRAINT TRIGGER sg_gate_commit AFTER INSERT OR UPDATE ON schemagen.history "
-             "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.sg_gate_commit()")
+# The stop at COMMIT: a deferred foreign key from schemagen.history to a row the gate holds FOR UPDATE, whose check
+# (at the COMMIT) waits for that row lock. Not a trigger of schemagen.history's own: apply refuses a history that
+# carries triggers (issue 13), and the foreign key's are PostgreSQL's internal ones, running no code of the test's.
+AT_COMMIT = ("CREATE TABLE IF NOT EXISTS public.sg_gate_fk (v text PRIMARY KEY)",
+             "INSERT INTO public.sg_gate_fk VALUES ('%s') ON CONFLICT DO NOTHING" % __version__,
+             "ALTER TABLE schemagen.history ADD CONSTRAINT sg_gate_commit FOREIGN KEY (tool_version) REFERENCES "
+             "public.sg_gate_fk (v) DEFERRABLE INITIALLY DEFERRED NOT VALID")
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class Gate:
         self.conn.execute("SELECT pg_advisory_lock(%s, %s)", GATE_KEY)
         self.watch = watcher(db)
         self.locker: psycopg.Connection | None = None
+        self.commit_locker: psycopg.Connection | None = None  # holds the row the COMMIT stop waits for
         self.commit = False
 
     def at_statement(self, query: str | None = None, *, pattern: str | None = None, app: str = "schemagen") -> None:
@@ -92,8 +99,12 @@ class Gate:
 
     def at_commit(self) -> None:
         """Stop at the COMMIT of the first script that writes its history row (a deferred constraint trigger on
-        schemagen.history, which must exist)."""
-        self.conn.execute(AT_COMMIT)
+        schemagen.history, which must exist): a deferred foreign key whose check waits for a row lock."""
+        for statement in AT_COMMIT:
+            self.conn.execute(statement)
+        self.commit_locker = self.db.connect()
+        self.commit_locker.execute("BEGIN")
+        self.commit_locker.execute("SELECT FROM public.sg_gate_fk FOR UPDATE")
         self.commit = True
 
     def wait_blocked(self, proc, seconds: float = 60) -> Blocked | None:
@@ -114,6 +125,9 @@ class Gate:
         """Let whatever waits at the gate through, wait until schemagen's sessions are gone, disarm it. The
         holding session is replaced: one that saw TimescaleDB dropped by another session fails."""
         self.conn.close()
+        if self.commit_locker is not None:
+            self.commit_locker.close()
+            self.commit_locker = None
         if self.locker is not None:
             self.locker.close()
             self.locker = None
@@ -121,22 +135,26 @@ class Gate:
         self.conn = self.db.connect()
         self.conn.execute("TRUNCATE public.sg_gate")
         if self.commit:
-            self.conn.execute("DROP TRIGGER sg_gate_commit ON schemagen.history")
+            self.conn.execute("ALTER TABLE schemagen.history DROP CONSTRAINT sg_gate_commit")
             self.commit = False
         self.conn.execute("SELECT pg_advisory_lock(%s, %s)", GATE_KEY)
 
     def remove(self) -> None:
+        if self.commit_locker is not None:  # its row lock would hold up dropping the gate's table
+            self.commit_locker.close()
+            self.commit_locker = None
         remove_gate(self.conn)
         self.close()
 
     def close(self) -> None:
-        for c in (self.locker, self.conn, self.watch):
+        for c in (self.locker, self.commit_locker, self.conn, self.watch):
             if c is not None and not c.closed:
                 c.close()
 
 
 def remove_gate(conn: psycopg.Connection) -> None:
-    conn.execute("DROP TRIGGER IF EXISTS sg_gate_commit ON schemagen.history")
+    conn.execute("ALTER TABLE IF EXISTS schemagen.history DROP CONSTRAINT IF EXISTS sg_gate_commit")
+    conn.execute("DROP TABLE IF EXISTS public.sg_gate_fk")
     conn.execute("DROP EVENT TRIGGER sg_gate; DROP FUNCTION public.sg_gate(), public.sg_gate_commit(); "
                  "DROP TABLE public.sg_gate")
 

@@ -15,7 +15,7 @@ import pytest
 from helpers import MODEL, haystack, model_from, run_cli, snapshot
 from schemagen import apply as applying
 from schemagen import history, render
-from schemagen.errors import DatabaseError
+from schemagen.errors import DatabaseError, Difference
 from schemagen.load import load_model
 from schemagen.model import COMMUNITY_FEATURES
 from test_apply import SMALL, _Sink, has_history_schema, history_rows
@@ -220,16 +220,21 @@ def test_failing_statement_names_script_line_object_and_keeps_history(pg_plain_d
 
 
 def test_conflicting_object_already_there(pg_plain_db):
-    """A table of the same name made by hand: CREATE TABLE IF NOT EXISTS passes, the seed then fails."""
+    """A table of the same name made by hand: apply refuses to touch it (issue 13, ownership: exit 3, nothing
+    changed); adopted, CREATE TABLE IF NOT EXISTS passes, and its seed is left out (an adopted table is left as
+    it is: the difference is drift)."""
     with pg_plain_db.connect() as c:
         c.execute("CREATE SCHEMA s; CREATE TABLE s.b (id int PRIMARY KEY)")
     model = model_from(FAILING.replace("{id: 2, qty: -1}", "{id: 2, qty: 1}"))
     with pytest.raises(DatabaseError) as caught:
         applying.apply(pg_plain_db.dsn, model, out=_Sink())
     message = str(caught.value)
-    assert f"app/120_seed.sql, line {_seed_line(model)} (seed rows of s.b)" in message
-    assert 'column "qty" of relation "b" does not exist' in message and "SQLSTATE 42703" in message
-    assert "120_seed.sql" not in _scripts(pg_plain_db)
+    assert "table s.b (owner postgres)" in message and "schema s (owner postgres)" in message, message
+    assert not has_history_schema(pg_plain_db)
+    with pytest.raises(Difference) as caught:
+        applying.apply(pg_plain_db.dsn, model, adopt=True, out=_Sink())
+    assert "qty" in str(caught.value)
+    assert pg_plain_db.scalar("SELECT count(*) FROM s.b") == 0
 
 
 def test_pglite_session_is_clean_after_a_failure(ts_community_db):

@@ -143,8 +143,9 @@ def test_role_facing_objects_of_another_owner(ts_apache_db, make_role, tmp_path)
           "GRANT SELECT ON ALL TABLES IN SCHEMA schemagen TO {role}")
     code, _, err = run_cli("apply", "--dsn", dsn, "-m", str(four), "--database", "datakwip", "--skip-unsupported")
     assert code == 3, err
-    _refused(err, role, "apply", 5)
-    for needed in ("USAGE on the schema (to reach the objects in it):\n  schema core",
+    _refused(err, role, "apply", 6)
+    for needed in ("INSERT (schemagen's record of the objects it created):\n  table schemagen.objects",
+                   "USAGE on the schema (to reach the objects in it):\n  schema core",
                    "CREATE on the schema (to create objects in it):\n  schema core",
                    "REFERENCES (a new table's foreign key points at it):\n  table core.entity",
                    "INSERT (seed and org rows):\n  table core.org",
@@ -153,7 +154,7 @@ def test_role_facing_objects_of_another_owner(ts_apache_db, make_role, tmp_path)
     assert snapshot(ts_apache_db) == applied and history_rows(ts_apache_db) == recorded
 
     # Rolling back drops what the superuser owns.
-    for args, count in ((["--org", "org00001"], 5), ([], None)):
+    for args, count in ((["--org", "org00001"], 6), ([], None)):
         code, _, err = run_cli("rollback", "--dsn", dsn, "-m", str(three), "--database", "datakwip", "--yes", *args)
         assert code == 3, err
         _refused(err, role, "rollback", count)
@@ -187,7 +188,8 @@ def test_role_facing_a_changed_script(ts_apache_db, make_role, tmp_path):
                      "GRANT USAGE ON SCHEMA schemagen TO {role}", "GRANT SELECT ON schemagen.history TO {role}")
     code, _, err = run_cli("apply", "--dsn", as_role(ts_apache_db, role), "-m", str(changed))
     assert code == 3, err
-    message = _refused(err, role, "apply", 2)
+    message = _refused(err, role, "apply", 3)
     assert "ownership (owned by postgres):\n  function agent.update_conversation_message_count\n" in message, err
+    assert "INSERT, SELECT (schemagen's record of the objects it created):\n  table schemagen.objects" in message, err
     assert "INSERT, UPDATE (schemagen's history):\n  table schemagen.history" in message, err
     assert snapshot(ts_apache_db) == applied and history_rows(ts_apache_db) == recorded

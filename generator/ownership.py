@@ -1,0 +1,133 @@
+"""Ownership: what schemagen created, object by object, and what it therefore may replace, alter or drop.
+
+Every statement names its object (model.Statement.target, an ObjectKey); each applied script records the objects
+it created in schemagen.objects (history.claim), in its own transaction. Apply looks up, before the first script,
+which objects of the scripts to run already exist: one that exists and is not recorded as schemagen's is another's
+(a user's function or view of a model name, a foreign table), and apply refuses to touch it unless told to adopt it
+(--adopt), which records it as schemagen's; its differences are then drift like any other. Extensions are the
+exception: CREATE EXTENSION IF NOT EXISTS leaves an installed one as it is, and one schemagen did not create is
+never recorded, so rollback keeps it. Rollback runs only the statements on objects schemagen recorded (or that do
+not exist: guarded drops), leaves the others, and says so.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import psycopg
+
+from . import history
+from . import model as m
+from .errors import DatabaseError
+from .sqltext import qualified, quote_ident
+
+RELATIONS = frozenset({"table", "view", "materialized view", "continuous aggregate", "index"})
+
+
+class ForeignObjects(DatabaseError):
+    """Objects of model names exist that schemagen did not create (exit 3)."""
+
+
+def label(key: m.ObjectKey) -> str:
+    """`table s.t`, `function s.f(integer)`, `trigger t_audit on s.t`, `schema s`: for messages."""
+    if key.kind in ("schema", "extension"):
+        return f"{key.kind} {quote_ident(key.name)}"
+    if key.kind == "trigger":
+        return f"trigger {quote_ident(key.name)} on {qualified(key.schema, key.signature)}"
+    return f"{key.kind} {qualified(key.schema, key.name)}{key.signature}"
+
+
+def targets(scripts: Iterable[m.Script]) -> list[m.ObjectKey]:
+    """Every object the scripts act on, once each, in order."""
+    return list(dict.fromkeys(st.target for s in scripts for st in s.statements if st.target))
+
+
+def defined(statements: Iterable[m.Statement]) -> list[m.ObjectKey]:
+    return list(dict.fromkeys(st.target for st in statements if st.target and st.defines))
+
+
+def existing(conn: psycopg.Connection, keys: Sequence[m.ObjectKey]) -> dict[m.ObjectKey, str]:
+    """The keys' objects that exist -> their owner, in one catalog query (generator/sql/history_objects.sql)."""
+    if not keys:
+        return {}
+    args = [json.dumps([t.strip() for t in _split_types(k.signature)]) if k.kind == "function" else None
+            for k in keys]
+    rows = conn.execute(history.query("history_objects"), {
+        "kinds": [k.kind for k in keys], "schemas": [k.schema for k in keys], "names": [k.name for k in keys],
+        "signatures": [k.signature for k in keys], "args": args}).fetchall()
+    return {keys[i - 1]: owner for i, owner in rows}
+
+
+def _split_types(signature: str) -> list[str]:
+    """The argument types of "(numeric(10, 2), text)": split at the commas outside parentheses."""
+    inner, out, depth, current = signature[1:-1], [], 0, ""
+    for ch in inner:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    return out + [current] if current.strip() else out
+
+
+@dataclass
+class Survey:
+    """What the database holds of the scripts' objects, read before any change."""
+
+    owned: dict[m.ObjectKey, str]  # recorded as schemagen's -> the script that created it
+    live: dict[m.ObjectKey, str]  # exist -> owner
+    gone: set[m.ObjectKey] = field(default_factory=set)  # recorded, but dropped out of band
+
+    def foreign(self, scripts: Iterable[m.Script]) -> dict[m.ObjectKey, str]:
+        """The scripts' objects that exist and schemagen did not create (extensions excepted) -> owner."""
+        return {k: self.live[k] for k in targets(scripts)
+                if k in self.live and k not in self.owned and k.kind != "extension"}
+
+    def missing_in(self, script: m.Script) -> list[m.ObjectKey]:
+        return [k for k in targets([script]) if k in self.gone]
+
+    def to_claim(self, statements: Iterable[m.Statement], adopted: set[m.ObjectKey]) -> list[m.ObjectKey]:
+        """What a script records as schemagen's: what it created (did not exist before), kept, or adopted; never
+        an extension (or anything) that was there before and not adopted."""
+        return [k for k in defined(statements) if k not in self.live or k in self.owned or k in adopted]
+
+
+def survey(conn: psycopg.Connection, database: str, scripts: Sequence[m.Script]) -> Survey:
+    keys = targets(scripts)
+    owned = history.owned(conn, database)
+    live = existing(conn, keys)
+    return Survey(owned, live, {k for k in keys if k in owned and k not in live})
+
+
+def refuse_foreign(foreign: dict[m.ObjectKey, str]) -> None:
+    """ForeignObjects (exit 3) listing each object with its kind and owner."""
+    if foreign:
+        lines = "\n".join(f"  {label(k)} (owner {owner})" for k, owner in sorted(foreign.items()))
+        raise ForeignObjects(
+            f"{len(foreign)} object(s) of the model's names exist that schemagen did not create; nothing was "
+            f"changed:\n{lines}\nschemagen would replace, alter or later drop them. Rename or drop them, or rerun "
+            "with --adopt to record them as schemagen's (then `schemagen diff` shows how they differ from the "
+            "model, and rollback drops them).")
+
+
+def adopt(conn: psycopg.Connection, database: str, scripts: Sequence[m.Script], foreign: dict[m.ObjectKey, str],
+          say: Callable[[str], None]) -> None:
+    """Record the foreign objects as schemagen's (--adopt), each under the script that acts on it first."""
+    first: dict[m.ObjectKey, str] = {}
+    for s in scripts:
+        for k in targets([s]):
+            first.setdefault(k, s.relpath.split("/", 1)[1])
+    with conn.transaction():
+        for script in dict.fromkeys(first[k] for k in foreign):
+            history.claim(conn, database, script, [k for k in foreign if first[k] == script])
+    say(f"adopted {len(foreign)} existing object(s) as schemagen's (--adopt):\n"
+        + "\n".join(f"  {label(k)} (owner {owner})" for k, owner in sorted(foreign.items())))
+
+
+def occupied(conn: psycopg.Connection, schemas: Sequence[str]) -> set[str]:
+    """Of these schemas, those still holding objects (another's, left by rollback)."""
+    if not schemas:
+        return set()
+    return {r[0] for r in conn.execute(history.query("history_occupied"), (list(schemas),))}

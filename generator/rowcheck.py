@@ -1,0 +1,158 @@
+"""Rollback's row checks: what it would delete of the user's data, counted before any change.
+
+Without --yes, rollback refuses (exit 1, nothing changed) when
+- a table it drops holds rows other than the model's own seed and org rows, exactly as the model wrote them (a
+  seed row the user edited is the user's data);
+- deleting the model's seed rows (a full rollback) or an org's registry row (--org) would reach other rows
+  through a foreign key ON DELETE CASCADE, SET NULL or SET DEFAULT, followed transitively through any table.
+Only tables schemagen created (ownership.py) are dropped or have rows deleted, so only those are counted.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import psycopg
+from psycopg import sql as psql
+
+from . import history
+from . import model as m
+from .errors import Difference
+
+DEPTH = 8  # cascade chains followed this far (a cycle of cascades stops at the table it came from)
+
+Rel = tuple[str, str]
+
+
+def _plain(value):
+    return None if value is m.SEED_DEFAULT else value
+
+
+def _cast(value, type_: str) -> psql.Composable:
+    return psql.SQL("CAST({} AS {})").format(psql.Literal(_plain(value)), psql.SQL(type_))
+
+
+def _model_rows(t: m.Table, db: m.Database, orgs) -> psql.Composable:
+    """A condition true for the rows of t that are the model's own: a seed row with every value the model gives
+    it (compared as text of the column's type: json has no equality), an org's registry row by its key."""
+    types = {c.name: c.type for c in t.columns}
+    ours: list[psql.Composable] = []
+    if t.seed:
+        for row in t.seed.rows:
+            same = [psql.SQL("CAST({} AS text) IS NOT DISTINCT FROM CAST({} AS text)").format(
+                        psql.Identifier(c), _cast(v, types[c]))
+                    for c, v in zip(t.seed.columns, row) if v is not m.SEED_DEFAULT]
+            ours.append(psql.SQL("({})").format(psql.SQL(" AND ").join(same or [psql.SQL("true")])))
+    reg = db.org_registry
+    if reg and (reg.schema, reg.table) == (t.schema, t.name):
+        keys = [r.org for r in db.org_rows if r.org in (orgs or db.orgs)]
+        key_values = [dict(r.values)[reg.key_column] for r in db.org_rows if r.org in keys]
+        if key_values:
+            ours.append(psql.SQL("{} IN ({})").format(psql.Identifier(reg.key_column), psql.SQL(", ").join(
+                _cast(v, types[reg.key_column]) for v in key_values)))
+    return psql.SQL(" OR ").join(ours) if ours else psql.SQL("false")
+
+
+def _present(conn: psycopg.Connection, tables: list[m.Table]) -> list[m.Table]:
+    names = [t.qname for t in tables]
+    rows = conn.execute("SELECT n FROM unnest(%s::text[]) n WHERE to_regclass(n) IS NOT NULL", (names,)).fetchall()
+    present = {r[0] for r in rows}
+    return [t for t in tables if t.qname in present]
+
+
+def _user_rows(conn: psycopg.Connection, tables: list[m.Table], db: m.Database, orgs) -> list[tuple[str, int]]:
+    """(table, rows that are not the model's own) for each table rollback drops, in one query."""
+    parts = [psql.SQL("SELECT {}::text, (SELECT count(*) FROM {} WHERE NOT coalesce({}, false))").format(
+                 psql.Literal(t.qname), psql.Identifier(t.schema, t.name), _model_rows(t, db, orgs))
+             for t in tables]
+    return [(n, c) for n, c in conn.execute(psql.SQL(" UNION ALL ").join(parts)).fetchall() if c]
+
+
+def _deleted(t: m.Table, db: m.Database, orgs) -> psql.Composable | None:
+    """The (tableoid, ctid) of the rows rollback's DELETE removes from t (by key, as the rollback file does)."""
+    if orgs:
+        reg = db.org_registry
+        if not reg or (reg.schema, reg.table) != (t.schema, t.name):
+            return None
+        keys = [dict(r.values)[reg.key_column] for r in db.org_rows if r.org in orgs]
+        types = {c.name: c.type for c in t.columns}
+        where = psql.SQL("{} IN ({})").format(psql.Identifier(reg.key_column), psql.SQL(", ").join(
+            _cast(v, types[reg.key_column]) for v in keys)) if keys else psql.SQL("false")
+    elif t.seed:
+        where = _model_keys(t)
+    else:
+        return None
+    return psql.SQL("SELECT tableoid, ctid FROM {} WHERE {}").format(psql.Identifier(t.schema, t.name), where)
+
+
+def _model_keys(t: m.Table) -> psql.Composable:
+    types = {c.name: c.type for c in t.columns}
+    index = [t.seed.columns.index(k) for k in t.seed.key]
+    rows = [psql.SQL("({})").format(psql.SQL(" AND ").join(
+                psql.SQL("{} = {}").format(psql.Identifier(k), _cast(row[i], types[k])) for k, i in zip(t.seed.key, index)))
+            for row in t.seed.rows]
+    return psql.SQL(" OR ").join(rows) if rows else psql.SQL("false")
+
+
+def _reached(edges: list[tuple], start: Rel, rows: psql.Composable, dropped: set[Rel]) -> dict[Rel, list]:
+    """For each table the cascades from `rows` of `start` reach: the (tableoid, ctid) queries of the rows they
+    delete or change, found depth first along the foreign keys (not through a table twice on one path)."""
+    found: dict[Rel, list] = {}
+    stack = [(start, rows, (start,))]
+    while stack:
+        table, selected, path = stack.pop()
+        for cs, ct, ccols, ps, pt, pcols, action in edges:
+            if (ps, pt) != table or (cs, ct) in path or len(path) > DEPTH:
+                continue
+            child = psql.SQL("SELECT tableoid, ctid FROM {c} WHERE ({cc}) IN (SELECT {pc} FROM {p} WHERE "
+                             "(tableoid, ctid) IN ({sel}))").format(
+                c=psql.Identifier(cs, ct), cc=psql.SQL(", ").join(map(psql.Identifier, ccols)),
+                pc=psql.SQL(", ").join(map(psql.Identifier, pcols)), p=psql.Identifier(ps, pt), sel=selected)
+            if (cs, ct) not in dropped:
+                found.setdefault((cs, ct), []).append((child, action, table))
+            if action == "cascade":
+                stack.append(((cs, ct), child, path + ((cs, ct),)))
+    return found
+
+
+def _cascades(conn: psycopg.Connection, tables: list[m.Table], db: m.Database, orgs,
+              dropped: set[Rel]) -> list[str]:
+    """One line per table whose rows rollback's seed or org-row DELETEs would delete or change through a foreign
+    key, with the count."""
+    edges = conn.execute(history.query("history_cascades")).fetchall()
+    if not edges:
+        return []
+    reach: dict[Rel, list] = {}
+    for t in tables:
+        rows = _deleted(t, db, orgs)
+        if rows is not None:
+            for rel, found in _reached(edges, (t.schema, t.name), rows, dropped).items():
+                reach.setdefault(rel, []).extend(found)
+    lines = []
+    for (schema, name), found in sorted(reach.items()):
+        union = psql.SQL(" UNION ").join(q for q, _, _ in found)
+        count = conn.execute(psql.SQL("SELECT count(*) FROM ({}) x").format(union)).fetchone()[0]
+        if count:
+            how = ", ".join(sorted({f"ON DELETE {a.upper()} from {'.'.join(src)}" for _, a, src in found}))
+            lines.append(f"  {schema}.{name}: {count} row(s) ({how})")
+    return lines
+
+
+def refuse(conn: psycopg.Connection, db: m.Database, orgs: Sequence[str] | None, owned: set[Rel]) -> None:
+    """Difference (exit 1, nothing changed) when rollback would drop, delete or change rows that are not the
+    model's own: see the module docstring. `owned`: the tables schemagen created (the only ones it touches)."""
+    tables = [t for t in (db.tables if not orgs else [t for t in db.tables if t.org in orgs])
+              if (t.schema, t.name) in owned]
+    present = _present(conn, tables)
+    problems = [f"  {n}: {c} row(s)" for n, c in _user_rows(conn, present, db, orgs)] if present else []
+    touched = present if not orgs else _present(conn, [t for t in db.tables if db.org_registry and t.org is None
+                                                        and (t.schema, t.name) == (db.org_registry.schema,
+                                                                                   db.org_registry.table)
+                                                        and (t.schema, t.name) in owned])
+    cascades = _cascades(conn, touched, db, orgs, {(t.schema, t.name) for t in present}) if touched else []
+    if problems or cascades:
+        text = f"refusing to drop {len(problems)} table(s) that hold rows:\n" + "\n".join(problems) + "\n" \
+            if problems else ""
+        if cascades:
+            text += ("refusing to delete the model's rows: through foreign keys they would delete or change "
+                     f"rows of {len(cascades)} other table(s):\n" + "\n".join(cascades) + "\n")
+        raise Difference(text + "Nothing was changed. Rerun with --yes to drop them and their rows.")
