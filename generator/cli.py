@@ -52,7 +52,7 @@ class _Seconds(click.ParamType):
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number of seconds", param, ctx)
         if not 0 <= seconds <= MAX_SECONDS:  # false for nan too
-            self.fail(f"{value!r}: give a number of seconds from 0 to {MAX_SECONDS:,} (PostgreSQL's lock_timeout "
+            self.fail(f"{value!r}: give a finite number of seconds from 0 to {MAX_SECONDS:,} (PostgreSQL's lock_timeout "
                       "is at most 2,147,483,647 ms, about 24.8 days)", param, ctx)
         return seconds
 

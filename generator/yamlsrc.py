@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import bisect
 import gc
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,18 +113,37 @@ def read(path: str | Path) -> Document:
     """Read and parse a model file; raise ModelError with file:line:col for anything that is not sound YAML."""
     name = str(path)
     try:
-        p = Path(path)
-        if p.is_dir():
-            raise ModelError([Problem(name, 1, 1, "", "is a directory, not a model file")])
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise ModelError([Problem(name, 1, 1, "", f"the file is {size:,} bytes; a model may be at most "
-                                                        f"{MAX_BYTES:,} bytes")])
-        with p.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)  # a FIFO or a growing file: never read more than the limit
+        raw = _read_regular(name)
     except OSError as e:
         raise ModelError([Problem(name, 1, 1, "", f"cannot read the model: {e.strerror or e}")]) from None
     return parse_bytes(raw, name)
+
+
+def _read_regular(name: str) -> bytes:
+    """The bytes of a regular file (through symlinks), at most MAX_BYTES + 1. Anything else is refused before it is
+    read: a FIFO with no writer blocks open() and read() forever, /dev/zero never ends, a directory has no text.
+    The file is opened without blocking and checked again on the open descriptor, so a FIFO swapped in between
+    the two checks is refused too."""
+    _refuse_irregular(name, os.stat(name).st_mode)
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        _refuse_irregular(name, st.st_mode)
+        if st.st_size > MAX_BYTES:
+            raise ModelError([Problem(name, 1, 1, "", f"the file is {st.st_size:,} bytes; a model may be at most "
+                                                        f"{MAX_BYTES:,} bytes")])
+        return f.read(MAX_BYTES + 1)  # a growing file: never read more than the limit
+
+
+def _refuse_irregular(name: str, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((k for test, k in _KINDS if test(mode)), "not a regular file")
+    raise ModelError([Problem(name, 1, 1, "", f"is {kind}, not a model file: give the path of a regular file")])
+
+
+_KINDS = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
 
 
 def parse_bytes(raw: bytes, name: str = "model.yaml") -> Document:
@@ -236,7 +257,7 @@ class _Frame:
         self.data, self.pos, self.anchor = data, pos, anchor
         self.size = 1
         self.key = self.key_mark = None
-        self.merges: list[tuple[object, Pos]] = []
+        self.merges: list[tuple[object, Pos, int]] = []  # (value, pos, number of keys written before the <<)
         self.seen: dict[str, int] = {}
 
 
@@ -383,7 +404,7 @@ class _Builder:
         key, kmark = frame.key, frame.key_mark
         frame.key = frame.key_mark = None
         if key is _MERGE:
-            frame.merges.append((value, pos))
+            frame.merges.append((value, pos, len(frame.data)))
             return
         if key in frame.seen:
             self.fail(kmark, f"duplicate key {clip(repr(key), 100)} (first written on line {frame.seen[key]}); "
@@ -395,8 +416,12 @@ class _Builder:
         frame.pos.children[key] = pos
 
     def _merge(self, frame: _Frame, path: PathT = ()) -> None:
-        """`<<: *base` (or a list of them): keys written here win, then earlier merged mappings."""
-        for value, pos in frame.merges:
+        """`<<: *base` (or a list of them): keys written here win, then earlier merged mappings. The merged keys take
+        the place of the `<<` key, in their own order, so `columns: {<<: *a, z: smallint}` puts a's columns before z
+        (PyYAML's dict order would depend on how the mapping was built)."""
+        seen = set(frame.data)
+        inserted: dict[int, list[tuple[str, object, Pos]]] = {}
+        for value, pos, at in frame.merges:
             sources = list(zip(value, pos.children)) if isinstance(value, list) else [(value, pos)]
             for data, where in sources:
                 if not isinstance(data, dict):
@@ -404,6 +429,20 @@ class _Builder:
                                                  "`<<` merges mappings only"))
                     continue
                 for key, item in data.items():
-                    if key not in frame.data:
-                        frame.data[key] = item
-                        frame.pos.children[key] = where.children.get(key, where) if where.children else where
+                    if key not in seen:
+                        seen.add(key)
+                        inserted.setdefault(at, []).append(
+                            (key, item, where.children.get(key, where) if where.children else where))
+        written = list(frame.data.items())
+        data, kids = frame.data, frame.pos.children
+        positions = dict(kids)
+        data.clear()
+        kids.clear()
+        for i in range(len(written) + 1):
+            for key, item, where in inserted.get(i, ()):
+                data[key], kids[key] = item, where
+            if i < len(written):
+                key, item = written[i]
+                data[key], kids[key] = item, positions[key]
+
+
