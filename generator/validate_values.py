@@ -222,7 +222,7 @@ def _datetime(type_: str, base: str, value: object, text: str) -> str | None:
             "" if base == "date" else " HH:MM:SS, optionally with a zone")
     problem = _calendar(value, base, int(date["y"]), int(date["m"]), int(date["d"]))
     rest = written[date.end():]
-    if problem or base == "date" and not rest:
+    if problem or not rest:  # a date alone is midnight for a timestamp
         return problem
     if base == "date" or not re.match(r"[ T]", rest):
         return f"{value!r} is not a {base}: unexpected {rest!r} after the date"

@@ -416,10 +416,10 @@ class _Builder:
         frame.pos.children[key] = pos
 
     def _merge(self, frame: _Frame, path: PathT = ()) -> None:
-        """`<<: *base` (or a list of them): keys written here win, then earlier merged mappings. The merged keys take
-        the place of the `<<` key, in their own order, so `columns: {<<: *a, z: smallint}` puts a's columns before z
-        (PyYAML's dict order would depend on how the mapping was built)."""
-        seen = set(frame.data)
+        """`<<: *base` (or a list of them): keys written here win, then earlier merged mappings. Keys are in the
+        order written with each `<<` expanded in its place, as a YAML mapping reads them (a key first seen in a
+        merge keeps that place when a key written later overrides its value), so `columns: {<<: *a, z: smallint}`
+        puts a's columns before z."""
         inserted: dict[int, list[tuple[str, object, Pos]]] = {}
         for value, pos, at in frame.merges:
             sources = list(zip(value, pos.children)) if isinstance(value, list) else [(value, pos)]
@@ -428,11 +428,9 @@ class _Builder:
                     self.problems.append(Problem(self.name, where.line, where.column, clip(dotted(path)),
                                                  "`<<` merges mappings only"))
                     continue
-                for key, item in data.items():
-                    if key not in seen:
-                        seen.add(key)
-                        inserted.setdefault(at, []).append(
-                            (key, item, where.children.get(key, where) if where.children else where))
+                inserted.setdefault(at, []).extend(
+                    (key, item, where.children.get(key, where) if where.children else where)
+                    for key, item in data.items())
         written = list(frame.data.items())
         data, kids = frame.data, frame.pos.children
         positions = dict(kids)
@@ -440,9 +438,8 @@ class _Builder:
         kids.clear()
         for i in range(len(written) + 1):
             for key, item, where in inserted.get(i, ()):
-                data[key], kids[key] = item, where
+                if key not in data:  # an earlier merge, or a key written here (filled in below), wins
+                    data[key], kids[key] = (item, where) if key not in positions else (None, None)
             if i < len(written):
                 key, item = written[i]
                 data[key], kids[key] = item, positions[key]
-
-
