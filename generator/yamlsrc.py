@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import bisect
 import gc
-import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from .errors import ModelError, Problem
+from .regularfile import read_regular
 
 MAX_BYTES = 20 * 1024 * 1024  # a model is hand-written YAML; anything larger is a mistake
 MAX_NODES = 250_000  # values after expanding aliases (a 5,000-org model has ~25,000): bounds time and memory
@@ -113,37 +112,10 @@ def read(path: str | Path) -> Document:
     """Read and parse a model file; raise ModelError with file:line:col for anything that is not sound YAML."""
     name = str(path)
     try:
-        raw = _read_regular(name)
+        raw = read_regular(name, MAX_BYTES)
     except OSError as e:
         raise ModelError([Problem(name, 1, 1, "", f"cannot read the model: {e.strerror or e}")]) from None
     return parse_bytes(raw, name)
-
-
-def _read_regular(name: str) -> bytes:
-    """The bytes of a regular file (through symlinks), at most MAX_BYTES + 1. Anything else is refused before it is
-    read: a FIFO with no writer blocks open() and read() forever, /dev/zero never ends, a directory has no text.
-    The file is opened without blocking and checked again on the open descriptor, so a FIFO swapped in between
-    the two checks is refused too."""
-    _refuse_irregular(name, os.stat(name).st_mode)
-    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(fd)
-        _refuse_irregular(name, st.st_mode)
-        if st.st_size > MAX_BYTES:
-            raise ModelError([Problem(name, 1, 1, "", f"the file is {st.st_size:,} bytes; a model may be at most "
-                                                        f"{MAX_BYTES:,} bytes")])
-        return f.read(MAX_BYTES + 1)  # a growing file: never read more than the limit
-
-
-def _refuse_irregular(name: str, mode: int) -> None:
-    if stat.S_ISREG(mode):
-        return
-    kind = next((k for test, k in _KINDS if test(mode)), "not a regular file")
-    raise ModelError([Problem(name, 1, 1, "", f"is {kind}, not a model file: give the path of a regular file")])
-
-
-_KINDS = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
 
 
 def parse_bytes(raw: bytes, name: str = "model.yaml") -> Document:
