@@ -156,77 +156,83 @@ def _interrupt(proc: subprocess.Popen) -> tuple[int, str]:
     return proc.returncode, err
 
 
-def test_sigint_mid_apply_rolls_the_script_back_and_exits_130(ts_apache_db, tmp_path):
+@pytest.mark.parametrize("fixture", ["ts_apache_db", "pg_plain_db"])
+def test_sigint_mid_apply_rolls_the_script_back_and_exits_130(request, fixture, tmp_path):
     """Ctrl-C while the apply waits at the end of CREATE TABLE s.b (held there by the gate): the script's
     transaction is rolled back (no s.a, no s.b, no history row for 030), exit 130 naming the script; a rerun
     carries on and finds no drift."""
+    db = request.getfixturevalue(fixture)  # a native server: the gate needs event triggers, a real signal
     path = _model(tmp_path)
-    gate = Gate(ts_apache_db)
+    gate = Gate(db)
     try:
         gate.at_statement(pattern="CREATE TABLE IF NOT EXISTS s.b %")
-        proc = _start("apply", "--dsn", ts_apache_db.dsn, "-m", str(path))
+        proc = _start("apply", "--dsn", db.dsn, "-m", str(path))
         blocked = gate.wait_blocked(proc)
         assert blocked is not None, proc.communicate()
         code, err = _interrupt(proc)
         assert code == 130, err
         assert "030_tables.sql" in err and "interrupted" in err and "rolled back" in err
         assert "Traceback" not in err
-        wait_sessions_gone(ts_apache_db)
-        assert set(history_rows(ts_apache_db)) == {"020_schemas.sql"}
-        assert ts_apache_db.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b') "
+        wait_sessions_gone(db)
+        assert set(history_rows(db)) == {"020_schemas.sql"}
+        assert db.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b') "
                                    "AND relnamespace = 's'::regnamespace") == 0
     finally:
         gate.remove()
-    code, _, err = run_cli("apply", "--dsn", ts_apache_db.dsn, "-m", str(path))
+    code, _, err = run_cli("apply", "--dsn", db.dsn, "-m", str(path))
     assert code == 0, err
-    assert set(history_rows(ts_apache_db)) == {"020_schemas.sql", "030_tables.sql", "100_views.sql"}
-    assert run_cli("diff", "--dsn", ts_apache_db.dsn, "-m", str(path))[0] == 0
+    assert set(history_rows(db)) == {"020_schemas.sql", "030_tables.sql", "100_views.sql"}
+    assert run_cli("diff", "--dsn", db.dsn, "-m", str(path))[0] == 0
 
 
-def test_sigint_during_the_lock_wait_changes_nothing(ts_apache_db, tmp_path):
+@pytest.mark.parametrize("fixture", ["ts_apache_db", "pg_plain_db"])
+def test_sigint_during_the_lock_wait_changes_nothing(request, fixture, tmp_path):
     """Another session holds schemagen's advisory lock; Ctrl-C while apply waits for it: exit 130, no history
     schema, nothing created, the lock still the other session's."""
+    db = request.getfixturevalue(fixture)  # a native server: the gate needs event triggers, a real signal
     path = _model(tmp_path)
-    with ts_apache_db.connect() as holder:
+    with db.connect() as holder:
         holder.execute("SELECT pg_advisory_lock(%s, %s)", (history.LOCK_CLASS, history.lock_key("app")))
-        proc = _start("apply", "--dsn", ts_apache_db.dsn, "-m", str(path), "--lock-timeout", "600")
+        proc = _start("apply", "--dsn", db.dsn, "-m", str(path), "--lock-timeout", "600")
         line = proc.stderr.readline()
         while line and "waiting for another schemagen" not in line:
             line = proc.stderr.readline()
         assert line, "apply did not report waiting for the lock"
         code, err = _interrupt(proc)
         assert code == 130 and "interrupted" in err and "Traceback" not in err, err
-        wait_sessions_gone(ts_apache_db)
-        assert not has_history_schema(ts_apache_db)
-        assert ts_apache_db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 's'") == 0
-    code, _, err = run_cli("apply", "--dsn", ts_apache_db.dsn, "-m", str(path))
+        wait_sessions_gone(db)
+        assert not has_history_schema(db)
+        assert db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 's'") == 0
+    code, _, err = run_cli("apply", "--dsn", db.dsn, "-m", str(path))
     assert code == 0, err
 
 
-def test_sigint_mid_rollback_keeps_the_script_whole(ts_apache_db, tmp_path):
+@pytest.mark.parametrize("fixture", ["ts_apache_db", "pg_plain_db"])
+def test_sigint_mid_rollback_keeps_the_script_whole(request, fixture, tmp_path):
     """Ctrl-C while rollback waits at the end of DROP TABLE s.b: the rollback script's transaction (with the
     removal of 030's history row) is rolled back: both tables and the row are still there; a rerun finishes."""
+    db = request.getfixturevalue(fixture)  # a native server: the gate needs event triggers, a real signal
     path = _model(tmp_path)
-    assert run_cli("apply", "--dsn", ts_apache_db.dsn, "-m", str(path))[0] == 0
-    gate = Gate(ts_apache_db)
+    assert run_cli("apply", "--dsn", db.dsn, "-m", str(path))[0] == 0
+    gate = Gate(db)
     try:
         gate.at_statement(pattern="DROP TABLE % s.b%")
-        proc = _start("rollback", "--dsn", ts_apache_db.dsn, "-m", str(path), "--yes")
+        proc = _start("rollback", "--dsn", db.dsn, "-m", str(path), "--yes")
         blocked = gate.wait_blocked(proc)
         assert blocked is not None, proc.communicate()
         code, err = _interrupt(proc)
         assert code == 130, err
         assert "rollback/970_tables.sql" in err and "interrupted" in err and "Traceback" not in err
-        wait_sessions_gone(ts_apache_db)
-        assert set(history_rows(ts_apache_db)) == {"020_schemas.sql", "030_tables.sql"}  # 100 was undone
-        assert ts_apache_db.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b') "
+        wait_sessions_gone(db)
+        assert set(history_rows(db)) == {"020_schemas.sql", "030_tables.sql"}  # 100 was undone
+        assert db.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b') "
                                    "AND relnamespace = 's'::regnamespace") == 2
     finally:
         gate.remove()
-    code, _, err = run_cli("rollback", "--dsn", ts_apache_db.dsn, "-m", str(path), "--yes")
+    code, _, err = run_cli("rollback", "--dsn", db.dsn, "-m", str(path), "--yes")
     assert code == 0, err
-    assert not has_history_schema(ts_apache_db)
-    assert not sessions(ts_apache_db)
+    assert not has_history_schema(db)
+    assert not sessions(db)
 
 
 # --- values: validate accepts only what the server accepts -----------------------------------------------------------
