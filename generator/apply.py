@@ -33,7 +33,7 @@ from . import model as m
 from . import render
 from .connect import (ServerInfo, check_orgs, connection, pick_database, server_info, server_message,
                       timescaledb_dropped, timescaledb_gone)
-from .errors import DatabaseError, Difference, UsageError
+from .errors import DatabaseError, Difference, Interrupted, UsageError
 
 QUIET_ABOVE = 100  # with more scripts than this, org scripts report through progress lines, not one line each
 PROGRESS_LINES = 20  # about this many progress lines in a long run, whatever the number of orgs
@@ -318,7 +318,23 @@ def _run(conn: psycopg.Connection, script: m.Script, model: m.Model, statements:
         else:
             after = "; the script was rolled back (its history unchanged), the ones before it stay applied"
         raise DatabaseError(f"{script.relpath}{where}: {server_message(e)}{after}") from None
+    except KeyboardInterrupt:  # Ctrl-C: psycopg cancelled the running statement, the transaction rolled back
+        raise Interrupted(_interrupted(script, current, line_of, committing, undoing)) from None
     return int((time.monotonic() - started) * 1000)
+
+
+def _interrupted(script: m.Script, current: m.Statement | None, line_of: dict, committing: bool,
+                 undoing: bool) -> str:
+    where = f", line {line_of[id(current)]} ({current.object})" if current else ""
+    done, again = ("undone", "roll back") if undoing else ("applied", "apply")
+    if committing:  # the COMMIT was sent: the server may have committed it
+        return (f"{script.relpath}: interrupted (Ctrl-C) at the script's COMMIT: schemagen.history says whether it "
+                f"committed, the ones before it stay {done}; {again} again to carry on")
+    if current is not None and not current.transactional:
+        return (f"{script.relpath}{where}: interrupted (Ctrl-C) outside the script's transaction, which had "
+                "committed: the script is not recorded as done and runs again next time")
+    return (f"{script.relpath}{where}: interrupted (Ctrl-C): the script was rolled back (its history unchanged), "
+            f"the ones before it stay {done}; {again} again to carry on")
 
 
 def _lost(committing: bool, undoing: bool) -> str:

@@ -22,7 +22,7 @@ from .phases import build_order_of_aggregates, build_order_of_tables, sources_fi
 from .stamp import ORG, Stamp, compile_stamp, default_name_for, fill, qualified_template, quote_template
 from .yamlsrc import Document, PathT, dotted
 
-_FLOAT_P = re.compile(r"\s*float\s*\(\s*(\d+)\s*\)(\s*(?:\[\s*\]\s*)*)$", re.I)
+_FLOAT_P = re.compile(r"\s*float\s*\(\s*(\d+)\s*\)(\s*(?:\[\s*\]\s*)*)$", re.I | re.A)
 _QUOTED = re.compile(r'\s*"((?:[^"]|"")+)"(?=\s|$)')
 MAX_SEED_CELLS = 4_000_000  # rows x distinct columns of one table's seed (the YAML holds at most 250,000 values)
 OVERRIDES = {"chunk_interval": "hypertable", "compress_after": "compression", "drop_after": "retention"}

@@ -1,7 +1,7 @@
 """Command line: parses arguments, calls the library, maps exceptions to exit codes in one place (`main`).
 
 Exit codes: 0 ok, 1 difference (drift, stale out/, rollback refused), 2 usage or invalid model,
-3 database error (refused statement, unreachable server, lock timeout, unsupported features).
+3 database error (refused statement, unreachable server, lock timeout, unsupported features), 130 interrupted.
 stdout carries output (SQL, reports, JSON); messages go to stderr.
 """
 from __future__ import annotations
@@ -36,8 +36,13 @@ DSN_OPTION = click.option(
 )
 
 
+# PostgreSQL's lock_timeout is an int of milliseconds: at most INT_MAX ms, just under 24.9 days. apply sets it
+# from --lock-timeout, so a larger wait reaches the server as an invalid setting (or overflows int() at 1e308).
+MAX_SECONDS = 2_147_483  # whole seconds below INT_MAX (2,147,483,647) ms
+
+
 class _Seconds(click.ParamType):
-    """A finite number of seconds, zero or more (`nan`, `inf` and negative waits are refused)."""
+    """A finite number of seconds from 0 to MAX_SECONDS (`nan`, `inf`, negative and larger waits are refused)."""
 
     name = "seconds"
 
@@ -46,8 +51,9 @@ class _Seconds(click.ParamType):
             seconds = float(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number of seconds", param, ctx)
-        if not 0 <= seconds < float("inf"):
-            self.fail(f"{value!r}: give a finite number of seconds, 0 or more", param, ctx)
+        if not 0 <= seconds <= MAX_SECONDS:  # false for nan too
+            self.fail(f"{value!r}: give a finite number of seconds from 0 to {MAX_SECONDS:,} (PostgreSQL's lock_timeout "
+                      "is at most 2,147,483,647 ms, about 24.8 days)", param, ctx)
         return seconds
 
 
@@ -173,6 +179,12 @@ def diff(dsn, model_path, database, orgs, fmt, skip_unsupported) -> None:
     )
 
 
+# Ctrl-C outside a script's statements (the pre-flight, the wait for the lock, the drift check): whatever ran in a
+# transaction was rolled back by psycopg (it cancels the running query first) and the session lock goes with the
+# connection. A script interrupted mid-way says so itself (errors.Interrupted, naming the script).
+INTERRUPTED = "interrupted (Ctrl-C): no script was left half-done; run the command again to carry on"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every known error into its message and exit code, never a traceback."""
     try:
@@ -180,15 +192,18 @@ def main(argv: list[str] | None = None) -> int:
     except SchemagenError as e:
         click.echo(f"error: {e}" if not hasattr(e, "problems") else str(e), err=True)
         return int(e.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as e:  # click turns Ctrl-C (KeyboardInterrupt) and EOF into Abort
+        if isinstance(e.__context__, KeyboardInterrupt):
+            click.echo(f"error: {INTERRUPTED}", err=True)
+            return int(ExitCode.INTERRUPTED)
         click.echo("aborted", err=True)
         return int(ExitCode.INVALID)
     except click.ClickException as e:  # usage errors: bad option, missing file
         e.show()
         return int(ExitCode.INVALID)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        return 130
+        click.echo(f"error: {INTERRUPTED}", err=True)
+        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:  # `schemagen diff | head`: the reader left; nothing more to say
         sys.stderr.close()
         return int(ExitCode.OK)

@@ -52,7 +52,10 @@ def server_message(error: BaseException, dsn: str | None = None) -> str:
 
 # libpq's messages for an option value it refuses before connecting: invalid sslmode value, invalid port number,
 # invalid integer value "x" for connection option "port", invalid target_session_attrs value.
-BAD_OPTION = re.compile(r"^(?:connection is bad: )?invalid (?:[\w ]+ value|port number)", re.I)
+# A service name (service=, PGSERVICE) that no pg_service.conf defines, or a service file that is not there, is a
+# typo in the DSN too, not an unreachable server.
+BAD_OPTION = re.compile(r"^(?:connection is bad: )?(?:invalid (?:[\w ]+ value|port number)|definition of service "
+                        r"\".*\" not found|service file \".*\" not found)", re.I)
 
 
 # What every schemagen session pins before its first query, whatever the DSN, the role or the database set:

@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     DIFFERENCE = 1  # drift found, stale out/, rollback refused because tables hold rows
     INVALID = 2  # usage error or invalid model
     DATABASE = 3  # the server refused, went away, cannot do what the model needs, or the role lacks privileges
+    INTERRUPTED = 130  # SIGINT (Ctrl-C), as shells report a process a SIGINT ended: 128 + 2
 
 
 class SchemagenError(Exception):
@@ -65,6 +66,12 @@ class DatabaseError(SchemagenError):
     """The server refused a statement, could not be reached, or a lock could not be had."""
 
     exit_code = ExitCode.DATABASE
+
+
+class Interrupted(SchemagenError):
+    """SIGINT (Ctrl-C): what ran in a transaction was rolled back, and a rerun carries on."""
+
+    exit_code = ExitCode.INTERRUPTED
 
 
 class UnsupportedFeatures(DatabaseError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache, wraps
+from itertools import accumulate
 from pglast.parser import ParseError, parse_plpgsql_json, parse_sql_json, scan
 
 def _cache_small(maxsize: int):
@@ -62,11 +63,45 @@ def reset_budget() -> None:
     _work[0] = 0
 
 
+# Levels of nesting of a parse tree's JSON at most. Decoding it (json.loads), render's and diff's walks of it and
+# pglast's own objects recurse once or twice per level, and Python stops at 1,000 frames (a RecursionError,
+# "cannot read the model"). Measured: render fails from ~490 levels (240 chained operators in a default), json.loads
+# from ~1,000. 300 levels are about 140 chained operators (`1 + 1 + ...`: a level of A_Expr each) or 40 nested
+# subqueries, beyond hand-written SQL; a list (`IN (...)`, CASE branches, AND/OR terms) is one level at any length.
+MAX_TREE_DEPTH = 300
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKETS = bytes(range(256)).translate(None, b"[]{}")  # every byte but the four: deleted by bytes.translate
+_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\x02\x02")
+_DELTA = (0, 1, -1)
+
+
+def tree_depth(raw: str, sql: str) -> int:
+    """How deeply the JSON text of sql's parse nests, at C speed: only its brackets are kept, and a string's
+    brackets (a literal `'{a,b}'`, an `arr[1]`) only exist when sql has some; then strings are left out first."""
+    if raw.count("{") + raw.count("[") <= MAX_TREE_DEPTH:  # no deeper than its brackets
+        return 0
+    if any(c in sql for c in "[]{}"):
+        raw = _JSON_STRING.sub("", raw)
+    steps = raw.encode().translate(_STEP, _BRACKETS)
+    return max(accumulate(map(_DELTA.__getitem__, steps)), default=0)
+
+
+def _too_deep(depth: int) -> ParseError:
+    return ParseError(f"it nests {depth:,} levels deep in PostgreSQL's parse tree; schemagen checks at most "
+                      f"{MAX_TREE_DEPTH:,} (about 140 chained operators or 40 nested subqueries): split it, "
+                      "e.g. into a function")
+
+
 def _parse_raw(text: str) -> str | ParseError:
     """The JSON text of the parse (pglast's C side only: decoding it in Python is what costs). Every parse
-    counts against MAX_WORK, so a model of pathological SQL stops in bounded time instead of taking minutes."""
+    counts against MAX_WORK, so a model of pathological SQL stops in bounded time instead of taking minutes.
+    A tree nested deeper than MAX_TREE_DEPTH is refused as a parse error: nothing could decode it."""
     try:
         raw = parse_sql_json(text)
+        depth = tree_depth(raw, text)
+        if depth > MAX_TREE_DEPTH:
+            _work[0] += len(raw)
+            raw = _too_deep(depth)
     except ParseError as e:
         raw = e
     _work[0] += len(raw) if isinstance(raw, str) else 32 * len(text)  # a failed parse may have gone deep

@@ -182,8 +182,8 @@ _UNITS = {
 _DAY_UNITS = {"day": 1, "days": 1, "d": 1, "week": 7, "weeks": 7, "w": 7}
 _MONTH_UNITS = {"month": 1, "months": 1, "mon": 1, "mons": 1, "year": 12, "years": 12, "y": 12, "yr": 12, "yrs": 12}
 _DAY_USECS = 86_400_000_000
-_PART = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*([a-z]+)")
-_CLOCK = re.compile(r"([+-])?(\d+):(\d{2})(?::(\d{2}(?:\.\d+)?))?")
+_PART = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*([a-z]+)", re.A)  # ASCII digits: the server reads no others
+_CLOCK = re.compile(r"([+-])?(\d+):(\d{2})(?::(\d{2}(?:\.\d+)?))?", re.A)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,10 @@ PARAMETERS: dict[str, dict[str, tuple[int, int] | None]] = {
 _WORDS = {"on", "off", "true", "false", "yes", "no", "1", "0", "auto"}
 # pgvector: the types each method indexes, and the most dimensions it takes (pgvector 0.8).
 VECTOR_LIMITS = {"vector": 2000, "halfvec": 4000, "bit": 64_000, "sparsevec": None}
-_DIMENSIONS = re.compile(r"\((\d+)\)")
+_DIMENSIONS = re.compile(r"\((\d+)\)", re.A)
+# A whole number as the server reads a storage parameter: ASCII digits (str.isdigit() and int() also take
+# Arabic-Indic and full-width ones, which PostgreSQL refuses)
+_WHOLE = re.compile(r"-?[0-9]+", re.A)
 _OPCLASS = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?\Z")
 
 
@@ -52,11 +55,11 @@ def _parameters(ck: Checker, ix: m.Index, org: str | None) -> None:
         if limits is None:
             if value.lower() not in _WORDS:
                 ck.add(ix.source, f"index {ix.name}: {name} takes on or off, not {value!r}", org)
-        elif not value.lstrip("-").isdigit() or not limits[0] <= int(value) <= limits[1]:
+        elif not _WHOLE.fullmatch(value) or not limits[0] <= int(value) <= limits[1]:
             ck.add(ix.source, f"index {ix.name}: {name} must be a whole number from {limits[0]:,} to "
                               f"{limits[1]:,}, not {value!r}", org)
     m_, ef = values.get("m", "16"), values.get("ef_construction", "64")
-    if ix.method == "hnsw" and m_.isdigit() and ef.isdigit() and int(ef) < 2 * int(m_):
+    if ix.method == "hnsw" and _WHOLE.fullmatch(m_) and _WHOLE.fullmatch(ef) and int(ef) < 2 * int(m_):
         ck.add(ix.source, f"index {ix.name}: hnsw needs ef_construction ({ef}) of at least twice m ({m_})", org)
 
 

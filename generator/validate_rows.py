@@ -1,21 +1,18 @@
 """Rules for the rows schemagen inserts: seed rows and the org registry's one row per org.
 
 The INSERTs run ON CONFLICT (key) DO NOTHING, so the key must be a primary key or unique constraint; every NOT
-NULL column without a default needs a value; and each value must be one the column's type accepts.
+NULL column without a default needs a value; and each value must be one the column's type accepts (checked as the
+server's input functions check them: validate_values).
 """
 from __future__ import annotations
 
-import json
-import re
 from typing import TYPE_CHECKING
 
 from . import model as m
-from .sqltext import INTEGER_TYPES, base_type
+from .validate_values import INTEGER_RANGES, value_error  # noqa: F401 (INTEGER_RANGES: validate_ts reads it here)
 
 if TYPE_CHECKING:
     from .validate import Checker
-
-_MODS = re.compile(r"\(([^)]*)\)")
 
 
 def unique_keys(t: m.Table, partial: bool = True) -> list[tuple[str, ...]]:
@@ -117,64 +114,3 @@ def registry(ck: Checker, db: m.Database, tables: dict) -> None:
                     ck.add(reg.source, f"org_registry: orgs {seen[(col, value)]} and {row.org} both put "
                                          f"{value!r} in the unique column {col}")
                 seen.setdefault((col, value), row.org)
-
-
-INTEGER_RANGES = {"smallint": 2 ** 15, "integer": 2 ** 31, "bigint": 2 ** 63}
-_NO_NUMBERS = frozenset({"uuid", "json", "jsonb", "date", "timestamp with time zone", "timestamp without time zone",
-                         "time with time zone", "time without time zone", "interval", "inet", "cidr", "bytea"})
-_UUID = re.compile(r"[0-9a-fA-F]{4}(?:-?[0-9a-fA-F]{4}){7}")
-
-
-def value_error(type_: str, value: object) -> str | None:
-    """Why PostgreSQL would refuse a YAML scalar as a value of the type (the common cases), else None. A YAML
-    boolean (`yes`, `no`, `on`, `off` too) fits only a boolean column, where a string would have been meant."""
-    base = base_type(type_)
-    if value is None or type_.endswith("]"):
-        return None
-    if isinstance(value, bool) and base != "boolean":
-        return f"{str(value).lower()} is a YAML boolean (YAML reads yes, no, on, off as true or false), not a " \
-               f"value of type {type_}; quote the value"
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and (base in _NO_NUMBERS
-                                                                           or base == "boolean"):
-        return f"the number {value} is not a value of type {type_}; PostgreSQL takes a quoted value"
-    if base in INTEGER_TYPES:
-        text = str(value).strip()
-        if isinstance(value, float) or not text.lstrip("+-").isdigit():
-            return f"{value!r} is not an integer"
-        if not -INTEGER_RANGES[base] <= int(text) < INTEGER_RANGES[base]:
-            return f"{value} is out of the range of {base}"
-    elif base == "boolean":
-        if not isinstance(value, bool) and str(value).strip().lower() not in (
-                "t", "f", "true", "false", "yes", "no", "on", "off", "1", "0", "y", "n"):
-            return f"{value!r} is not a boolean"
-    elif base in ("numeric", "real", "double precision"):
-        try:
-            float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return f"{value!r} is not a number"
-    elif base in ("character varying", "character", "text"):
-        if isinstance(value, float):
-            return f"the number {value!r} for a {type_} column: YAML read it as a number (1.10 becomes 1.1); " \
-                   "quote the value"
-        mods = _MODS.search(type_)
-        if base != "text" and mods and mods.group(1).strip().isdigit() and len(str(value)) > int(mods.group(1)):
-            return f"{str(value)!r} is longer than {type_} allows ({int(mods.group(1))} characters)"
-    elif base == "uuid":
-        text = str(value).strip()
-        if not _UUID.fullmatch(text[1:-1] if text[:1] == "{" and text[-1:] == "}" else text):
-            return f"{value!r} is not a uuid"
-    elif base in ("json", "jsonb"):
-        try:
-            json.loads(str(value), parse_constant=_no_constant)
-        except ValueError as e:
-            return f"{_clip(value)} is not JSON ({e})"
-    return None
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
-
-
-def _clip(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

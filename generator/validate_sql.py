@@ -7,14 +7,15 @@ function bodies and languages, and trigger functions.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from . import model as m
 from .errors import did_you_mean
 from .sqlcheck import (Parsed, TooMuchSql, _text, _unescape, calls, output_columns, parse_expression, plpgsql_error,
                        returns_error, row_refs, statements_error)
-from .sqltext import INTEGER_TYPES, base_type, dollar_quote, quote_ident
-from .validate_rows import value_error
+from .sqltext import INTEGER_TYPES, base_type, canonical_type, dollar_quote, quote_ident
+from .validate_values import INTEGER_RANGES, value_error
 
 if TYPE_CHECKING:
     from .validate import Checker
@@ -139,7 +140,13 @@ def expression_kind_error(tree: Parsed, where: str) -> str | None:
 def default_constant_error(tree: Parsed, type_: str) -> str | None:
     """A constant default the column's type refuses: `'abc'` for an integer, `true` for a number, `1` for a
     boolean (PostgreSQL has no assignment cast for those)."""
-    const = tree.tree.get("A_Const") if isinstance(tree.tree, dict) else None
+    node = tree.tree if isinstance(tree.tree, dict) else {}
+    cast = node.get("TypeCast")
+    if cast and "A_Const" in cast.get("arg", {}):  # `'2024-02-30'::date`: the text, read as the cast's type
+        sval = cast["arg"]["A_Const"].get("sval")
+        target = _cast_type(cast.get("typeName", {}))
+        return value_error(target, sval.get("sval", "")) if sval is not None and target else None
+    const = node.get("A_Const")
     if const is None or type_.endswith("]"):
         return None
     base = base_type(type_)
@@ -153,7 +160,37 @@ def default_constant_error(tree: Parsed, type_: str) -> str | None:
         return f"the number {next(iter(number.values()), 0)} cannot be the default of a {type_} column"
     if "ival" in const:
         return value_error(type_, const["ival"].get("ival", 0))
+    if "fval" in const:  # 12345.6 as the default of a numeric(3,1): the text, as numeric's input reads it
+        text = const["fval"].get("fval", "0")
+        if base in INTEGER_TYPES:  # numeric -> integer is an assignment cast that rounds: only the range counts
+            rounded = round(Decimal(text))
+            return None if -INTEGER_RANGES[base] <= rounded < INTEGER_RANGES[base] else \
+                f"{text} is out of the range of {base}"
+        return value_error(type_, text)
     return None
+
+
+def _cast_type(type_name: dict) -> str | None:
+    """The canonical type of a cast's target when it is a plain (built-in) type with constant modifiers, else
+    None: `'x'::varchar(3)` -> `character varying(3)`."""
+    names = [n["String"]["sval"] for n in type_name.get("names", ()) if "String" in n]
+    mods = [m_["A_Const"]["ival"].get("ival", 0) for m_ in type_name.get("typmods", ()) if "A_Const" in m_
+            and "ival" in m_["A_Const"]]
+    if not names or type_name.get("arrayBounds") or len(mods) != len(type_name.get("typmods", ())):
+        return None
+    if len(names) == 2 and names[0] != "pg_catalog":
+        return None
+    name = names[-1]
+    try:
+        return canonical_type(_PG_NAMES.get(name, name) + (f"({','.join(map(str, mods))})" if mods else ""))
+    except ValueError:
+        return None
+
+
+# The parser's internal names of built-in types (`'x'::int` is pg_catalog.int4), as canonical_type reads them
+_PG_NAMES = {"int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real", "float8": "double precision",
+             "bool": "boolean", "bpchar": "character", "varchar": "character varying", "timestamptz":
+             "timestamp with time zone", "timetz": "time with time zone", "bit": "bit", "varbit": "bit varying"}
 
 
 # --- relations read by views and aggregates ---------------------------------------------------------------------

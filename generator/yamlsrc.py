@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ModelError, Problem
+from .regularfile import read_regular
 
 MAX_BYTES = 20 * 1024 * 1024  # a model is hand-written YAML; anything larger is a mistake
 MAX_NODES = 250_000  # values after expanding aliases (a 5,000-org model has ~25,000): bounds time and memory
@@ -111,15 +112,7 @@ def read(path: str | Path) -> Document:
     """Read and parse a model file; raise ModelError with file:line:col for anything that is not sound YAML."""
     name = str(path)
     try:
-        p = Path(path)
-        if p.is_dir():
-            raise ModelError([Problem(name, 1, 1, "", "is a directory, not a model file")])
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise ModelError([Problem(name, 1, 1, "", f"the file is {size:,} bytes; a model may be at most "
-                                                        f"{MAX_BYTES:,} bytes")])
-        with p.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)  # a FIFO or a growing file: never read more than the limit
+        raw = read_regular(name, MAX_BYTES)
     except OSError as e:
         raise ModelError([Problem(name, 1, 1, "", f"cannot read the model: {e.strerror or e}")]) from None
     return parse_bytes(raw, name)
@@ -236,7 +229,7 @@ class _Frame:
         self.data, self.pos, self.anchor = data, pos, anchor
         self.size = 1
         self.key = self.key_mark = None
-        self.merges: list[tuple[object, Pos]] = []
+        self.merges: list[tuple[object, Pos, int]] = []  # (value, pos, number of keys written before the <<)
         self.seen: dict[str, int] = {}
 
 
@@ -383,7 +376,7 @@ class _Builder:
         key, kmark = frame.key, frame.key_mark
         frame.key = frame.key_mark = None
         if key is _MERGE:
-            frame.merges.append((value, pos))
+            frame.merges.append((value, pos, len(frame.data)))
             return
         if key in frame.seen:
             self.fail(kmark, f"duplicate key {clip(repr(key), 100)} (first written on line {frame.seen[key]}); "
@@ -395,15 +388,30 @@ class _Builder:
         frame.pos.children[key] = pos
 
     def _merge(self, frame: _Frame, path: PathT = ()) -> None:
-        """`<<: *base` (or a list of them): keys written here win, then earlier merged mappings."""
-        for value, pos in frame.merges:
+        """`<<: *base` (or a list of them): keys written here win, then earlier merged mappings. Keys are in the
+        order written with each `<<` expanded in its place, as a YAML mapping reads them (a key first seen in a
+        merge keeps that place when a key written later overrides its value), so `columns: {<<: *a, z: smallint}`
+        puts a's columns before z."""
+        inserted: dict[int, list[tuple[str, object, Pos]]] = {}
+        for value, pos, at in frame.merges:
             sources = list(zip(value, pos.children)) if isinstance(value, list) else [(value, pos)]
             for data, where in sources:
                 if not isinstance(data, dict):
                     self.problems.append(Problem(self.name, where.line, where.column, clip(dotted(path)),
                                                  "`<<` merges mappings only"))
                     continue
-                for key, item in data.items():
-                    if key not in frame.data:
-                        frame.data[key] = item
-                        frame.pos.children[key] = where.children.get(key, where) if where.children else where
+                inserted.setdefault(at, []).extend(
+                    (key, item, where.children.get(key, where) if where.children else where)
+                    for key, item in data.items())
+        written = list(frame.data.items())
+        data, kids = frame.data, frame.pos.children
+        positions = dict(kids)
+        data.clear()
+        kids.clear()
+        for i in range(len(written) + 1):
+            for key, item, where in inserted.get(i, ()):
+                if key not in data:  # an earlier merge, or a key written here (filled in below), wins
+                    data[key], kids[key] = (item, where) if key not in positions else (None, None)
+            if i < len(written):
+                key, item = written[i]
+                data[key], kids[key] = item, positions[key]
