@@ -7,13 +7,14 @@ stdout carries output (SQL, reports, JSON); messages go to stderr.
 from __future__ import annotations
 
 import gc
+import io
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import ExitCode, SchemagenError, UsageError
+from .errors import ExitCode, SchemagenError, UsageError, printable
 
 class _Path(click.Path):
     """click.Path that refuses an empty value: Path("") is ".", the current folder (`-o ""` would write there)."""
@@ -176,13 +177,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="schemagen", standalone_mode=False)
     except SchemagenError as e:
-        click.echo(f"error: {e}" if not hasattr(e, "problems") else str(e), err=True)
+        # names (the model's, and the live database's, which any role can create) reach a terminal escaped:
+        # ESC and BEL could recolour, retitle or rewrite what the user reads
+        click.echo(printable(f"error: {e}" if not hasattr(e, "problems") else str(e), keep="\n"), err=True)
         return int(e.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return int(ExitCode.INVALID)
-    except click.ClickException as e:  # usage errors: bad option, missing file
-        e.show()
+    except click.ClickException as e:  # usage errors: bad option, missing file (its name, escaped)
+        shown = io.StringIO()
+        e.show(file=shown)
+        click.echo(printable(shown.getvalue(), keep="\n"), err=True, nl=False)
         return int(ExitCode.INVALID)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
