@@ -86,7 +86,8 @@ def cli() -> None:
 def validate(model_path: Path) -> None:
     """Check the model against the JSON Schema and the semantic rules; print every error as file:line:col."""
     model = _load(model_path)
-    click.echo(f"{model_path}: valid ({len(model.databases)} database(s), {len(model.orgs)} org(s))", err=True)
+    click.echo(printable(f"{model_path}: valid ({len(model.databases)} database(s), {len(model.orgs)} org(s))"),
+               err=True)
 
 
 @cli.command()
@@ -113,11 +114,11 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
     scripts = rendering.render(model, database=database, orgs=orgs or None)
     if check:
         rendering.check_out(scripts, out_dir, model, complete=not orgs, all_databases=not database and not orgs)
-        click.echo(f"{out_dir}: up to date", err=True)
+        click.echo(printable(f"{out_dir}: up to date"), err=True)
     else:
         written = rendering.write_out(scripts, out_dir, model, complete=not orgs,
                                       all_databases=not database and not orgs)
-        click.echo(f"{out_dir}: {len(written)} file(s) written", err=True)
+        click.echo(printable(f"{out_dir}: {len(written)} file(s) written"), err=True)
 
 
 @cli.command()
