@@ -179,8 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="schemagen", standalone_mode=False)
     except SchemagenError as e:
         # names (the model's, and the live database's, which any role can create) reach a terminal escaped:
-        # ESC and BEL could recolour, retitle or rewrite what the user reads
-        click.echo(printable(f"error: {e}" if not hasattr(e, "problems") else str(e), keep="\n"), err=True)
+        # ESC and BEL could recolour, retitle or rewrite what the user reads (a model's problems are escaped already)
+        click.echo(str(e) if hasattr(e, "problems") else printable(f"error: {e}", keep="\n"), err=True)
         return int(e.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -4,8 +4,8 @@ to date, and never through a symbolic link.
 A link anywhere under out/ (a file `out/app/030_tables.sql` linked to `~/.bashrc`, a folder `out/app/rollback`
 linked to `/etc`) would make render overwrite or delete files outside out/, so every path render writes, reads or
 deletes is checked, component by component below out/, and a link there is refused (exit 2) naming it; out/ itself
-may be a link (it is the path the user gave). Files are opened with O_NOFOLLOW, so a link planted between the check
-and the write is refused too.
+may be a link (it is the path the user gave). Files are opened with O_NOFOLLOW, so a file swapped for a link
+between the check and the write is refused too.
 """
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ def test_hostile_text_renders_only_the_models_statements(path, tmp_path, ts_apac
 
 
 @pytest.mark.parametrize("name", ["m\n\\! touch x\n.yaml", "m\r\\! touch x\r.yaml", "m\u2028x\x1b[2J\x85.yaml",
-                                  "m\n; CREATE TABLE pwned (x int); --.yaml"])
+                                  "m\n; CREATE TABLE pwned (x int); --.yaml", "m\udcff\x1b.yaml"])
 def test_model_file_name_cannot_leave_the_header(name, tmp_path, ts_apache_db):
     model = tmp_path / name
     model.write_text(SMALL)
