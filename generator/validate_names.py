@@ -44,9 +44,9 @@ def placeholder_error(name: str, stamped: bool = False) -> str | None:
 
 
 # Values that are text, not names: a newline or a tab is fine there (each is quoted as a literal, or parsed as SQL).
-_FREE_TEXT = frozenset({"comment", "body", "query", "check", "where", "default", "expression", "type", "returns",
-                        "chunk_interval", "after", "schedule_interval", "drop_after", "compress_after", "interval",
-                        "start_offset", "end_offset", "bucket", "version"})
+_FREE_TEXT = frozenset({"comment", "body", "query", "check", "where", "when", "default", "expression", "type",
+                        "returns", "chunk_interval", "after", "schedule_interval", "drop_after", "compress_after",
+                        "interval", "start_offset", "end_offset", "bucket", "version"})
 _FREE_VALUES = frozenset({"checks", "aggregates", "values", "with", "columns"})  # name -> text (columns: a type)
 
 
