@@ -108,7 +108,7 @@ def redact(text: str, dsn: str | None = None) -> str:
     out = _QUOTED.sub(lambda m: _mask_quoted(m, secrets), out)
     for secret in sorted((s for s in secrets.texts if len(s) >= _LONG), key=len, reverse=True):
         out = out.replace(secret, MASK)
-    words = {s for s in secrets.texts | secrets.pieces}
+    words = secrets.texts | {p for p in secrets.pieces if len(p) > 1}  # a one-letter piece: quoted fields only
     return _WORD.sub(lambda m: MASK if m[0] in words else m[0], out)
 
 
