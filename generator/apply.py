@@ -33,7 +33,7 @@ from . import model as m
 from . import render
 from .connect import (ServerInfo, check_orgs, connection, pick_database, server_info, server_message,
                       timescaledb_dropped, timescaledb_gone)
-from .errors import DatabaseError, Difference, Interrupted, UsageError
+from .errors import DatabaseError, Difference, Interrupted, UsageError, printable
 
 QUIET_ABOVE = 100  # with more scripts than this, org scripts report through progress lines, not one line each
 PROGRESS_LINES = 20  # about this many progress lines in a long run, whatever the number of orgs
@@ -71,7 +71,7 @@ class RollbackResult(Result):
 def _reporter(out: TextIO | None) -> Callable[[str], None]:
     def say(text: str) -> None:
         stream = out or sys.stderr  # looked up late: tests swap sys.stderr
-        print(text, file=stream, flush=True)
+        print(printable(text, keep="\n"), file=stream, flush=True)  # names escaped: no ESC or BEL reaches a terminal
 
     return say
 

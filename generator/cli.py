@@ -7,13 +7,14 @@ stdout carries output (SQL, reports, JSON); messages go to stderr.
 from __future__ import annotations
 
 import gc
+import io
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import ExitCode, SchemagenError, UsageError
+from .errors import ExitCode, SchemagenError, UsageError, printable
 
 class _Path(click.Path):
     """click.Path that refuses an empty value: Path("") is ".", the current folder (`-o ""` would write there)."""
@@ -91,7 +92,8 @@ def cli() -> None:
 def validate(model_path: Path) -> None:
     """Check the model against the JSON Schema and the semantic rules; print every error as file:line:col."""
     model = _load(model_path)
-    click.echo(f"{model_path}: valid ({len(model.databases)} database(s), {len(model.orgs)} org(s))", err=True)
+    click.echo(printable(f"{model_path}: valid ({len(model.databases)} database(s), {len(model.orgs)} org(s))"),
+               err=True)
 
 
 @cli.command()
@@ -118,11 +120,11 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
     scripts = rendering.render(model, database=database, orgs=orgs or None)
     if check:
         rendering.check_out(scripts, out_dir, model, complete=not orgs, all_databases=not database and not orgs)
-        click.echo(f"{out_dir}: up to date", err=True)
+        click.echo(printable(f"{out_dir}: up to date"), err=True)
     else:
         written = rendering.write_out(scripts, out_dir, model, complete=not orgs,
                                       all_databases=not database and not orgs)
-        click.echo(f"{out_dir}: {len(written)} file(s) written", err=True)
+        click.echo(printable(f"{out_dir}: {len(written)} file(s) written"), err=True)
 
 
 @cli.command()
@@ -190,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="schemagen", standalone_mode=False)
     except SchemagenError as e:
-        click.echo(f"error: {e}" if not hasattr(e, "problems") else str(e), err=True)
+        # names (the model's, and the live database's, which any role can create) reach a terminal escaped:
+        # ESC and BEL could recolour, retitle or rewrite what the user reads (a model's problems are escaped already)
+        click.echo(str(e) if hasattr(e, "problems") else printable(f"error: {e}", keep="\n"), err=True)
         return int(e.exit_code)
     except click.exceptions.Abort as e:  # click turns Ctrl-C (KeyboardInterrupt) and EOF into Abort
         if isinstance(e.__context__, KeyboardInterrupt):
@@ -198,8 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             return int(ExitCode.INTERRUPTED)
         click.echo("aborted", err=True)
         return int(ExitCode.INVALID)
-    except click.ClickException as e:  # usage errors: bad option, missing file
-        e.show()
+    except click.ClickException as e:  # usage errors: bad option, missing file (its name, escaped)
+        shown = io.StringIO()
+        e.show(file=shown)
+        click.echo(printable(shown.getvalue(), keep="\n"), err=True, nl=False)
         return int(ExitCode.INVALID)
     except KeyboardInterrupt:
         click.echo(f"error: {INTERRUPTED}", err=True)

@@ -15,23 +15,12 @@ from psycopg.conninfo import conninfo_to_dict
 
 from . import model as m
 from .errors import DatabaseError, UsageError
+from .redaction import redact as _redact
 
 
 def redact(text: str, dsn: str | None) -> str:
-    """The text with the DSN's password (and any URI password) replaced by ***."""
-    out = re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
-    out = re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", out, flags=re.I)
-    if dsn:
-        try:
-            secret = conninfo_to_dict(dsn).get("password")
-        except (psycopg.Error, ValueError):
-            secret = None
-        # a DSN libpq cannot parse still has its password: libpq quotes the part it refuses ("pa%ss")
-        raw = re.match(r"\s*postgres(?:ql)?://[^@/?#]*?:([^@/?#]*)@", dsn) or \
-            re.search(r"password\s*=\s*'?((?:[^'\\\s]|\\.)*)", dsn, flags=re.I)
-        for s in filter(None, (secret, raw[1] if raw else None)):
-            out = out.replace(str(s), "***")
-    return out
+    """The text without the DSN's password (found by parsing the DSN: redaction.py) nor any DSN-shaped password."""
+    return _redact(text, dsn)
 
 
 def server_message(error: BaseException, dsn: str | None = None) -> str:
@@ -78,7 +67,7 @@ def connection(dsn: str, *, purpose: str = "schemagen") -> Iterator[psycopg.Conn
         raise UsageError(f"malformed DSN (--dsn or DATABASE_URL): {redact(str(e).strip(), dsn)}") from None
     ports = str(params.get("port") or "").split(",")
     if any(p.strip() and not p.strip().isdigit() for p in ports):  # psycopg would look it up as a service name
-        raise UsageError(f"malformed DSN (--dsn or DATABASE_URL): invalid port {params['port']!r}")
+        raise UsageError(redact(f"malformed DSN (--dsn or DATABASE_URL): invalid port {params['port']!r}", dsn))
     try:
         # prepare_threshold=None: no server-side prepared statements. On PGlite every connection shares one
         # session, and a second connection would find the first one's "_pg3_0" already prepared.

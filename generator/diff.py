@@ -25,7 +25,7 @@ import psycopg
 from . import behaviour, render
 from . import model as m
 from .connect import check_orgs, connection, pick_database, server_info, server_message
-from .errors import DatabaseError, Difference
+from .errors import DatabaseError, Difference, printable
 from .inspect import Catalog, inspect
 from .normalize import normalize
 from .sqltext import Interval, base_type, qualified, quote_ident, quote_literal
@@ -541,8 +541,8 @@ def check(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
             info = server_info(conn, dsn)
             skip = frozenset(info.unsupported()) if skip_unsupported else frozenset()
             if skip:
-                print(f"--skip-unsupported: not expecting {', '.join(sorted(skip))} on this server "
-                      f"({info.describe()})", file=err)
+                print(printable(f"--skip-unsupported: not expecting {', '.join(sorted(skip))} on this server "
+                                f"({info.describe()})"), file=err)
             changes = compare_live(conn, model, db, orgs=orgs, skip=skip)
         except psycopg.Error as e:
             raise DatabaseError(server_message(e, dsn)) from None
@@ -574,7 +574,9 @@ def format_text(database: str, changes: list[Change]) -> str:
             lines.append(f"      {c.attribute}: expected {_shown(c.expected)}, found {_shown(c.actual)}")
         elif c.attribute:  # an extra rule or policy comes with its definition
             lines.append(f"      {c.attribute}: {c.change}" + (f": {c.actual}" if c.actual else ""))
-    return "\n".join(lines)
+    # names come from the live database too, where any role with CREATE can plant one holding ESC or BEL: each
+    # line escaped (tabs kept, for function bodies), so that nothing in the report acts on a terminal
+    return "\n".join(printable(line, keep="\t") for line in lines)
 
 
 def format_json(databases: list[tuple[str, list[Change]]]) -> str:

@@ -5,6 +5,7 @@ Every exception class declares its own exit code, so the mapping lives beside th
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -47,11 +48,32 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
-        return text.translate(_ESCAPES)  # one line per problem, whatever a name holds (a newline, a tab, U+2028)
+        return printable(text)  # one line per problem, whatever a name holds (a newline, a tab, U+2028)
 
 
-# Control characters and line separators in a name or value, as Python writes them in a string: "a\nb".
-_ESCAPES = {c: repr(chr(c))[1:-1] for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
+# Control characters (C0, DEL, C1) and line separators, as Python writes them in a string: "a\nb", "\x1b".
+CONTROL = (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)
+_ESCAPES = {c: repr(chr(c))[1:-1] for c in CONTROL}
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a file name's undecodable bytes (surrogateescape)
+
+
+def printable(text: str, keep: str = "") -> str:
+    """text with every control character escaped, so that it shows as written and never acts: a terminal never
+    sees ESC or BEL (colours, a changed title, a rewritten line), a `--` comment line never ends early, a message
+    stays one line. `keep`: characters left as they are (a newline between the lines of a report). Undecodable
+    bytes of a file name (lone surrogates) become `\\udcXX` too: they cannot be written as UTF-8."""
+    table = _ESCAPES if not keep else {c: e for c, e in _ESCAPES.items() if chr(c) not in keep}
+    out = text.translate(table)
+    return _SURROGATE.sub(lambda s: f"\\u{ord(s[0]):04x}", out) if not out.isascii() else out
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (C0, DEL, C1, NUL, U+2028/2029) of text, as `U+000A`, else None."""
+    found = CONTROL_RE.search(text)
+    return f"U+{ord(found[0]):04X}" if found else None
+
+
+CONTROL_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in CONTROL) + "]")
 
 
 class ModelError(SchemagenError):

@@ -71,6 +71,7 @@ class Checker:
         self.problems: list[Problem] = []
         self.per_org: dict[tuple, list] = {}
         self.file = doc.file if doc else model.file
+        self.doc = doc  # validate_names walks it for control characters in names
         self.weight = 1  # how many orgs the object being checked stands for
         self.templates: dict[tuple, int] = {}  # (kind, schema, template) -> number of stamped copies
         self.checked: set[tuple] = set()

@@ -175,7 +175,7 @@ def _odd_model() -> str:
                   "Mixed Case; --":
                     comment: "a */ comment with $$, $body$ and 'quotes'"
                     columns:
-                      "id\\nnext": {{type: int, primary_key: true}}
+                      "id\\u00a0next": {{type: int, primary_key: true}}
                       "user": {{type: text, default: "'--'", comment: "x\u2028y"}}
                       "naïve 😀": {{type: '"char"'}}
                       "*/": {{type: text, check: "\\"*/\\" <> '$$'"}}
@@ -187,8 +187,8 @@ def _odd_model() -> str:
                       no: {{type: int, default: 0}}
                     seed:
                       rows:
-                        - {{"id\\nnext": 1, "user": "'); DROP TABLE x; --", "*/": "a\\\\b", note: "$$ */ \u2028 😀"}}
-                        - {{"id\\nnext": 2, "naïve 😀": "q", note: "tab\\there", null: no, true: 1, ~: "~", 1: "1"}}
+                        - {{"id\\u00a0next": 1, "user": "'); DROP TABLE x; --", "*/": "a\\\\b", note: "$$ */ \u2028 😀"}}
+                        - {{"id\\u00a0next": 2, "naïve 😀": "q", note: "tab\\there", null: no, true: 1, ~: "~", 1: "1"}}
                   "{name63}":
                     columns:
                       id: {{type: int, primary_key: true}}

@@ -207,11 +207,12 @@ def test_a_50_mb_file_is_refused_without_reading_it(tmp_path: Path):
 
 
 def test_one_line_per_problem_whatever_a_name_holds(tmp_path: Path):
-    """A name may hold a newline, a tab or a U+2028 (PostgreSQL takes them quoted); the message stays on one line
-    and shows them as escapes."""
+    """A name holding a newline, a tab or a U+2028 is refused (issue 13), and every message naming it stays on one
+    line and shows them as escapes: two problems, two lines."""
     path = tmp_path / "m.yaml"
     path.write_text('databases:\n  app:\n    schemas:\n      "a\\nb\\tc\\u2028d":\n        tables:\n'
                     "          t: {columns: {id: integr}}\n", "utf-8")
     code, out, err = run_cli("validate", "-m", str(path))
-    assert code == 2 and err.count("\n") == 1, err
+    assert code == 2 and err.count("\n") == 2, err
     assert "databases.app.schemas.a\\nb\\tc\\u2028d.tables.t.columns.id: unknown type 'integr'" in err
+    assert "m.yaml:4:7: databases.app.schemas.a\\nb\\tc\\u2028d: name 'a\\nb\\tc\\u2028d' holds the control" in err
