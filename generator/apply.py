@@ -180,6 +180,7 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
                 if not adopt:
                     ownership.refuse_foreign(foreign)
                 history.ensure(conn)
+                ownership.record_inferred(conn, db.name, found)
                 if foreign:
                     ownership.adopt(conn, db.name, pending, foreign, say)
                 _apply_scripts(conn, model, db, scripts, pending, found, set(foreign), plan.skip, result, say)

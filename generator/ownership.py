@@ -79,6 +79,7 @@ class Survey:
     owned: dict[m.ObjectKey, str]  # recorded as schemagen's -> the script that created it
     live: dict[m.ObjectKey, str]  # exist -> owner
     gone: set[m.ObjectKey] = field(default_factory=set)  # recorded, but dropped out of band
+    inferred: bool = False  # owned read from an older history's script records, not from schemagen.objects
 
     def foreign(self, scripts: Iterable[m.Script]) -> dict[m.ObjectKey, str]:
         """The scripts' objects that exist and schemagen did not create (extensions excepted) -> owner."""
@@ -98,7 +99,37 @@ def survey(conn: psycopg.Connection, database: str, scripts: Sequence[m.Script])
     keys = targets(scripts)
     owned = history.owned(conn, database)
     live = existing(conn, keys)
-    return Survey(owned, live, {k for k in keys if k in owned and k not in live})
+    inferred = not owned
+    if inferred:
+        owned = _recorded_before_objects(history.read(conn, database), scripts, live)
+    return Survey(owned, live, {k for k in keys if k in owned and k not in live}, inferred and bool(owned))
+
+
+def record_inferred(conn: psycopg.Connection, database: str, found: Survey) -> None:
+    """Write down what an older history's records made schemagen's (see _recorded_before_objects)."""
+    if found.inferred:
+        with conn.transaction():
+            for script in dict.fromkeys(found.owned.values()):
+                history.claim(conn, database, script, [k for k, s in found.owned.items() if s == script])
+
+
+def init_name(script: m.Script) -> str:
+    """The init script's file name of a script: itself, or the one a rollback script undoes (rollback/970_tables.sql
+    undoes 030_tables.sql, rollback/100_org_acme.sql undoes 900_org_acme.sql)."""
+    name = script.relpath.rsplit("/", 1)[-1]
+    if "/rollback/" not in f"/{script.relpath}":
+        return name
+    number, rest = name.split("_", 1)
+    return f"{1000 - int(number):03d}_{rest}"
+
+
+def _recorded_before_objects(done: dict[str, history.Entry], scripts: Sequence[m.Script],
+                             live: dict[m.ObjectKey, str]) -> dict[m.ObjectKey, str]:
+    """A history written by a schemagen from before object records (scripts recorded, no object of this database):
+    what those recorded scripts define and what exists is taken as theirs, so that upgrading schemagen neither
+    refuses a database it built nor leaves it behind on rollback. The next apply records them."""
+    return {k: init_name(s) for s in scripts if init_name(s) in done
+            for k in defined(s.statements) if k in live}
 
 
 def refuse_foreign(foreign: dict[m.ObjectKey, str]) -> None:

@@ -274,3 +274,39 @@ def test_objects_are_recorded_and_forgotten(pg_plain_db):
     assert kinds == {"schema": 1, "table": 5, "view": 1, "function": 1}, kinds
     assert cli("rollback", db, "--yes")[0] == 0
     assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("how", ["no objects table", "objects table empty"])
+def test_a_history_from_before_object_records_is_upgraded(native_db, how):
+    """A database an older schemagen applied has history rows but no object records (and, its scripts rendered
+    before the search_path pins, other checksums): apply takes what the recorded scripts define as schemagen's,
+    runs the changed scripts without calling them foreign, records the objects; rollback then undoes everything."""
+    db = native_db
+    before = snapshot(db)
+    assert cli("apply", db, "--skip-unsupported")[0] == 0
+    with db.connect() as c:
+        c.execute("DROP TABLE schemagen.objects" if how == "no objects table" else "DELETE FROM schemagen.objects")
+        c.execute("UPDATE schemagen.history SET checksum = 'from-an-older-schemagen'")
+    code, err = cli("apply", db, "--skip-unsupported")
+    assert code == 0, err
+    assert "--adopt" not in err, err
+    assert db.scalar("SELECT count(*) FROM schemagen.objects") > 0
+    assert db.scalar("SELECT count(*) FROM schemagen.history WHERE checksum = 'from-an-older-schemagen'") == 0
+    assert cli("rollback", db, "--yes")[0] == 0
+    assert snapshot(db) == before
+
+
+def test_an_older_history_does_not_make_a_users_object_schemagen_s(pg_plain_db):
+    """Inference from an older history covers only what the recorded scripts define: a user's function of a model
+    name in a script that was never recorded stays foreign."""
+    db = pg_plain_db
+    assert cli("apply", db)[0] == 0
+    with db.connect() as c:
+        c.execute("DROP TABLE schemagen.objects")
+        c.execute("DELETE FROM schemagen.history WHERE script LIKE '%functions%'")
+        c.execute("DROP FUNCTION s.f")
+        c.execute("CREATE FUNCTION s.f() RETURNS integer LANGUAGE sql AS 'SELECT 42'")
+    code, err = cli("apply", db)
+    assert code == 3, err
+    assert "function s.f()" in err and "--adopt" in err, err
+    assert db.scalar("SELECT s.f()") == 42
