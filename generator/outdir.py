@@ -10,6 +10,7 @@ between the check and the write is refused too.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Mapping
 
@@ -85,17 +86,29 @@ def _names_database(path: Path, database: str) -> bool:
 
 
 def _write(path: Path, data: bytes) -> bool:
-    """Write data to path unless it holds it already; never through a link. True when written."""
+    """Write data to path unless it holds it already; never through a link, never into a FIFO, device or socket
+    (opened without blocking, then checked: a FIFO with no reader would hang render forever). True when written."""
     try:
-        with open(path, "rb", opener=lambda p, _: os.open(p, os.O_RDONLY | _NOFOLLOW)) as f:
+        with open(path, "rb", opener=lambda p, _: _open_regular(p, os.O_RDONLY)) as f:
             if f.read(len(data) + 1) == data:
                 return False
     except FileNotFoundError:
         pass
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o666)
+    fd = _open_regular(path, os.O_WRONLY | os.O_CREAT)
+    os.ftruncate(fd, 0)
     with open(fd, "wb") as f:  # bytes: no newline translation, identical on every platform
         f.write(data)
     return True
+
+
+def _open_regular(path, flags: int) -> int:
+    fd = os.open(path, flags | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0), 0o666)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UsageError(f"cannot write the scripts: {printable(str(path))} is not a regular file (a FIFO, device "
+                         "or socket); remove it (render writes plain files)")
+    os.set_blocking(fd, True)
+    return fd
 
 
 def write(expected: Mapping[str, str], rendered: set[str], out_dir: Path, complete: bool,

@@ -143,6 +143,31 @@ def test_render_refuses_to_write_through_a_linked_file(rendered):
     assert (victim / "keep.txt").read_text() == "mine\n"
 
 
+@pytest.mark.parametrize("check", [False, True], ids=["render", "render --check"])
+def test_render_refuses_a_fifo_in_place_of_a_script(rendered, check):
+    """A FIFO where a script goes (no process at its other end): render must neither hang on it nor write into it;
+    it refuses, exit 2, naming it. Run in a thread with a deadline, so a hang fails the test instead of CI."""
+    import os
+    import threading
+    model, out, _ = rendered
+    target = out / "app" / "030_tables.sql"
+    target.unlink()
+    os.mkfifo(target)
+    got: list = []
+    worker = threading.Thread(target=lambda: got.append(_render(model, out, *(["--check"] if check else []))),
+                              daemon=True)
+    worker.start()
+    worker.join(20)
+    if worker.is_alive():  # unblock the hung open/read so the daemon thread can end, then fail
+        fd = os.open(target, os.O_RDWR | os.O_NONBLOCK)
+        os.close(fd)
+        pytest.fail("render hung on a FIFO in out/")
+    code, err = got[0]
+    assert code in (1, 2) if check else code == 2, err
+    assert str(target) in err, err
+    assert target.is_fifo()
+
+
 def test_render_refuses_a_linked_rollback_folder(rendered):
     model, out, victim = rendered
     rollback = out / "app" / "rollback"
