@@ -391,8 +391,12 @@ def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Seq
                 history.verify(conn)
                 privileges.check_rollback(conn, db, orgs)
                 found = ownership.survey(conn, db.name, scripts)
-                if not yes:
-                    rowcheck.refuse(conn, db, orgs, {(k.schema, k.name) for k in found.owned if k.kind == "table"})
+                if not yes:  # under the scripts' search_path: seed values are cast to the model's types (hstore)
+                    with conn.transaction():
+                        for pin in render.prelude(db):
+                            conn.execute(pin)
+                        rowcheck.refuse(conn, db, orgs,
+                                        {(k.schema, k.name) for k in found.owned if k.kind == "table"})
                 leave = found.foreign(scripts)
                 result.kept_extensions = _leaving(leave, found, scripts, say)
                 progress = _Progress(len(scripts), say)

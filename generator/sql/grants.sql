@@ -51,7 +51,7 @@ WITH history AS (
          CASE WHEN o.class = 'column' THEN '{}'::aclitem[]
               ELSE coalesce((SELECT g.defaclacl FROM pg_default_acl g WHERE g.defaclrole = o.owner
                                AND g.defaclnamespace = 0 AND g.defaclobjtype = o.defacltype::"char"),
-                            acldefault(o.acltype::"char", o.owner))
+                            pg_catalog.acldefault(o.acltype::"char", o.owner))
                    || coalesce((SELECT g.defaclacl FROM pg_default_acl g WHERE g.defaclrole = o.owner
                                   AND g.defaclnamespace = o.nsp AND o.nsp <> 0
                                   AND g.defaclobjtype = o.defacltype::"char"), '{}') END AS by_default
@@ -61,21 +61,21 @@ WITH history AS (
 ), differing AS (
   SELECT a.*, CASE WHEN a.initial IS NOT NULL THEN a.initial ELSE a.by_default END AS expected
   FROM acls a
-  WHERE ARRAY(SELECT x::text FROM unnest(a.acl) x ORDER BY 1)
-        <> ARRAY(SELECT DISTINCT x::text FROM unnest(coalesce(a.initial, a.by_default)) x ORDER BY 1)
-    AND (a.class = 'column' OR a.initial IS NOT NULL OR ARRAY(SELECT x::text FROM unnest(a.acl) x ORDER BY 1)
-         <> ARRAY(SELECT x::text FROM unnest(acldefault(a.acltype::"char", a.owner)) x ORDER BY 1))
+  WHERE ARRAY(SELECT x::text FROM pg_catalog.unnest(a.acl) x ORDER BY 1)
+        <> ARRAY(SELECT DISTINCT x::text FROM pg_catalog.unnest(coalesce(a.initial, a.by_default)) x ORDER BY 1)
+    AND (a.class = 'column' OR a.initial IS NOT NULL OR ARRAY(SELECT x::text FROM pg_catalog.unnest(a.acl) x ORDER BY 1)
+         <> ARRAY(SELECT x::text FROM pg_catalog.unnest(pg_catalog.acldefault(a.acltype::"char", a.owner)) x ORDER BY 1))
 ), privileges AS (  -- grantee, one privilege (with its grant option) per row, on each side
   SELECT d.class, d.schema, d.name, d.kind, d.part, side, e.grantee,
          e.privilege_type || CASE WHEN e.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END AS privilege
   FROM differing d
   CROSS JOIN LATERAL (  -- item by item: aclexplode refuses an empty ACL
-    SELECT 'expected' AS side, x.* FROM unnest(d.expected) i(item), aclexplode(ARRAY[i.item]) x
-    UNION SELECT 'actual', x.* FROM unnest(d.acl) i(item), aclexplode(ARRAY[i.item]) x) e
+    SELECT 'expected' AS side, x.* FROM pg_catalog.unnest(d.expected) i(item), pg_catalog.aclexplode(ARRAY[i.item]) x
+    UNION SELECT 'actual', x.* FROM pg_catalog.unnest(d.acl) i(item), pg_catalog.aclexplode(ARRAY[i.item]) x) e
 ), per_grantee AS (
   SELECT p.class, p.schema, p.name, p.kind, p.part, p.grantee,
-         string_agg(p.privilege, ', ' ORDER BY p.privilege) FILTER (WHERE p.side = 'expected') AS expected,
-         string_agg(p.privilege, ', ' ORDER BY p.privilege) FILTER (WHERE p.side = 'actual') AS actual
+         pg_catalog.string_agg(p.privilege, ', ' ORDER BY p.privilege) FILTER (WHERE p.side = 'expected') AS expected,
+         pg_catalog.string_agg(p.privilege, ', ' ORDER BY p.privilege) FILTER (WHERE p.side = 'actual') AS actual
   FROM privileges p GROUP BY 1, 2, 3, 4, 5, 6
 )
 SELECT o.class, o.schema, o.name, o.kind, o.part, 'owner' AS fact, NULL::text AS grantee,
@@ -85,7 +85,7 @@ FROM objects o CROSS JOIN history h
 WHERE o.class <> 'column' AND o.owner <> h.owner
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objoid
       AND d.deptype = 'e')
-  AND NOT pg_has_role(o.owner, h.owner, 'USAGE')  -- a member of the applying role gains nothing by owning it
+  AND NOT pg_catalog.pg_has_role(o.owner, h.owner, 'USAGE')  -- a member of the applying role gains nothing by owning it
   AND NOT EXISTS (SELECT 1 FROM pg_init_privs ip WHERE ip.objoid = o.objoid AND ip.classoid = o.classid)
 UNION ALL
 SELECT g.class, g.schema, g.name, g.kind, g.part, 'privileges',

@@ -30,13 +30,13 @@ WHERE (t.typtype IN ('e', 'd', 'r', 'p')  -- row types ('c') are read above; an 
                   AND d.deptype = 'e')
 UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'window function' END,
-       s.nspname, p.proname, pg_get_function_identity_arguments(p.oid)
+       s.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)
 FROM pg_proc p JOIN managed s ON s.oid = p.pronamespace
 WHERE p.prokind IN ('p', 'a', 'w')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
                   AND d.deptype = 'e')
 UNION ALL
-SELECT 'operator', s.nspname, o.oprname, format_type(o.oprleft, NULL) || ', ' || format_type(o.oprright, NULL)
+SELECT 'operator', s.nspname, o.oprname, pg_catalog.format_type(o.oprleft, NULL) || ', ' || pg_catalog.format_type(o.oprright, NULL)
 FROM pg_operator o JOIN managed s ON s.oid = o.oprnamespace
 WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_operator'::regclass AND d.objid = o.oid
                   AND d.deptype = 'e')

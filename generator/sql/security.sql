@@ -25,12 +25,12 @@ SELECT r.oid, r.schema, r.name, 'replica identity', NULL,
                                WHERE i.indrelid = r.oid AND i.indisreplident), '?') END
 FROM rel r WHERE r.relkind IN ('r', 'p') AND r.relreplident <> 'd'
 UNION ALL
-SELECT r.oid, r.schema, r.name, 'option', split_part(o.opt, '=', 1), substr(o.opt, length(split_part(o.opt, '=', 1)) + 2)
-FROM rel r CROSS JOIN LATERAL unnest(r.reloptions) o(opt)
+SELECT r.oid, r.schema, r.name, 'option', pg_catalog.split_part(o.opt, '=', 1), pg_catalog.substr(o.opt, pg_catalog.length(pg_catalog.split_part(o.opt, '=', 1)) + 2)
+FROM rel r CROSS JOIN LATERAL pg_catalog.unnest(r.reloptions) o(opt)
 WHERE r.relkind = 'v' AND r.reloptions IS NOT NULL
-  AND split_part(o.opt, '=', 1) IN ('security_invoker', 'security_barrier', 'check_option')
+  AND pg_catalog.split_part(o.opt, '=', 1) IN ('security_invoker', 'security_barrier', 'check_option')
 UNION ALL
-SELECT r.oid, r.schema, r.name, 'rule', rw.rulename, pg_get_ruledef(rw.oid)
+SELECT r.oid, r.schema, r.name, 'rule', rw.rulename, pg_catalog.pg_get_ruledef(rw.oid)
 FROM rel r JOIN pg_rewrite rw ON rw.ev_class = r.oid
 WHERE rw.rulename <> '_RETURN'
 UNION ALL
@@ -38,17 +38,17 @@ SELECT r.oid, r.schema, r.name, 'policy', p.polname,
        (CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END)
        || ' FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
                                    WHEN 'd' THEN 'DELETE' ELSE 'ALL' END
-       || ' TO ' || coalesce((SELECT string_agg(CASE WHEN k.role = 0 THEN 'PUBLIC' ELSE ro.rolname END, ', '
+       || ' TO ' || coalesce((SELECT pg_catalog.string_agg(CASE WHEN k.role = 0 THEN 'PUBLIC' ELSE ro.rolname END, ', '
                                                 ORDER BY k.role = 0 DESC, ro.rolname)
-                              FROM unnest(p.polroles) k(role) LEFT JOIN pg_roles ro ON ro.oid = k.role), 'PUBLIC')
-       || coalesce(' USING (' || pg_get_expr(p.polqual, p.polrelid, true) || ')', '')
-       || coalesce(' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid, true) || ')', '')
+                              FROM pg_catalog.unnest(p.polroles) k(role) LEFT JOIN pg_roles ro ON ro.oid = k.role), 'PUBLIC')
+       || coalesce(' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid, true) || ')', '')
+       || coalesce(' WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid, true) || ')', '')
 FROM rel r JOIN pg_policy p ON p.polrelid = r.oid
 UNION ALL
 SELECT r.oid, r.schema, r.name, 'trigger enabled',
        CASE WHEN t.tgisinternal AND con.conname IS NOT NULL THEN 'constraint ' || con.conname
             ELSE 'trigger ' || t.tgname END,
-       string_agg(DISTINCT CASE t.tgenabled WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'replica only'
+       pg_catalog.string_agg(DISTINCT CASE t.tgenabled WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'replica only'
                                             ELSE 'always' END, ', ')
 FROM rel r JOIN pg_trigger t ON t.tgrelid = r.oid
 LEFT JOIN pg_constraint con ON con.oid = t.tgconstraint
