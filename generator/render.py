@@ -234,10 +234,13 @@ def _hypertable(ts: str, t: m.Table, emit: Emit) -> None:
              m.FEATURE_TIMESCALEDB, table)
 
 
-def _indexes(schema: str, relation: str, indexes: Iterable[m.Index], emit: Emit, feature: str | None = None):
+def _indexes(schema: str, relation: str, indexes: Iterable[m.Index], emit: Emit, feature: str | None = None,
+             on: m.ObjectKey | None = None):
+    """A table's indexes, each its own object; an aggregate's (on given) belong to the aggregate: TimescaleDB puts
+    them on its materialization hypertable in _timescaledb_internal, not in the aggregate's schema."""
     for i in indexes:
-        what, key = f"index {qualified(schema, i.name)}", K("index", schema, i.name)
-        emit(sql("index", "create", schema, relation, i), what, feature, key, True)
+        what, key = f"index {qualified(schema, i.name)}", on or K("index", schema, i.name)
+        emit(sql("index", "create", schema, relation, i), what, feature, key, on is None)
         if i.comment is not None:
             emit(sql("index", "comment", schema, i), what, feature, key)
 
@@ -271,7 +274,7 @@ def _cagg(ts: str, c: m.ContinuousAggregate, emit: Emit) -> None:
     emit(sql("continuous_aggregate", "create", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG, key, True)
     if c.comment is not None:
         emit(sql("continuous_aggregate", "comment", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG, key)
-    _indexes(c.schema, c.name, c.indexes, emit, m.FEATURE_CAGG)
+    _indexes(c.schema, c.name, c.indexes, emit, m.FEATURE_CAGG, key)
     _compression("MATERIALIZED VIEW", c.qname, c.compression, emit, key)
     if c.refresh:
         emit(sql("policy", "refresh", ts, c.qname, c.refresh), f"refresh policy of {c.qname}", m.FEATURE_POLICY,
