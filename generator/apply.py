@@ -155,6 +155,7 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
         try:
             full = _init_scripts(model, db, orgs, frozenset())
             plan = preflight.check(conn, dsn, db, full, orgs, skip_unsupported)
+            preflight.safe_search_path(conn, render.search_path(db))
             result.server, result.skipped, result.skipped_features = plan.server, plan.left_out, plan.skip
             say(f"server: {plan.server.describe()}")
             if plan.left_out:
@@ -389,6 +390,7 @@ def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Seq
             try:
                 _set_lock_timeout(conn, lock_timeout)
                 history.verify(conn)
+                preflight.safe_search_path(conn, render.search_path(db))
                 privileges.check_rollback(conn, db, orgs)
                 found = ownership.survey(conn, db.name, scripts)
                 if not yes:  # under the scripts' search_path: seed values are cast to the model's types (hstore)

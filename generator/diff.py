@@ -22,7 +22,7 @@ from typing import Iterable, Iterator, Sequence, TextIO
 
 import psycopg
 
-from . import behaviour, render
+from . import behaviour, preflight, render
 from . import model as m
 from .connect import check_orgs, connection, pick_database, server_info, server_message
 from .errors import DatabaseError, Difference, printable
@@ -493,7 +493,9 @@ def _no_gc() -> Iterator[None]:
 def compare_live(conn: psycopg.Connection, model: m.Model, db: m.Database, *, orgs: Sequence[str] | None = None,
                  skip: frozenset[str] = frozenset(), report: Report | None = None) -> list[Change]:
     """Inspect the live database on conn and compare it with the model's database db. Everything happens in a
-    transaction (a savepoint if conn is in one already) that is rolled back."""
+    transaction (a savepoint if conn is in one already) that is rolled back. Refused (UnsafeSearchPath) where
+    another role could plant what the comparison, run under the scripts' search_path, would call."""
+    preflight.safe_search_path(conn, render.search_path(db))
     expected = expected_database(db, orgs, skip)
     schemas = [s.name for s in db.schemas]
     catalog = Catalog(conn)

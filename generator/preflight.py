@@ -8,6 +8,7 @@ are checked next, under the advisory lock (privileges.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Sequence
 
 import psycopg
@@ -15,7 +16,8 @@ import psycopg
 from . import model as m
 from .connect import ServerInfo, server_info
 from .render import extension_schema
-from .errors import UnsupportedFeatures
+from .errors import DatabaseError, UnsupportedFeatures
+from .sqltext import quote_ident
 
 
 @dataclass(frozen=True)
@@ -110,3 +112,29 @@ def check(conn: psycopg.Connection, dsn: str, db: m.Database, scripts: Sequence[
     if missing:
         raise UnsupportedFeatures("; ".join(missing) + "; nothing was changed")
     return Plan(info, skip, left_out)
+
+
+class UnsafeSearchPath(DatabaseError):
+    """Another role can plant what the scripts' search_path reaches (exit 3)."""
+
+
+def safe_search_path(conn: psycopg.Connection, path: Sequence[str]) -> None:
+    """Raise UnsafeSearchPath, before any change, when a role other than the current one (and not a superuser) can
+    create in, or owns a function, operator or type in, a schema of the scripts' search_path after pg_catalog.
+    pg_catalog first is not enough: an operator of an exact signature there (`=(varchar, varchar)`) beats the
+    built-in reached through a cast, and would run as the applying role (CVE-2018-1058's pattern)."""
+    schemas = [s for s in path if s not in ("pg_catalog", "pg_temp")]
+    if not schemas:
+        return
+    text = resources.files("schemagen.sql").joinpath("preflight_search_path.sql").read_text("utf-8")
+    rows = conn.execute(text, {"schemas": schemas}).fetchall()
+    if rows:
+        lines = "\n".join(f"  schema {quote_ident(s)}: role {role} {what}" for s, role, what in rows[:20])
+        more = f"\n  ... and {len(rows) - 20} more" if len(rows) > 20 else ""
+        raise UnsafeSearchPath(
+            f"the scripts' search_path ({', '.join(map(quote_ident, path))}) reaches schemas where other roles can "
+            "put functions, operators or types that schemagen's statements and the model's unqualified names would "
+            f"then run as this role; nothing was changed:\n{lines}{more}\nRevoke their CREATE (`REVOKE CREATE ON "
+            "SCHEMA public FROM PUBLIC`, PostgreSQL 15's default), drop their objects there or give them to a "
+            "trusted owner, or install the model's extensions in a schema only trusted roles create in "
+            "(`schema:` under the extension in the model).")

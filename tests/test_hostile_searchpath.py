@@ -21,7 +21,7 @@ from pglast.visitors import Visitor
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from helpers import ROOT, run_cli
+from helpers import ROOT, run_cli, snapshot
 from schemagen import model as m, render
 from schemagen.load import load_model
 from servers import connect
@@ -230,19 +230,25 @@ def test_planted_overloads_never_run_on_apply_diff_rollback(path, database, requ
     role = attacker(db)
     assert _prepare(db, role, model, database) > 20
     args = ("--dsn", db.dsn, "-m", str(path), "--database", database)
-    # --adopt: the model schema the DBA made beforehand (so the attacker could be granted CREATE in it) is not
-    # schemagen's, which apply otherwise refuses to touch
-    code, _, err = run_cli("apply", *args, "--skip-unsupported", "--adopt")
-    assert code in (0, 1) and "Traceback" not in err, err  # 1: the planted functions are drift in public
-    assert db.scalar("SELECT count(*) FROM schemagen.history") > 0
-    assert_untouched(db, role)
-    code, _, err = run_cli("diff", *args, "--skip-unsupported")
-    assert code in (0, 1) and "Traceback" not in err, err
-    assert_untouched(db, role)
-    code, _, err = run_cli("rollback", *args, "--yes")
-    # 3: the attacker's functions in the model schema it could create in keep that schema from being dropped
-    assert code in (0, 1, 3) and "Traceback" not in err, err
-    assert_untouched(db, role)
+    # public is on the scripts' search_path and the attacker can create there and owns the planted overloads:
+    # apply, diff and rollback refuse before running anything (--adopt: the model schema the DBA made beforehand
+    # so the attacker could be granted CREATE in it is not what stops them). psql -f of the same files, which
+    # has no such check, is the test of the typed, qualified calls themselves (below).
+    # A model whose path is only pg_catalog, pg_temp runs: then only the qualified, typed calls stand between the
+    # attacker's overloads in public (and in the model schema) and the superuser.
+    reached = "public" in render.search_path(model.database(database))
+    for command, extra, ok in (("apply", ("--skip-unsupported", "--adopt"), (0, 1)),
+                               ("diff", ("--skip-unsupported",), (0, 1)), ("rollback", ("--yes",), (0, 1, 3))):
+        code, _, err = run_cli(command, *args, *extra)
+        assert "Traceback" not in err, err
+        if reached:
+            assert code == 3, err
+            assert f"schema public: role {role} may create in it" in err and "nothing was changed" in err, err
+        else:  # 1: the planted functions are drift; 3: rollback keeps the schema the attacker's functions are in
+            assert code in ok, err
+        assert_untouched(db, role)
+    if reached:
+        assert not db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'schemagen'")
 
 
 def _unplant_timescaledb_types(db) -> None:
@@ -374,3 +380,42 @@ databases:
             "Zähler — ελληνικά, 日本"
     code, _, err = run_cli("rollback", *args, "--yes")
     assert code == 0 and "Traceback" not in err, err
+
+
+PLANTED_EQ = """
+CREATE FUNCTION public.evil_eq(a varchar, b varchar) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $f$
+BEGIN PERFORM pg_catalog.nextval('public.sg_canary'); RETURN a::text = b::text; END $f$;
+CREATE OPERATOR public.= (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = public.evil_eq);
+"""
+
+
+@pytest.mark.parametrize("command", ["apply", "diff", "rollback"])
+def test_an_operator_planted_on_the_search_path_is_refused(command, request, attacker):
+    """Found by review: pg_catalog first on the path is not enough. pg_catalog has no =(varchar, varchar), so a
+    planted public.= of that exact signature beat texteq in rollback's `DELETE ... WHERE key = 'acme'`, in a model's
+    partial index predicate and in apply's own comparisons, and ran as the superuser. A schema on the scripts'
+    search_path where another role can create, or owns a function, operator or type, is refused (exit 3) by apply,
+    diff and rollback before they change or run anything; revoking the role's CREATE is not enough while its
+    objects stay there."""
+    db = request.getfixturevalue("db_factory")("ts-apache")
+    model = ROOT / "model.yaml"
+    args = ("--dsn", db.dsn, "-m", str(model), "--database", "datakwip", "--skip-unsupported")
+    if command != "apply":
+        assert run_cli("apply", *args)[0] == 0
+    role = attacker(db)
+    with db.connect() as c:
+        c.execute("CREATE SEQUENCE IF NOT EXISTS public.sg_canary")
+        c.execute(sql.SQL("GRANT USAGE, UPDATE ON SEQUENCE public.sg_canary TO {}").format(sql.Identifier(role)))
+        c.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        c.execute(PLANTED_EQ)
+        c.execute("RESET ROLE")
+        c.execute(sql.SQL("REVOKE CREATE ON SCHEMA public FROM {}").format(sql.Identifier(role)))
+    before = snapshot(db)
+    extra = ("--yes",) if command == "rollback" else ()
+    code, out, err = run_cli(command, *args[:-1] if command == "rollback" else args, *extra)
+    assert code == 3 and "Traceback" not in err, err
+    assert f"schema public: role {role} owns operator public.=(character varying,character varying)" in err, err
+    assert "nothing was changed" in err
+    assert db.scalar("SELECT last_value FROM public.sg_canary") == 1 and \
+        not db.scalar("SELECT is_called FROM public.sg_canary"), "the planted operator ran"
+    assert snapshot(db) == before
