@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 EXAMPLES := $(sort $(dir $(wildcard examples/*/model.yaml)))
 
-.PHONY: all install sql sql-check examples testdb testdb-stop test test-fast bench hypothesis clean
+.PHONY: all install sql sql-check examples testdb testdb-stop lint test test-fast bench hypothesis clean
 
 all: sql
 
@@ -34,8 +34,12 @@ testdb:
 testdb-stop:
 	scripts/testdb.sh stop
 
-# Everything: install, start the servers, run the whole suite.
-test: $(STAMP) testdb
+# The import contracts of pyproject.toml's [tool.importlinter] (who may import whom).
+lint: $(STAMP)
+	$(BIN)/lint-imports
+
+# Everything: install, check the import contracts, start the servers, run the whole suite.
+test: $(STAMP) lint testdb
 	$(BIN)/python -m pytest -q
 
 # Property-based round trips with many more examples than CI runs.

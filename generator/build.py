@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import model as m
 from .errors import Problem
-from .sqlcheck import TooMuchSql, expression_error, trim
+from .rules.sqlcheck import TooMuchSql, expression_error, trim
 from .sqltext import SERIAL_TYPES, Interval, canonical_type, quote_literal
 from .phases import build_order_of_aggregates, build_order_of_tables, sources_first
 from .stamp import ORG, Stamp, compile_stamp, default_name_for, fill, qualified_template, quote_template

@@ -19,7 +19,7 @@ from . import model as m
 from .build import Builder
 from .stamp import default_name
 from .errors import ModelError, Problem, did_you_mean, reset_hints
-from .sqlcheck import reset_budget
+from .rules.sqlcheck import reset_budget
 from .yamlsrc import Document, parse_text, read
 
 MAX_SCHEMA_PROBLEMS = 10_000  # the JSON Schema's problems listed at most; then the model is not built
@@ -69,7 +69,7 @@ def load_model_text(text: str, file: str = "model.yaml") -> m.Model:
 def build(doc: Document) -> m.Model:
     """Schema problems first; then the model is built and checked whenever the structure allows, so one run
     reports every error it can."""
-    from .validate import validate  # semantic rules, on the built model
+    from .rules.validate import validate  # semantic rules, on the built model
 
     reset_budget()
     reset_hints()

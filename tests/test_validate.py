@@ -11,12 +11,12 @@ import time
 import pytest
 
 from helpers import MODEL, haystack, model_from
-from schemagen import sqlcheck
+from schemagen.rules import sqlcheck
 from schemagen.errors import ModelError
 from schemagen.load import load_model_text
-from schemagen.sqlcheck import (MAX_SQL, column_refs, expression_error, output_columns, parse_expression,
+from schemagen.rules.sqlcheck import (MAX_SQL, column_refs, expression_error, output_columns, parse_expression,
                                 parse_select, returns_error, select_error, statements_error, trim, type_error)
-from schemagen.validate import comparable_type, validate, value_error
+from schemagen.rules.validate import comparable_type, validate, value_error
 
 
 # --- one expression, nothing more --------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from . import model as m
+from .. import model as m
 from .sqlcheck import Parsed, aliases, calls, column_refs, output_columns
-from .sqltext import INTEGER_TYPES, TIME_TYPES, Interval, base_type
+from ..sqltext import INTEGER_TYPES, TIME_TYPES, Interval, base_type
 from .validate_rows import INTEGER_RANGES
 
 if TYPE_CHECKING:

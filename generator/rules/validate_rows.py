@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import model as m
+from .. import model as m
 from .validate_values import INTEGER_RANGES, value_error  # noqa: F401 (INTEGER_RANGES: validate_ts reads it here)
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from . import model as m
-from .sqltext import base_type
+from .. import model as m
+from ..sqltext import base_type
 
 if TYPE_CHECKING:
     from .validate import Checker

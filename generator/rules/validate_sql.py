@@ -10,11 +10,11 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from . import model as m
-from .errors import did_you_mean
+from .. import model as m
+from ..errors import did_you_mean
 from .sqlcheck import (Parsed, TooMuchSql, _text, _unescape, calls, output_columns, parse_expression, plpgsql_error,
                        returns_error, row_refs, statements_error)
-from .sqltext import INTEGER_TYPES, base_type, canonical_type, dollar_quote, quote_ident
+from ..sqltext import INTEGER_TYPES, base_type, canonical_type, dollar_quote, quote_ident
 from .validate_values import INTEGER_RANGES, value_error
 
 if TYPE_CHECKING:

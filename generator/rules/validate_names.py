@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from . import model as m
-from .errors import CONTROL_RE as _CONTROL, control_character
-from .yamlsrc import Document, PathT, dotted
+from .. import model as m
+from ..errors import CONTROL_RE as _CONTROL, control_character
+from ..yamlsrc import Document, PathT, dotted
 
 if TYPE_CHECKING:
     from .validate import Checker
