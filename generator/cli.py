@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import ExitCode, SchemagenError, UsageError, printable
+from schemagen import __version__
+from schemagen.errors import ExitCode, SchemagenError, UsageError, printable
 
 class _Path(click.Path):
     """click.Path that refuses an empty value: Path("") is ".", the current folder (`-o ""` would write there)."""
@@ -66,7 +66,7 @@ SKIP_OPTION = click.option(
 
 
 def _load(model_path: Path):
-    from .load import load_model
+    from schemagen.load import load_model
 
     model = load_model(model_path)
     # The model lives as long as the command and never changes: keep the cyclic GC from walking it again on
@@ -101,7 +101,7 @@ def schema() -> None:
     """Print the model's JSON Schema (for editors)."""
     import json
 
-    from .load import json_schema
+    from schemagen.modelfile.schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=False))
 
@@ -114,7 +114,7 @@ def schema() -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the files of out/ that are stale.")
 def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[str, ...], check: bool) -> None:
     """Render numbered init and rollback SQL files into OUT/<database>/."""
-    from . import render as rendering
+    from schemagen import render as rendering
 
     model = _load(model_path)
     scripts = rendering.render(model, database=database, orgs=orgs or None)
@@ -140,7 +140,7 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
               "create as schemagen's (instead of refusing); their differences are then drift.")
 def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupported, adopt) -> None:
     """Run the init scripts on a live database, each in its own transaction, recording them in a history table."""
-    from . import apply as applying
+    from schemagen.live import apply as applying
 
     applying.apply(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, dry_run=dry_run,
@@ -157,7 +157,7 @@ def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupport
 @click.option("--lock-timeout", default=60.0, show_default=True, type=SECONDS, metavar="S")
 def rollback(dsn, model_path, database, orgs, yes, lock_timeout) -> None:
     """Run the rollback scripts: remove what the model created (one org with --org)."""
-    from . import apply as applying
+    from schemagen.live import apply as applying
 
     applying.rollback(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, yes=yes, lock_timeout=lock_timeout,
@@ -173,7 +173,7 @@ def rollback(dsn, model_path, database, orgs, yes, lock_timeout) -> None:
 @SKIP_OPTION
 def diff(dsn, model_path, database, orgs, fmt, skip_unsupported) -> None:
     """Compare a live database with the model; exit 1 on drift."""
-    from . import diff as differ
+    from schemagen.compare import diff as differ
 
     differ.check(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, fmt=fmt,

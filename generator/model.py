@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .sqltext import Interval, qualified
+from schemagen.sqltext import Interval, qualified
 
 # Free-form SQL (defaults, CHECK expressions, view queries, function bodies, index expressions and predicates)
 # is kept as text. The loader parses it (exactly one expression / statement of the right kind); the differ asks
@@ -420,21 +420,6 @@ FEATURE_CAGG = "continuous aggregate"  # CREATE MATERIALIZED VIEW ... WITH (time
 COMMUNITY_FEATURES = frozenset({FEATURE_COMPRESSION, FEATURE_POLICY, FEATURE_CAGG})
 
 
-@dataclass(frozen=True)
-class Statement:
-    sql: str  # one statement, ending with ";"
-    object: str  # what it creates or drops, for messages: "table core.values_acme"
-    feature: str | None = None  # one of the FEATURE_* names, None for plain PostgreSQL
-    # False for the few statements PostgreSQL or TimescaleDB refuse inside a transaction block; they are
-    # written after the file's COMMIT and run on their own by apply.
-    transactional: bool = True
-    # The object the statement acts on, as schemagen's ownership table keys it (ownership.py): apply refuses to
-    # touch one that exists and is not recorded as schemagen's, rollback leaves such an object alone. None for
-    # statements on no object of the model (a session setting, the public schema's comment).
-    target: ObjectKey | None = None
-    defines: bool = False  # it creates (init) or drops (rollback) the target itself, not only changes it
-
-
 @dataclass(frozen=True, order=True)
 class ObjectKey:
     """An object schemagen may create: kind ("schema", "extension", "table", "view", "materialized view",
@@ -447,20 +432,3 @@ class ObjectKey:
     signature: str = ""
 
 
-@dataclass(frozen=True)
-class Script:
-    database: str
-    number: int  # 10, 20, ... for shared phases; 900 for org files (rollback: 1000 - number)
-    phase: str  # "tables", "indexes", ... or "org_<key>"
-    statements: tuple[Statement, ...]
-    org: str | None = None
-    rollback: bool = False
-
-    @property
-    def filename(self) -> str:
-        return f"{self.number:03d}_{self.phase}.sql"
-
-    @property
-    def relpath(self) -> str:
-        """Path under out/: `<database>/NNN_phase.sql` or `<database>/rollback/NNN_phase.sql`."""
-        return f"{self.database}/rollback/{self.filename}" if self.rollback else f"{self.database}/{self.filename}"

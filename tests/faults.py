@@ -28,9 +28,11 @@ from psycopg import sql
 
 from helpers import SNAPSHOT
 from schemagen import __version__
-from schemagen import apply as applying
-from schemagen import history, render
+from schemagen.live import apply as applying
+from schemagen.live import history
+from schemagen import render
 from schemagen import model as m
+from schemagen import scripts as sc
 from servers import CACHE, connect
 from test_apply import history_rows
 
@@ -230,12 +232,12 @@ def _registry(database: m.Database) -> m.Table:
     return next(t for t in database.tables if (t.schema, t.name) == (reg.schema, reg.table))
 
 
-def init_scripts(model: m.Model, database: str, skip: frozenset[str] = frozenset()) -> list[m.Script]:
+def init_scripts(model: m.Model, database: str, skip: frozenset[str] = frozenset()) -> list[sc.Script]:
     """The init scripts in apply order, as apply renders them."""
     return [s for s in render.render(model, database=database, skip_features=skip) if not s.rollback]
 
 
-def recorded(db, database: str, scripts: list[m.Script], model: m.Model) -> int:
+def recorded(db, database: str, scripts: list[sc.Script], model: m.Model) -> int:
     """The number of scripts the history records, checked to be the first ones in apply order, each with its
     rendered checksum."""
     rows = history_rows(db, database)
@@ -251,7 +253,7 @@ class Reference:
     """A database that runs the first N init scripts by hand, one transaction each: the state whole scripts
     leave, to compare a faulted database with."""
 
-    def __init__(self, db, scripts: list[m.Script], database: m.Database):
+    def __init__(self, db, scripts: list[sc.Script], database: m.Database):
         self.db, self.scripts, self.database, self.done = db, scripts, database, 0
         self._states: dict[int, dict] = {}
 

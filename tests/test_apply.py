@@ -10,9 +10,9 @@ import pytest
 
 from helpers import MODEL, ROOT, haystack, model_from, run_cli, snapshot
 from schemagen import __version__, render
-from schemagen import apply as applying
-from schemagen import diff as differ
-from schemagen import model as m
+from schemagen.live import apply as applying
+from schemagen.compare import diff as differ
+from schemagen import scripts as sc
 from schemagen.errors import UnsupportedFeatures, UsageError
 
 # Which model database each server can hold: the full Haystack database needs community TimescaleDB.
@@ -230,7 +230,7 @@ def _with_outside(monkeypatch, sql: str) -> None:
         out = []
         for s in real(*args, **kwargs):
             if s.phase == "indexes" and not s.rollback:
-                extra = m.Statement(sql, "index s.ix_a_concurrent", None, transactional=False)
+                extra = sc.Statement(sql, "index s.ix_a_concurrent", None, transactional=False)
                 s = dataclasses.replace(s, statements=s.statements + (extra,))
             out.append(s)
         return out

@@ -13,8 +13,9 @@ import time
 import pytest
 
 from helpers import MODEL, haystack, model_from, run_cli, snapshot
-from schemagen import apply as applying
-from schemagen import history, render
+from schemagen.live import apply as applying
+from schemagen.live import history
+from schemagen import render
 from schemagen.errors import DatabaseError, Difference
 from schemagen.load import load_model
 from schemagen.model import COMMUNITY_FEATURES

@@ -12,7 +12,6 @@ import errno
 import os
 import json
 import textwrap
-from pathlib import Path
 
 import psycopg
 import pytest

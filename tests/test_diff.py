@@ -6,7 +6,8 @@ import json
 from dataclasses import replace
 
 from schemagen import model as m
-from schemagen.diff import Change, diff, expected_database, format_json, format_text, org_of
+from schemagen.changes import Change
+from schemagen.compare.diff import diff, expected_database, format_json, format_text, org_of
 from schemagen.sqltext import Interval
 
 I = Interval.parse  # noqa: E741

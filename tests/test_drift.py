@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import pytest
 
 from helpers import ROOT, haystack, model_from, run_cli
-from schemagen import apply as applying
-from schemagen import diff as differ
+from schemagen.live import apply as applying
+from schemagen.compare import diff as differ
 from schemagen import render
-from schemagen.connect import connection, server_info
-from schemagen.behaviour import BEHAVIOUR_QUERIES
-from schemagen.inspect import CATALOG_QUERIES, TIMESCALEDB_QUERIES
+from schemagen.live.connect import connection, server_info
+from schemagen.live.behaviour import BEHAVIOUR_QUERIES
+from schemagen.live.inspect import CATALOG_QUERIES, TIMESCALEDB_QUERIES
 from schemagen.load import load_model
 
 RICH = ROOT / "tests" / "golden" / "rich.yaml"  # every feature, awkward names (Mixed-DB and plain)

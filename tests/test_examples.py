@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from helpers import MODEL, ROOT, run_cli, snapshot
-from schemagen import apply as applying
-from schemagen import diff as differ
+from schemagen.live import apply as applying
+from schemagen.compare import diff as differ
 from schemagen import model as m
 from schemagen import render
 from schemagen.errors import ModelError

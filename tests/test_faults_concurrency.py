@@ -9,7 +9,7 @@ import pytest
 
 from faults import Gate, init_scripts, recorded, sessions, state, watcher
 from helpers import run_cli
-from schemagen import history
+from schemagen.live import history
 from schemagen.load import load_model
 from schemagen.model import COMMUNITY_FEATURES
 from test_apply import has_history_schema, history_rows

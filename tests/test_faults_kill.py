@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from faults import Gate, Reference, init_scripts, recorded, schemagen_locks, sessions, state
 from helpers import run_cli
-from schemagen import history
+from schemagen.live import history
 from schemagen import model as m
+from schemagen import scripts as sc
 from schemagen.load import load_model
 from schemagen.model import COMMUNITY_FEATURES
 from test_apply import has_history_schema
@@ -40,7 +41,7 @@ class Point:
     history_schema: bool = True  # whether schemagen's history schema exists after the kill
 
 
-def _ddl(st: m.Statement, db: m.Database) -> bool:
+def _ddl(st: sc.Statement, db: m.Database) -> bool:
     """A statement the event trigger sees (DDL): the gate can stop right after it. TimescaleDB runs CREATE INDEX
     and ALTER TABLE on a hypertable itself, without the event trigger."""
     hyper = {t.qname for t in db.tables if t.hypertable}
@@ -49,13 +50,13 @@ def _ddl(st: m.Statement, db: m.Database) -> bool:
         and not on_hypertable
 
 
-def _statement_point(scripts: list[m.Script], i: int, j: int) -> Point:
+def _statement_point(scripts: list[sc.Script], i: int, j: int) -> Point:
     s = scripts[i]
     st = s.statements[j]
     return Point(f"{s.filename}, statement {j + 1}/{len(s.statements)} ({st.object})", i, st.sql, query=st.sql)
 
 
-def kill_plan(scripts: list[m.Script], db: m.Database, rng: random.Random) -> list[Point]:
+def kill_plan(scripts: list[sc.Script], db: m.Database, rng: random.Random) -> list[Point]:
     """The kill points, in the order an apply reaches them."""
     index = {s.filename: i for i, s in enumerate(scripts)}
     plan = [

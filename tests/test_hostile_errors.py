@@ -19,7 +19,7 @@ from psycopg import sql
 
 from faults import Gate, sessions, wait_sessions_gone
 from helpers import run_cli
-from schemagen import history
+from schemagen.live import history
 from test_apply import has_history_schema, history_rows
 
 SIMPLE = """databases:

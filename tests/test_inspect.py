@@ -9,8 +9,8 @@ from importlib import resources
 import pytest
 
 from schemagen import model as m
-from schemagen.behaviour import BEHAVIOUR_QUERIES
-from schemagen.inspect import CATALOG_QUERIES, TIMESCALEDB_QUERIES, Catalog, inspect, query
+from schemagen.live.behaviour import BEHAVIOUR_QUERIES
+from schemagen.live.inspect import CATALOG_QUERIES, TIMESCALEDB_QUERIES, Catalog, inspect, query
 from schemagen.sqltext import Interval
 
 PLAIN_SQL = """
@@ -139,7 +139,7 @@ def test_timescaledb_internals_are_left_out(ts_apache_db):
 
 
 def test_the_sql_files_follow_the_conventions():
-    names = sorted(p.name.removesuffix(".sql") for p in resources.files("schemagen.sql").iterdir()
+    names = sorted(p.name.removesuffix(".sql") for p in resources.files("schemagen.live.sql").iterdir()
                    if p.name.endswith(".sql") and not p.name.startswith(("history_", "preflight_")))
     assert names == sorted(CATALOG_QUERIES + TIMESCALEDB_QUERIES + BEHAVIOUR_QUERIES)
     for name in names:

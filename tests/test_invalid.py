@@ -13,7 +13,7 @@ import pytest
 from helpers import ROOT, run_cli
 from schemagen.errors import ModelError
 from schemagen.load import load_model
-from schemagen.yamlsrc import MAX_BYTES
+from schemagen.modelfile.yamlsrc import MAX_BYTES
 
 CORPUS = sorted((Path(__file__).parent / "invalid").glob("*.yaml"))
 

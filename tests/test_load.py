@@ -10,7 +10,8 @@ import pytest
 from helpers import MODEL, haystack, model_from, run_cli
 from schemagen import model as m
 from schemagen.errors import ModelError
-from schemagen.load import default_name, json_schema
+from schemagen.naming import default_name
+from schemagen.modelfile.schema import json_schema
 from schemagen.sqltext import Interval, canonical_type, quote_ident
 
 

@@ -36,15 +36,15 @@ import yaml
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from schemagen import apply as applying
-from schemagen import diff as differ
+from schemagen.live import apply as applying
+from schemagen.compare import diff as differ
 from schemagen import model as m
 from schemagen import render
-from schemagen.connect import connection
+from schemagen.live.connect import connection
 from schemagen.errors import ModelError
 from schemagen.load import load_model_text
 from schemagen.sqltext import Interval
-from schemagen.stamp import default_name
+from schemagen.naming import default_name
 from servers import connect, create_database, drop_database, pglite_lock, reset_pglite, server_is_pglite
 
 EXAMPLES = int(os.environ.get("SCHEMAGEN_HYPOTHESIS_EXAMPLES", "6"))

@@ -18,11 +18,12 @@ import pytest
 
 from helpers import MODEL, ROOT, haystack, model_from, run_cli
 from schemagen import model as m
+from schemagen import scripts as sc
 from schemagen import render
 from schemagen.errors import Difference, UsageError
 from schemagen.load import load_model
-from schemagen import phases
-from schemagen.phases import PHASES
+from schemagen import order as phases
+from schemagen.scripts import PHASES
 from schemagen.sqltext import Interval, dollar_quote, quote_literal
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -392,10 +393,10 @@ def test_statement_lines_point_at_statements():
 
 def test_non_transactional_statements_go_after_commit():
     model = handbuilt()
-    script = m.Script("hand", 50, "indexes", (
-        m.Statement("CREATE INDEX IF NOT EXISTS a ON app.root (id);", "index a"),
-        m.Statement("CREATE INDEX CONCURRENTLY IF NOT EXISTS b ON app.root (id);", "index b", transactional=False),
-        m.Statement("CREATE INDEX IF NOT EXISTS c ON app.root (id);", "index c")))
+    script = sc.Script("hand", 50, "indexes", (
+        sc.Statement("CREATE INDEX IF NOT EXISTS a ON app.root (id);", "index a"),
+        sc.Statement("CREATE INDEX CONCURRENTLY IF NOT EXISTS b ON app.root (id);", "index b", transactional=False),
+        sc.Statement("CREATE INDEX IF NOT EXISTS c ON app.root (id);", "index c")))
     lines = render.script_text(script, model).splitlines()
     starts = render.statement_lines(script, model)
     assert [lines[n - 1].split(" ON ")[0][-1] for n in starts] == ["a", "c", "b"]

@@ -11,18 +11,18 @@ import re
 from contextlib import contextmanager
 from functools import lru_cache
 
-from .. import model as m
-from ..stamp import default_name
-from ..errors import Problem, did_you_mean
-from .sqlcheck import (Parsed, TooMuchSql, calls, column_refs, has_subquery, parse_expression, parse_select,
-                       reset_budget, row_refs, type_error)
-from ..sqltext import _NEEDS_QUOTES, INTEGER_TYPES, MAX_IDENTIFIER_BYTES, TYPE_ALIASES, base_type
-from .validate_index import index_rules
-from .validate_names import database_names, names
-from .validate_rows import registry, seed, unique_keys, value_error
-from .validate_sql import (default_constant_error, expression_kind_error, foreign_key_orgs, function, reads,
-                           trigger, unknown_sequences)
-from ..yamlsrc import Document, clip
+from schemagen import model as m
+from schemagen.naming import default_name
+from schemagen.errors import Problem, did_you_mean
+from schemagen.sqlparse import (Parsed, TooMuchSql, calls, column_refs, has_subquery, parse_expression, parse_select,
+    reset_budget, row_refs, type_error)
+from schemagen.sqltext import _NEEDS_QUOTES, INTEGER_TYPES, MAX_IDENTIFIER_BYTES, TYPE_ALIASES, base_type
+from schemagen.rules.validate_index import index_rules
+from schemagen.rules.validate_names import database_names, names
+from schemagen.rules.validate_rows import registry, seed, unique_keys, value_error
+from schemagen.rules.validate_sql import (default_constant_error, expression_kind_error, foreign_key_orgs, function,
+    reads, trigger, unknown_sequences)
+from schemagen.document import Document, clip
 
 BUILTIN_TYPES = frozenset({
     "smallint", "integer", "bigint", "numeric", "real", "double precision", "money", "text", "character varying",
@@ -260,7 +260,7 @@ class Checker:
         return self.finish()
 
     def database(self, db: m.Database) -> None:
-        from .validate_ts import timescale_rules
+        from schemagen.rules.validate_ts import timescale_rules
 
         self.name(db.source, "database", db.name)
         self.checked.clear()

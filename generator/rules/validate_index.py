@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .. import model as m
-from ..sqltext import base_type
+from schemagen import model as m
+from schemagen.sqltext import base_type
 
 if TYPE_CHECKING:
-    from .validate import Checker
+    from schemagen.rules.validate import Checker
 
 # Storage parameters of each method: name -> (lowest, highest) for numbers, None for on/off/auto words.
 PARAMETERS: dict[str, dict[str, tuple[int, int] | None]] = {

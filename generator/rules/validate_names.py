@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .. import model as m
-from ..errors import CONTROL_RE as _CONTROL, control_character
-from ..yamlsrc import Document, PathT, dotted
+from schemagen import model as m
+from schemagen.errors import CONTROL_RE as _CONTROL, control_character
+from schemagen.document import Document, PathT, dotted
 
 if TYPE_CHECKING:
-    from .validate import Checker
+    from schemagen.rules.validate import Checker
 
 SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
 RESERVED_SCHEMAS = {

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import model as m
-from .validate_values import INTEGER_RANGES, value_error  # noqa: F401 (INTEGER_RANGES: validate_ts reads it here)
+from schemagen import model as m
+from schemagen.rules.validate_values import INTEGER_RANGES, value_error  # noqa: F401 (INTEGER_RANGES: validate_ts reads it here)
 
 if TYPE_CHECKING:
-    from .validate import Checker
+    from schemagen.rules.validate import Checker
 
 
 def unique_keys(t: m.Table, partial: bool = True) -> list[tuple[str, ...]]:

@@ -10,15 +10,15 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from .. import model as m
-from ..errors import did_you_mean
-from .sqlcheck import (Parsed, TooMuchSql, _text, _unescape, calls, output_columns, parse_expression, plpgsql_error,
-                       returns_error, row_refs, statements_error)
-from ..sqltext import INTEGER_TYPES, base_type, canonical_type, dollar_quote, quote_ident
-from .validate_values import INTEGER_RANGES, value_error
+from schemagen import model as m
+from schemagen.errors import did_you_mean
+from schemagen.sqlparse import (Parsed, TooMuchSql, _text, _unescape, calls, output_columns, parse_expression,
+    plpgsql_error, returns_error, row_refs, statements_error)
+from schemagen.sqltext import INTEGER_TYPES, base_type, canonical_type, dollar_quote, quote_ident
+from schemagen.rules.validate_values import INTEGER_RANGES, value_error
 
 if TYPE_CHECKING:
-    from .validate import Checker
+    from schemagen.rules.validate import Checker
 
 AGGREGATES = frozenset("""
     count sum avg min max array_agg string_agg bool_and bool_or every bit_and bit_or bit_xor json_agg jsonb_agg

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from .. import model as m
-from .sqlcheck import Parsed, aliases, calls, column_refs, output_columns
-from ..sqltext import INTEGER_TYPES, TIME_TYPES, Interval, base_type
-from .validate_rows import INTEGER_RANGES
+from schemagen import model as m
+from schemagen.sqlparse import Parsed, aliases, calls, column_refs, output_columns
+from schemagen.sqltext import INTEGER_TYPES, TIME_TYPES, Interval, base_type
+from schemagen.rules.validate_rows import INTEGER_RANGES
 
 if TYPE_CHECKING:
-    from .validate import Checker
+    from schemagen.rules.validate import Checker
 
 Claim = Callable[[str, str, str, m.Source, "str | None"], None]
 

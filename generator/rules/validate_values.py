@@ -17,7 +17,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from ..sqltext import INTEGER_TYPES, Interval, base_type
+from schemagen.sqltext import INTEGER_TYPES, Interval, base_type
 
 INTEGER_RANGES = {"smallint": 2 ** 15, "integer": 2 ** 31, "bigint": 2 ** 63}
 NO_NUMBERS = frozenset({"uuid", "json", "jsonb", "date", "timestamp with time zone", "timestamp without time zone",

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from . import model as m
-from .inspect import Catalog
-from .sqltext import qualified, quote_ident
-from .stamp import default_name
+from schemagen import model as m
+from schemagen.live.inspect import Catalog
+from schemagen.sqltext import qualified, quote_ident
+from schemagen.naming import default_name
 
 BEHAVIOUR_QUERIES = ("security", "grants", "objects", "sequences")
 

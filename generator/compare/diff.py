@@ -22,40 +22,18 @@ from typing import Iterable, Iterator, Sequence, TextIO
 
 import psycopg
 
-from . import behaviour, preflight, render
-from . import model as m
-from .connect import check_orgs, connection, pick_database, server_info, server_message
-from .errors import DatabaseError, Difference, printable
-from .inspect import Catalog, inspect
-from .normalize import normalize
-from .sqltext import Interval, base_type, qualified, quote_ident, quote_literal
+from schemagen.live import behaviour, preflight
+from schemagen import render
+from schemagen import model as m
+from schemagen.live.connect import check_orgs, connection, pick_database, server_info, server_message
+from schemagen.errors import DatabaseError, Difference, printable
+from schemagen.live.inspect import Catalog, inspect
+from schemagen.live.normalize import normalize
+from schemagen.sqltext import Interval, base_type, qualified, quote_ident, quote_literal
+from schemagen.changes import Change, shown
 
 PRESENT = "present"
 LOCK_TIMEOUT = "30s"  # a shadow view waits for share locks on its sources: never forever
-
-
-@dataclass(frozen=True, order=True)
-class Change:
-    database: str
-    org: str  # "" for shared objects
-    kind: str  # table, view, materialized view, continuous aggregate, function, extension, schema, seed row, org row
-    object: str  # qualified name
-    change: str  # missing | extra | changed
-    attribute: str = ""  # what differs: "column value: type", "index ix_x" (a missing part), "" (the object)
-    expected: str | None = None
-    actual: str | None = None
-
-    def summary(self) -> str:
-        who = f"[org {self.org}] " if self.org else ""
-        if self.change == "changed":
-            return (f"{who}{self.kind} {self.object}: {self.attribute}: expected {_shown(self.expected)}, "
-                    f"found {_shown(self.actual)}")
-        what = f" {self.attribute}" if self.attribute else ""
-        return f"{who}{self.kind} {self.object}{what}: {self.change}"
-
-
-def _shown(value: str | None) -> str:
-    return "(none)" if value is None else value
 
 
 def _text(value) -> str | None:
@@ -571,9 +549,9 @@ def format_text(database: str, changes: list[Change]) -> str:
             lines.append(f"      {c.attribute}:")
             for label, value in (("expected", c.expected), ("found", c.actual)):
                 lines.append(f"        {label}:")
-                lines += [f"          {line}" for line in _shown(value).strip("\n").splitlines()]
+                lines += [f"          {line}" for line in shown(value).strip("\n").splitlines()]
         elif c.change == "changed":
-            lines.append(f"      {c.attribute}: expected {_shown(c.expected)}, found {_shown(c.actual)}")
+            lines.append(f"      {c.attribute}: expected {shown(c.expected)}, found {shown(c.actual)}")
         elif c.attribute:  # an extra rule or policy comes with its definition
             lines.append(f"      {c.attribute}: {c.change}" + (f": {c.actual}" if c.actual else ""))
     # names come from the live database too, where any role with CREATE can plant one holding ESC or BEL: each

@@ -17,14 +17,15 @@ from typing import Callable, Iterable, Sequence
 import jinja2
 from pglast.parser import ParseError, parse_sql_json
 
-from . import __version__
-from . import model as m
-from . import outdir
-from .errors import UsageError, printable
-from .outdir import HEADER_MARK
-from .phases import (BY_NAME, ORG_NUMBER, PHASES, Phase, caggs_in_order, rollback_number, tables_in_order,
-                     views_in_order)
-from .sqltext import Interval, dollar_quote, qualified, quote_ident, quote_literal
+from schemagen import __version__
+from schemagen import model as m
+from schemagen import scripts as sc
+from schemagen.render import outdir
+from schemagen.errors import UsageError, printable
+from schemagen.render.outdir import HEADER_MARK
+from schemagen.scripts import BY_NAME, ORG_NUMBER, PHASES, Phase, rollback_number
+from schemagen.order import caggs_in_order, tables_in_order, views_in_order
+from schemagen.sqltext import Interval, dollar_quote, qualified, quote_ident, quote_literal
 
 __all__ = ["PHASES", "ORG_NUMBER", "Phase", "render", "script_text", "statement_lines", "write_out", "check_out"]
 
@@ -423,20 +424,20 @@ ORG_UNDO = ("triggers", "views", "continuous_aggregates", "policies", "tables")
 
 # --- scripts ------------------------------------------------------------------------------------------------------
 
-def _collect(fill: Callable[[Emit], None], skip: frozenset[str]) -> tuple[m.Statement, ...]:
-    out: list[m.Statement] = []
+def _collect(fill: Callable[[Emit], None], skip: frozenset[str]) -> tuple[sc.Statement, ...]:
+    out: list[sc.Statement] = []
 
     def emit(text: str, obj: str, feature: str | None, target: m.ObjectKey | None = None,
              defines: bool = False) -> None:
         if feature not in skip:
-            out.append(m.Statement(text, obj, feature, target=target, defines=defines))
+            out.append(sc.Statement(text, obj, feature, target=target, defines=defines))
 
     fill(emit)
     return tuple(out)
 
 
 def _org_scripts(db: m.Database, org: str, objs: Objects, row: m.OrgRow | None,
-                 skip: frozenset[str], only: str | None) -> list[m.Script]:
+                 skip: frozenset[str], only: str | None) -> list[sc.Script]:
     reg = db.org_registry
     row = row if reg else None
     registry = qualified(reg.schema, reg.table) if reg else ""
@@ -459,28 +460,28 @@ def _org_scripts(db: m.Database, org: str, objs: Objects, row: m.OrgRow | None,
     phase = f"org_{org}"
     scripts = []
     if only != "rollback":
-        scripts.append(m.Script(db.name, ORG_NUMBER, phase, _collect(init, skip), org=org))
+        scripts.append(sc.Script(db.name, ORG_NUMBER, phase, _collect(init, skip), org=org))
     if only != "init":
-        scripts.append(m.Script(db.name, rollback_number(ORG_NUMBER), phase, _collect(undo, skip), org=org,
+        scripts.append(sc.Script(db.name, rollback_number(ORG_NUMBER), phase, _collect(undo, skip), org=org,
                                 rollback=True))
     return scripts
 
 
-def _shared_scripts(db: m.Database, objs: Objects, skip: frozenset[str], only: str | None) -> list[m.Script]:
+def _shared_scripts(db: m.Database, objs: Objects, skip: frozenset[str], only: str | None) -> list[sc.Script]:
     scripts = []
     for p in PHASES:
         init = _collect(lambda emit, p=p: _init(p.name, db, objs, emit), skip)
         if not init:
             continue  # a phase with nothing in it has no file (its number stays reserved)
         if only != "rollback":
-            scripts.append(m.Script(db.name, p.number, p.name, init))
+            scripts.append(sc.Script(db.name, p.number, p.name, init))
         if only != "init":
             undo = _collect(lambda emit, p=p: _undo(p.name, db, objs, emit), skip)
-            scripts.append(m.Script(db.name, rollback_number(p.number), p.name, undo, rollback=True))
+            scripts.append(sc.Script(db.name, rollback_number(p.number), p.name, undo, rollback=True))
     return scripts
 
 
-def leave_out(scripts: list[m.Script], skip: frozenset[str]) -> list[m.Script]:
+def leave_out(scripts: list[sc.Script], skip: frozenset[str]) -> list[sc.Script]:
     """The init scripts render(..., skip_features=skip, only="init") gives, from init scripts rendered without
     skip: the statements of those features dropped, and a shared phase left with nothing dropped with its file."""
     if not skip:
@@ -506,7 +507,7 @@ def _by_org(db: m.Database) -> dict[str | None, Objects]:
 
 
 def render(model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
-           skip_features: frozenset[str] = frozenset(), only: str | None = None) -> list[m.Script]:
+           skip_features: frozenset[str] = frozenset(), only: str | None = None) -> list[sc.Script]:
     """Init and rollback scripts of the chosen database(s) (all when None) in apply order; orgs=None renders
     everything, shared and every org; with `orgs`, only those orgs' files. Statements whose feature is in
     `skip_features` are left out. only="init" or "rollback" renders just those scripts."""
@@ -518,7 +519,7 @@ def render(model: m.Model, *, database: str | None = None, orgs: Sequence[str] |
         if org not in known:
             raise UsageError(f"unknown org {org!r}; the model has: {', '.join(known) or 'no orgs'}")
     skip = frozenset(skip_features)
-    scripts: list[m.Script] = []
+    scripts: list[sc.Script] = []
     for db in model.databases:
         if database is not None and db.name != database:
             continue
@@ -533,7 +534,7 @@ def render(model: m.Model, *, database: str | None = None, orgs: Sequence[str] |
 
 # --- text ---------------------------------------------------------------------------------------------------------
 
-def _header(script: m.Script, model: m.Model, body: str) -> str:
+def _header(script: sc.Script, model: m.Model, body: str) -> str:
     """Four `--` comment lines, whatever the names hold: every text is escaped (a newline or CR in the model
     file's name would end the comment, and psql would run the rest: `\\! rm -rf ~`); validate refuses control
     characters in database names and org keys already, the file name is the user's."""
@@ -545,7 +546,7 @@ def _header(script: m.Script, model: m.Model, body: str) -> str:
             f"-- database: {printable(script.database)}\n-- {printable(what)}\n-- sha256: {digest}\n")
 
 
-def _body(script: m.Script, model: m.Model) -> tuple[str, list[int]]:
+def _body(script: sc.Script, model: m.Model) -> tuple[str, list[int]]:
     """The file body and, for each statement, the line within the body where it starts."""
     chunks: list[str] = ["", "BEGIN;", *prelude(model.database(script.database)), ""]
     starts: list[int] = []
@@ -574,13 +575,13 @@ def _body(script: m.Script, model: m.Model) -> tuple[str, list[int]]:
     return "\n".join(chunks) + "\n", starts
 
 
-def script_text(script: m.Script, model: m.Model) -> str:
+def script_text(script: sc.Script, model: m.Model) -> str:
     """The exact content of the script's file: header (with the body's sha256, no timestamp), then the body."""
     body, _ = _body(script, model)
     return _header(script, model, body) + body
 
 
-def statement_lines(script: m.Script, model: m.Model) -> list[int]:
+def statement_lines(script: sc.Script, model: m.Model) -> list[int]:
     """The line (1-based, in script_text) where each statement starts, in the order they run: the transactional
     ones in script order, then the others."""
     body, starts = _body(script, model)
@@ -590,11 +591,11 @@ def statement_lines(script: m.Script, model: m.Model) -> list[int]:
 
 # --- out/ (outdir.py: never through a symbolic link) -------------------------------------------------------------
 
-def _expected(scripts: Sequence[m.Script], model: m.Model) -> dict[str, str]:
+def _expected(scripts: Sequence[sc.Script], model: m.Model) -> dict[str, str]:
     return {s.relpath: script_text(s, model) for s in scripts}
 
 
-def write_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, complete: bool = True,
+def write_out(scripts: Sequence[sc.Script], out_dir: Path, model: m.Model, complete: bool = True,
               all_databases: bool = False) -> list[Path]:
     """Write the scripts under out_dir, rewriting only files whose content changed; when complete (every
     script of the databases rendered, no --org), delete the schemagen files of those databases that the model
@@ -604,7 +605,7 @@ def write_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, comple
                         all_databases)
 
 
-def check_out(scripts: Sequence[m.Script], out_dir: Path, model: m.Model, complete: bool = True,
+def check_out(scripts: Sequence[sc.Script], out_dir: Path, model: m.Model, complete: bool = True,
               all_databases: bool = False) -> None:
     """Return None when out_dir holds exactly what the scripts render; else raise Difference listing the stale,
     missing and (when complete) extra files."""

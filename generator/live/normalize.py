@@ -31,9 +31,9 @@ from typing import Sequence
 import psycopg
 from psycopg import sql as psql
 
-from . import model as m
-from .inspect import WHEN
-from .sqltext import dollar_quote, qualified, quote_ident
+from schemagen import model as m
+from schemagen.live.inspect import WHEN
+from schemagen.sqltext import dollar_quote, qualified, quote_ident
 
 BATCH = 10  # objects per savepoint: a shadow table holds up to ~5 locks (itself, toast, indexes)
 _PREFIX = "sg_shadow_"

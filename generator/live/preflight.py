@@ -13,11 +13,12 @@ from typing import Sequence
 
 import psycopg
 
-from . import model as m
-from .connect import ServerInfo, server_info
-from .render import extension_schema
-from .errors import DatabaseError, UnsupportedFeatures
-from .sqltext import quote_ident
+from schemagen import model as m
+from schemagen import scripts as sc
+from schemagen.live.connect import ServerInfo, server_info
+from schemagen.render import extension_schema
+from schemagen.errors import DatabaseError, UnsupportedFeatures
+from schemagen.sqltext import quote_ident
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Plan:
     left_out: list[tuple[str, str]] = field(default_factory=list)  # (object, why), in apply order
 
 
-def unsupported_objects(scripts: Sequence[m.Script], refused: dict[str, str]) -> list[tuple[str, str]]:
+def unsupported_objects(scripts: Sequence[sc.Script], refused: dict[str, str]) -> list[tuple[str, str]]:
     """(object, why) for every statement whose feature the server refuses, in apply order, without repeats."""
     seen: dict[tuple[str, str], None] = {}
     for script in scripts:
@@ -89,7 +90,7 @@ def _misplaced_extensions(conn: psycopg.Connection, wanted: Sequence[m.Extension
     return out
 
 
-def check(conn: psycopg.Connection, dsn: str, db: m.Database, scripts: Sequence[m.Script],
+def check(conn: psycopg.Connection, dsn: str, db: m.Database, scripts: Sequence[sc.Script],
           orgs: Sequence[str] | None, skip_unsupported: bool) -> Plan:
     """Raise UnsupportedFeatures (exit 3) before any change when the server cannot run `scripts` (the init
     scripts rendered without skipping anything), or with skip_unsupported the rest of them; otherwise the plan.
@@ -126,7 +127,7 @@ def safe_search_path(conn: psycopg.Connection, path: Sequence[str]) -> None:
     schemas = [s for s in path if s not in ("pg_catalog", "pg_temp")]
     if not schemas:
         return
-    text = resources.files("schemagen.sql").joinpath("preflight_search_path.sql").read_text("utf-8")
+    text = resources.files("schemagen.live.sql").joinpath("preflight_search_path.sql").read_text("utf-8")
     rows = conn.execute(text, {"schemas": schemas}).fetchall()
     if rows:
         lines = "\n".join(f"  schema {quote_ident(s)}: role {role} {what}" for s, role, what in rows[:20])

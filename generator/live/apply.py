@@ -28,12 +28,13 @@ from typing import Callable, Sequence, TextIO
 import psycopg
 from psycopg import sql as psql
 
-from . import history, ownership, preflight, privileges, rowcheck
-from . import model as m
-from . import render
-from .connect import (ServerInfo, check_orgs, connection, pick_database, server_info, server_message,
-                      timescaledb_dropped, timescaledb_gone)
-from .errors import DatabaseError, Difference, Interrupted, UsageError, printable
+from schemagen.live import history, ownership, preflight, privileges, rowcheck
+from schemagen import model as m
+from schemagen import scripts as sc
+from schemagen import render
+from schemagen.live.connect import (ServerInfo, check_orgs, connection, pick_database, server_info, server_message,
+    timescaledb_dropped, timescaledb_gone)
+from schemagen.errors import DatabaseError, Difference, Interrupted, UsageError, printable
 
 QUIET_ABOVE = 100  # with more scripts than this, org scripts report through progress lines, not one line each
 PROGRESS_LINES = 20  # about this many progress lines in a long run, whatever the number of orgs
@@ -85,7 +86,7 @@ class _Progress:
         self.quiet = total > QUIET_ABOVE
         self.step = max(QUIET_ABOVE, math.ceil(total / PROGRESS_LINES / 50) * 50)
 
-    def script(self, script: m.Script, line: str) -> None:
+    def script(self, script: sc.Script, line: str) -> None:
         self.done += 1
         if not self.quiet or script.org is None:
             self.say(line)
@@ -106,12 +107,12 @@ def checksum(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _name(script: m.Script) -> str:
+def _name(script: sc.Script) -> str:
     """The script's path within its database folder, as recorded in the history: "900_org_acme.sql"."""
     return script.relpath.split("/", 1)[1]
 
 
-def _init_scripts(model: m.Model, db: m.Database, orgs, skip: frozenset[str]) -> list[m.Script]:
+def _init_scripts(model: m.Model, db: m.Database, orgs, skip: frozenset[str]) -> list[sc.Script]:
     return render.render(model, database=db.name, orgs=orgs, skip_features=skip, only="init")
 
 
@@ -202,7 +203,7 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
                  skip_unsupported=skip_unsupported, adopt=adopt, out=out, check_drift=check_drift, _first=False)
 
 
-def _dry_run(conn, model: m.Model, db: m.Database, scripts: list[m.Script], orgs, result: ApplyResult,
+def _dry_run(conn, model: m.Model, db: m.Database, scripts: list[sc.Script], orgs, result: ApplyResult,
              say: Callable[[str], None]) -> None:
     """List each script as new / changed / unchanged; create nothing, not even the history schema."""
     done = history.read(conn, db.name)
@@ -232,8 +233,8 @@ def _need_shared(model: m.Model, db: m.Database, done: dict[str, history.Entry],
             "apply without --org to bring them up to date")
 
 
-def _pending(model: m.Model, scripts: list[m.Script], done: dict[str, history.Entry], found: ownership.Survey,
-             say: Callable[[str], None]) -> list[m.Script]:
+def _pending(model: m.Model, scripts: list[sc.Script], done: dict[str, history.Entry], found: ownership.Survey,
+             say: Callable[[str], None]) -> list[sc.Script]:
     """The scripts to run: new, changed, or recorded unchanged but with objects they created gone since (dropped
     out of band): every script is idempotent, so running it again creates what is missing."""
     pending = []
@@ -248,7 +249,7 @@ def _pending(model: m.Model, scripts: list[m.Script], done: dict[str, history.En
     return pending
 
 
-def _apply_scripts(conn, model: m.Model, db: m.Database, scripts: list[m.Script], pending: list[m.Script],
+def _apply_scripts(conn, model: m.Model, db: m.Database, scripts: list[sc.Script], pending: list[sc.Script],
                    found: ownership.Survey, adopted: set[m.ObjectKey], skip: frozenset[str], result: ApplyResult,
                    say: Callable[[str], None]) -> None:
     progress = _Progress(len(scripts), say)
@@ -277,7 +278,7 @@ def _apply_scripts(conn, model: m.Model, db: m.Database, scripts: list[m.Script]
         f"{result.count('unchanged')} unchanged, {progress.elapsed:.1f} s")
 
 
-def _run(conn: psycopg.Connection, script: m.Script, model: m.Model, statements: Sequence[m.Statement],
+def _run(conn: psycopg.Connection, script: sc.Script, model: m.Model, statements: Sequence[sc.Statement],
          bookkeep: Callable[[int], None], undoing: bool = False) -> int:
     """Run a script's statements in one transaction and call bookkeep(ms) (its history change) in that same
     transaction; the non-transactional statements run after it, one by one, and bookkeeping waits for them.
@@ -290,7 +291,7 @@ def _run(conn: psycopg.Connection, script: m.Script, model: m.Model, statements:
     inside = [s for s in ordered if s.transactional and id(s) in wanted]
     outside = [s for s in ordered if not s.transactional and id(s) in wanted]
     started = time.monotonic()
-    current: m.Statement | None = None
+    current: sc.Statement | None = None
     committing = False  # the history change is made: what follows is the COMMIT
     try:
         with conn.transaction():
@@ -325,7 +326,7 @@ def _run(conn: psycopg.Connection, script: m.Script, model: m.Model, statements:
     return int((time.monotonic() - started) * 1000)
 
 
-def _interrupted(script: m.Script, current: m.Statement | None, line_of: dict, committing: bool,
+def _interrupted(script: sc.Script, current: sc.Statement | None, line_of: dict, committing: bool,
                  undoing: bool) -> str:
     where = f", line {line_of[id(current)]} ({current.object})" if current else ""
     done, again = ("undone", "roll back") if undoing else ("applied", "apply")
@@ -352,7 +353,7 @@ def _lost(committing: bool, undoing: bool) -> str:
 def _after_apply_drift(conn: psycopg.Connection, model: m.Model, db: m.Database, orgs, skip: frozenset[str]) -> None:
     """What init scripts cannot reconcile shows here: a column added to a table that already existed, a changed
     chunk interval, a changed policy (add_*_policy with if_not_exists only warns). Exit 1, pointing at diff."""
-    from .diff import compare_live  # the differ's entry point; imported late: apply works without inspecting
+    from schemagen.compare.diff import compare_live  # the differ's entry point; imported late: apply works without inspecting
 
     changes = compare_live(conn, model, db, orgs=orgs, skip=skip)
     if changes:
@@ -424,7 +425,7 @@ def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Seq
                     _first=False)
 
 
-def _leaving(foreign: dict[m.ObjectKey, str], found: ownership.Survey, scripts: list[m.Script],
+def _leaving(foreign: dict[m.ObjectKey, str], found: ownership.Survey, scripts: list[sc.Script],
              say: Callable[[str], None]) -> list[str]:
     """Say what rollback leaves because schemagen did not create it; returns the extensions it keeps."""
     kept = [k.name for k in ownership.targets(scripts)
@@ -437,7 +438,7 @@ def _leaving(foreign: dict[m.ObjectKey, str], found: ownership.Survey, scripts: 
     return sorted(kept)
 
 
-def _rollback_script(conn: psycopg.Connection, model: m.Model, script: m.Script, leave: set[m.ObjectKey],
+def _rollback_script(conn: psycopg.Connection, model: m.Model, script: sc.Script, leave: set[m.ObjectKey],
                      touched: bool, say: Callable[[str], None]) -> ScriptRun:
     """One rollback script in one transaction, with the removal of its init script's history row and of the
     objects it drops from schemagen.objects. Statements on objects schemagen did not create are left out; so is

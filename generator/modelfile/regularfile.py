@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 
-from .errors import ModelError, Problem
+from schemagen.errors import ModelError, Problem
 
 
 def read_regular(name: str, max_bytes: int) -> bytes:

@@ -17,9 +17,9 @@ import psycopg
 
 from importlib import resources
 
-from . import __version__
-from . import model as m
-from .errors import DatabaseError
+from schemagen import __version__
+from schemagen import model as m
+from schemagen.errors import DatabaseError
 
 SCHEMA = "schemagen"
 
@@ -64,7 +64,7 @@ class Entry:
 
 def query(name: str) -> str:
     """A catalog query of generator/sql/<name>.sql."""
-    return resources.files("schemagen.sql").joinpath(f"{name}.sql").read_text("utf-8")
+    return resources.files("schemagen.live.sql").joinpath(f"{name}.sql").read_text("utf-8")
 
 
 class PlantedHistory(DatabaseError):

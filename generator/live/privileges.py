@@ -23,12 +23,13 @@ from typing import Sequence
 
 import psycopg
 
-from . import history
-from . import model as m
-from . import render
-from .errors import MissingPrivileges
-from .preflight import grouped
-from .sqltext import qualified, quote_ident
+from schemagen.live import history
+from schemagen import model as m
+from schemagen import scripts as sc
+from schemagen import render
+from schemagen.errors import MissingPrivileges
+from schemagen.live.preflight import grouped
+from schemagen.sqltext import qualified, quote_ident
 
 SYSTEM_SCHEMAS = frozenset({"public", "pg_catalog"})
 # The phases that do something to a table after creating it, and which tables they touch.
@@ -83,7 +84,7 @@ def _name(schema: str, name: str) -> str:
 
 # --- what a run needs ------------------------------------------------------------------------------------------
 
-def apply_needs(db: m.Database, pending: Sequence[m.Script]) -> Needs:
+def apply_needs(db: m.Database, pending: Sequence[sc.Script]) -> Needs:
     """What the pending init scripts do, phase by phase, and each org file."""
     needs = Needs()
     phases = {s.phase for s in pending if s.org is None}
@@ -316,10 +317,10 @@ def _history_access(conn: psycopg.Connection) -> tuple[bool, bool, bool]:
     return (bool(row[0]), bool(row[1]), bool(row[2])) if row else (False, False, False)
 
 
-def check_apply(conn: psycopg.Connection, model: m.Model, db: m.Database, scripts: Sequence[m.Script]) -> None:
+def check_apply(conn: psycopg.Connection, model: m.Model, db: m.Database, scripts: Sequence[sc.Script]) -> None:
     """Before any change, under the lock: MissingPrivileges (exit 3) when the role cannot run the scripts that
     will run (those not recorded unchanged in the history)."""
-    from .apply import checksum  # the history's checksum; apply imports this module
+    from schemagen.live.apply import checksum  # the history's checksum; apply imports this module
 
     if conn.execute(ROLE).fetchone()[1]:
         return  # a superuser: the common case costs one query

@@ -30,8 +30,8 @@ from typing import Collection
 import psycopg
 from psycopg.rows import dict_row
 
-from . import model as m
-from .sqltext import Interval
+from schemagen import model as m
+from schemagen.sqltext import Interval
 
 CATALOG_QUERIES = ("extensions", "schemas", "relations", "columns", "constraints", "indexes", "triggers", "functions")
 TIMESCALEDB_QUERIES = ("ts_caggs", "ts_dimensions", "ts_compression", "ts_jobs")
@@ -41,7 +41,7 @@ _MARKER = re.compile(r"^--@(\w+) ", re.M)
 
 @cache
 def _text(name: str) -> str:
-    return resources.files("schemagen.sql").joinpath(f"{name}.sql").read_text("utf-8")
+    return resources.files("schemagen.live.sql").joinpath(f"{name}.sql").read_text("utf-8")
 
 
 @cache

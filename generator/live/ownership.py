@@ -17,10 +17,11 @@ from typing import Callable, Iterable, Sequence
 
 import psycopg
 
-from . import history
-from . import model as m
-from .errors import DatabaseError
-from .sqltext import qualified, quote_ident
+from schemagen.live import history
+from schemagen import model as m
+from schemagen import scripts as sc
+from schemagen.errors import DatabaseError
+from schemagen.sqltext import qualified, quote_ident
 
 RELATIONS = frozenset({"table", "view", "materialized view", "continuous aggregate", "index"})
 
@@ -38,12 +39,12 @@ def label(key: m.ObjectKey) -> str:
     return f"{key.kind} {qualified(key.schema, key.name)}{key.signature}"
 
 
-def targets(scripts: Iterable[m.Script]) -> list[m.ObjectKey]:
+def targets(scripts: Iterable[sc.Script]) -> list[m.ObjectKey]:
     """Every object the scripts act on, once each, in order."""
     return list(dict.fromkeys(st.target for s in scripts for st in s.statements if st.target))
 
 
-def defined(statements: Iterable[m.Statement]) -> list[m.ObjectKey]:
+def defined(statements: Iterable[sc.Statement]) -> list[m.ObjectKey]:
     return list(dict.fromkeys(st.target for st in statements if st.target and st.defines))
 
 
@@ -81,21 +82,21 @@ class Survey:
     gone: set[m.ObjectKey] = field(default_factory=set)  # recorded, but dropped out of band
     inferred: bool = False  # owned read from an older history's script records, not from schemagen.objects
 
-    def foreign(self, scripts: Iterable[m.Script]) -> dict[m.ObjectKey, str]:
+    def foreign(self, scripts: Iterable[sc.Script]) -> dict[m.ObjectKey, str]:
         """The scripts' objects that exist and schemagen did not create (extensions excepted) -> owner."""
         return {k: self.live[k] for k in targets(scripts)
                 if k in self.live and k not in self.owned and k.kind != "extension"}
 
-    def missing_in(self, script: m.Script) -> list[m.ObjectKey]:
+    def missing_in(self, script: sc.Script) -> list[m.ObjectKey]:
         return [k for k in targets([script]) if k in self.gone]
 
-    def to_claim(self, statements: Iterable[m.Statement], adopted: set[m.ObjectKey]) -> list[m.ObjectKey]:
+    def to_claim(self, statements: Iterable[sc.Statement], adopted: set[m.ObjectKey]) -> list[m.ObjectKey]:
         """What a script records as schemagen's: what it created (did not exist before), kept, or adopted; never
         an extension (or anything) that was there before and not adopted."""
         return [k for k in defined(statements) if k not in self.live or k in self.owned or k in adopted]
 
 
-def survey(conn: psycopg.Connection, database: str, scripts: Sequence[m.Script]) -> Survey:
+def survey(conn: psycopg.Connection, database: str, scripts: Sequence[sc.Script]) -> Survey:
     keys = targets(scripts)
     owned = history.owned(conn, database)
     live = existing(conn, keys)
@@ -113,7 +114,7 @@ def record_inferred(conn: psycopg.Connection, database: str, found: Survey) -> N
                 history.claim(conn, database, script, [k for k, s in found.owned.items() if s == script])
 
 
-def init_name(script: m.Script) -> str:
+def init_name(script: sc.Script) -> str:
     """The init script's file name of a script: itself, or the one a rollback script undoes (rollback/970_tables.sql
     undoes 030_tables.sql, rollback/100_org_acme.sql undoes 900_org_acme.sql)."""
     name = script.relpath.rsplit("/", 1)[-1]
@@ -123,7 +124,7 @@ def init_name(script: m.Script) -> str:
     return f"{1000 - int(number):03d}_{rest}"
 
 
-def _recorded_before_objects(done: dict[str, history.Entry], scripts: Sequence[m.Script],
+def _recorded_before_objects(done: dict[str, history.Entry], scripts: Sequence[sc.Script],
                              live: dict[m.ObjectKey, str]) -> dict[m.ObjectKey, str]:
     """A history written by a schemagen from before object records (scripts recorded, no object of this database):
     what those recorded scripts define and what exists is taken as theirs, so that upgrading schemagen neither
@@ -143,7 +144,7 @@ def refuse_foreign(foreign: dict[m.ObjectKey, str]) -> None:
             "model, and rollback drops them).")
 
 
-def adopt(conn: psycopg.Connection, database: str, scripts: Sequence[m.Script], foreign: dict[m.ObjectKey, str],
+def adopt(conn: psycopg.Connection, database: str, scripts: Sequence[sc.Script], foreign: dict[m.ObjectKey, str],
           say: Callable[[str], None]) -> None:
     """Record the foreign objects as schemagen's (--adopt), each under the script that acts on it first."""
     first: dict[m.ObjectKey, str] = {}

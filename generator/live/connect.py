@@ -13,9 +13,9 @@ from typing import Iterator
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from . import model as m
-from .errors import DatabaseError, UsageError
-from .redaction import redact as _redact
+from schemagen import model as m
+from schemagen.errors import DatabaseError, UsageError
+from schemagen.live.redaction import redact as _redact
 
 
 def redact(text: str, dsn: str | None) -> str:

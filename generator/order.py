@@ -7,51 +7,10 @@ PHASES is the one place that decides the order of the init files; rollback files
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence, TypeVar
 
-from . import model as m
-from .sqltext import qualified
-
-
-@dataclass(frozen=True)
-class Phase:
-    number: int  # fixed per phase: a phase that gains its first object adds a file and renumbers nothing
-    name: str
-    why: str  # why it comes where it does (kept next to the number, where a reader looks for it)
-    undo: str | None = None  # when its rollback has nothing to run: why (written into the rollback file)
-
-
-PHASES: tuple[Phase, ...] = (
-    Phase(10, "extensions", "everything else may use their types and functions (timescaledb, vector, ...)"),
-    Phase(20, "schemas", "tables, views and functions live in them"),
-    Phase(30, "tables", "columns and constraints; foreign key targets come before the tables that reference them"),
-    Phase(40, "hypertables", "create_hypertable needs the table, and runs before the indexes so TimescaleDB "
-                             "builds them on every chunk",
-          undo="dropping the tables (rollback/970_tables.sql) removes the hypertables and their chunks"),
-    Phase(50, "indexes", "on tables and hypertables (TimescaleDB repeats them on each chunk)"),
-    Phase(60, "compression", "compression settings need the hypertable",
-          undo="dropping the tables (rollback/970_tables.sql) removes their compression settings"),
-    Phase(70, "policies", "compression and retention policies need the hypertable and its compression settings"),
-    Phase(80, "functions", "bodies are not checked at creation (check_function_bodies = off), so they may name "
-                           "objects of later phases; views, aggregates and triggers after them may call them"),
-    Phase(90, "continuous_aggregates", "they read hypertables and may call functions; an aggregate built on "
-                                       "another comes after it"),
-    Phase(100, "views", "views and materialized views may read tables, continuous aggregates and functions"),
-    Phase(110, "triggers", "they need their table and their function; created after the objects they may touch"),
-    Phase(120, "seed", "rows last among shared objects: tables, defaults and triggers all exist"),
-)
-
-# One file per org after every shared phase: an org's objects may use every shared object, and adding an org
-# adds a file without renumbering any other. Inside it, the org's objects follow PHASES' order.
-ORG_NUMBER = 900
-
-BY_NAME = {p.name: p for p in PHASES}
-
-
-def rollback_number(number: int) -> int:
-    """The rollback file's number: reversed, so `ls rollback/` runs the undo in the right order."""
-    return 1000 - number
+from schemagen import model as m
+from schemagen.sqltext import qualified
 
 
 T = TypeVar("T")

@@ -14,9 +14,9 @@ from typing import Sequence
 import psycopg
 from psycopg import sql as psql
 
-from . import history
-from . import model as m
-from .errors import Difference
+from schemagen.live import history
+from schemagen import model as m
+from schemagen.errors import Difference
 
 DEPTH = 8  # cascade chains followed this far (a cycle of cascades stops at the table it came from)
 
