@@ -16,6 +16,7 @@ import click
 from schemagen import __version__
 from schemagen.errors import ExitCode, SchemagenError, UsageError, printable
 
+
 class _Path(click.Path):
     """click.Path that refuses an empty value: Path("") is ".", the current folder (`-o ""` would write there)."""
 

@@ -10,15 +10,14 @@ import gc
 from itertools import islice
 from pathlib import Path
 
-
 from schemagen import model as m
-from schemagen.modelfile.build import Builder
-from schemagen.naming import default_name
-from schemagen.errors import ModelError, Problem, reset_hints
-from schemagen.sqlparse import reset_budget
 from schemagen.document import Document
-from schemagen.modelfile.yamlsrc import parse_text, read
+from schemagen.errors import ModelError, Problem, reset_hints
+from schemagen.modelfile.build import Builder
 from schemagen.modelfile.schema import schema_problems
+from schemagen.modelfile.yamlsrc import parse_text, read
+from schemagen.naming import default_name
+from schemagen.sqlparse import reset_budget
 
 MAX_SCHEMA_PROBLEMS = 10_000  # the JSON Schema's problems listed at most; then the model is not built
 

@@ -12,8 +12,8 @@ Conventions:
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from schemagen.sqltext import Interval, qualified
 

@@ -7,11 +7,11 @@ PHASES is the one place that decides the order of the init files; rollback files
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from schemagen import model as m
 from schemagen.sqltext import qualified
-
 
 T = TypeVar("T")
 

@@ -12,7 +12,9 @@ import json
 import re
 from functools import lru_cache, wraps
 from itertools import accumulate
+
 from pglast.parser import ParseError, parse_plpgsql_json, parse_sql_json, scan
+
 
 def _cache_small(maxsize: int):
     """lru_cache for short texts only: a long one is checked each time and its parse not kept in memory."""

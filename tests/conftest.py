@@ -15,9 +15,16 @@ import os
 
 import psycopg
 import pytest
-
-from servers import (SERVERS, TestDatabase, create_database, drop_database, pglite_lock, reachable, reset_pglite,
-                     server_is_pglite)
+from servers import (
+    SERVERS,
+    TestDatabase,
+    create_database,
+    drop_database,
+    pglite_lock,
+    reachable,
+    reset_pglite,
+    server_is_pglite,
+)
 
 CI = os.environ.get("CI", "").lower() == "true"
 

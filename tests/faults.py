@@ -24,17 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
-
 from helpers import SNAPSHOT
-from schemagen import __version__
-from schemagen.live import apply as applying
-from schemagen.live import history
-from schemagen import render
-from schemagen import model as m
-from schemagen import scripts as sc
+from psycopg import sql
 from servers import CACHE, connect
 from test_apply import history_rows
+
+from schemagen import __version__, render
+from schemagen import model as m
+from schemagen import scripts as sc
+from schemagen.live import apply as applying
+from schemagen.live import history
 
 GATE_KEY = (0x4754, 0x6A7E)  # the advisory lock the gate waits for ("GT": not schemagen's class)
 APPS = "schemagen%"  # application_name of schemagen's sessions: "schemagen" and "schemagen pre-flight"

@@ -7,13 +7,13 @@ import dataclasses
 import hashlib
 
 import pytest
-
 from helpers import MODEL, ROOT, haystack, model_from, run_cli, snapshot
+
 from schemagen import __version__, render
-from schemagen.live import apply as applying
-from schemagen.compare import diff as differ
 from schemagen import scripts as sc
+from schemagen.compare import diff as differ
 from schemagen.errors import UnsupportedFeatures, UsageError
+from schemagen.live import apply as applying
 
 # Which model database each server can hold: the full Haystack database needs community TimescaleDB.
 CASES = {

@@ -9,14 +9,14 @@ types.
 from __future__ import annotations
 
 import errno
-import os
 import json
+import os
 import textwrap
 
 import psycopg
 import pytest
-
 from helpers import ROOT, run_cli, snapshot
+
 from schemagen.errors import ModelError
 from schemagen.load import load_model_text
 

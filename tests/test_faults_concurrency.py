@@ -6,14 +6,14 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from faults import Gate, init_scripts, recorded, sessions, state, watcher
 from helpers import run_cli
+from test_apply import has_history_schema, history_rows
+from test_apply_faults import _process, _write_model
+
 from schemagen.live import history
 from schemagen.load import load_model
 from schemagen.model import COMMUNITY_FEATURES
-from test_apply import has_history_schema, history_rows
-from test_apply_faults import _process, _write_model
 
 ORGS = 40
 WAITING = "waiting for another schemagen apply/rollback on datakwip"

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 from faults import Gate, Reference, init_scripts, recorded, schemagen_locks, sessions, state
 from helpers import run_cli
-from schemagen.live import history
-from schemagen import model as m
-from schemagen import scripts as sc
-from schemagen.load import load_model
-from schemagen.model import COMMUNITY_FEATURES
 from test_apply import has_history_schema
 from test_apply_faults import _consistent, _process, _write_model
+
+from schemagen import model as m
+from schemagen import scripts as sc
+from schemagen.live import history
+from schemagen.load import load_model
+from schemagen.model import COMMUNITY_FEATURES
 
 ORGS = 200
 ORG_POINTS = 12  # org scripts killed in, spread over the whole run

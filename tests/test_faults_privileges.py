@@ -6,10 +6,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from helpers import ROOT, run_cli, snapshot
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
-
-from helpers import ROOT, run_cli, snapshot
 from servers import connect
 from test_apply import has_history_schema, history_rows
 from test_apply_faults import _write_model

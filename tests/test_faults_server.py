@@ -10,13 +10,13 @@ import subprocess
 import time
 
 import pytest
-
 from faults import PG15, Gate, PrivateServer, Reference, init_scripts, recorded, remove_gate, sessions, state
 from helpers import run_cli
+from servers import Server, TestDatabase, create_database, with_dbname
+from test_apply_faults import _consistent, _process, _wait_for_org_rows, _write_model
+
 from schemagen.load import load_model
 from schemagen.model import COMMUNITY_FEATURES, FEATURE_TIMESCALEDB
-from servers import TestDatabase, Server, create_database, with_dbname
-from test_apply_faults import _consistent, _process, _wait_for_org_rows, _write_model
 
 ORGS = 200
 

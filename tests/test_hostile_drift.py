@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import pytest
+from helpers import run_cli
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
-
-from helpers import run_cli
 from servers import connect
 
 MODEL = """

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
-
 from faults import Gate, sessions, wait_sessions_gone
 from helpers import run_cli
-from schemagen.live import history
+from psycopg import sql
 from test_apply import has_history_schema, history_rows
+
+from schemagen.live import history
 
 SIMPLE = """databases:
   app:

@@ -19,12 +19,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 from pglast import parse_sql
 from psycopg import sql
-
-from helpers import run_cli
 from servers import connect
 from test_render_psql import PSQL
+
 from schemagen.load import load_model
 from schemagen.render import prelude, render
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from psycopg import sql
-
 from helpers import run_cli, snapshot
+from psycopg import sql
 from test_faults_privileges import as_role, make_role  # noqa: F401 (a fixture)
 
 HERE = Path(__file__).resolve().parent / "hostile" / "ownership"

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from pglast import parse_plpgsql, parse_sql
-from pglast import ast
+from helpers import ROOT, run_cli, snapshot
+from pglast import ast, parse_plpgsql, parse_sql
 from pglast.visitors import Visitor
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
-
-from helpers import ROOT, run_cli, snapshot
-from schemagen import model as m, render
-from schemagen.load import load_model
 from servers import connect
+
+from schemagen import model as m
+from schemagen import render
+from schemagen.load import load_model
 
 PLANTED = ROOT / "tests" / "hostile" / "planted"
 MODELS = [ROOT / "model.yaml", *sorted(ROOT.glob("examples/*/model.yaml"))]

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT, run_cli
+
 from schemagen.errors import ModelError
 from schemagen.load import load_model
 from schemagen.modelfile.yamlsrc import MAX_BYTES

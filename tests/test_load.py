@@ -6,12 +6,12 @@ import time
 
 import jsonschema
 import pytest
-
 from helpers import MODEL, haystack, model_from, run_cli
+
 from schemagen import model as m
 from schemagen.errors import ModelError
-from schemagen.naming import default_name
 from schemagen.modelfile.schema import json_schema
+from schemagen.naming import default_name
 from schemagen.sqltext import Interval, canonical_type, quote_ident
 
 

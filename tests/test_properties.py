@@ -35,17 +35,17 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
+from servers import connect, create_database, drop_database, pglite_lock, reset_pglite, server_is_pglite
 
-from schemagen.live import apply as applying
-from schemagen.compare import diff as differ
 from schemagen import model as m
 from schemagen import render
-from schemagen.live.connect import connection
+from schemagen.compare import diff as differ
 from schemagen.errors import ModelError
+from schemagen.live import apply as applying
+from schemagen.live.connect import connection
 from schemagen.load import load_model_text
-from schemagen.sqltext import Interval
 from schemagen.naming import default_name
-from servers import connect, create_database, drop_database, pglite_lock, reset_pglite, server_is_pglite
+from schemagen.sqltext import Interval
 
 EXAMPLES = int(os.environ.get("SCHEMAGEN_HYPOTHESIS_EXAMPLES", "6"))
 CI = os.environ.get("CI", "").lower() == "true"

@@ -15,14 +15,14 @@ from pathlib import Path
 import pglast
 import pglast.parser
 import pytest
-
 from helpers import MODEL, ROOT, haystack, model_from, run_cli
+
 from schemagen import model as m
-from schemagen import scripts as sc
+from schemagen import order as phases
 from schemagen import render
+from schemagen import scripts as sc
 from schemagen.errors import Difference, UsageError
 from schemagen.load import load_model
-from schemagen import order as phases
 from schemagen.scripts import PHASES
 from schemagen.sqltext import Interval, dollar_quote, quote_literal
 

@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from helpers import MODEL, ROOT, snapshot
+
 from schemagen import model as m
 from schemagen import render
 from schemagen.load import load_model

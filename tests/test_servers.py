@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-
 from servers import SERVERS, reset_pglite, server_is_pglite
 
 

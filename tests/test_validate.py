@@ -9,15 +9,25 @@ import textwrap
 import time
 
 import pytest
-
 from helpers import MODEL, haystack, model_from
+
 from schemagen import sqlparse as sqlcheck
 from schemagen.errors import ModelError
 from schemagen.load import load_model_text
-from schemagen.sqlparse import (MAX_SQL, column_refs, expression_error, output_columns, parse_expression,
-    parse_select, returns_error, select_error, statements_error, trim, type_error)
 from schemagen.rules.validate import comparable_type, validate, value_error
-
+from schemagen.sqlparse import (
+    MAX_SQL,
+    column_refs,
+    expression_error,
+    output_columns,
+    parse_expression,
+    parse_select,
+    returns_error,
+    select_error,
+    statements_error,
+    trim,
+    type_error,
+)
 
 # --- one expression, nothing more --------------------------------------------------------------------------------
 
@@ -416,8 +426,8 @@ def test_an_org_override_is_checked_for_that_org():
 def test_nextval_of_a_sequence_the_model_creates_or_does_not_hold(pg_plain_db):
     """nextval of another table's serial sequence, or of a sequence in a schema the model does not hold: valid
     (the second is the server's business); the first applies and shows no drift."""
-    from schemagen.live import apply as applying
     from schemagen.compare import diff as differ
+    from schemagen.live import apply as applying
 
     text = textwrap.dedent("""\
         databases:

@@ -16,21 +16,22 @@ from __future__ import annotations
 import gc
 import json
 import sys
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Iterable, Iterator, Sequence, TextIO
+from typing import TextIO
 
 import psycopg
 
-from schemagen.live import behaviour, preflight
-from schemagen import render
 from schemagen import model as m
-from schemagen.live.connect import check_orgs, connection, pick_database, server_info, server_message
+from schemagen import render
+from schemagen.changes import Change, shown
 from schemagen.errors import DatabaseError, Difference, printable
+from schemagen.live import behaviour, preflight
+from schemagen.live.connect import check_orgs, connection, pick_database, server_info, server_message
 from schemagen.live.inspect import Catalog, inspect
 from schemagen.live.normalize import normalize
 from schemagen.sqltext import Interval, base_type, qualified, quote_ident, quote_literal
-from schemagen.changes import Change, shown
 
 PRESENT = "present"
 LOCK_TIMEOUT = "30s"  # a shadow view waits for share locks on its sources: never forever
@@ -348,8 +349,8 @@ def _data_parts(db: m.Database, actual: m.Database, orgs: Sequence[str] | None) 
 
 # Types without an equality operator (point, polygon, path, xml) or with one that is not equality (box and circle
 # compare areas): compared as text, which each prints exactly. json is compared as jsonb (its text keeps blanks).
-_COMPARED_AS = {"json": "::jsonb", **{t: "::text" for t in ("point", "line", "lseg", "box", "path", "polygon",
-                                                            "circle", "xml")}}
+_COMPARED_AS = {"json": "::jsonb",
+                **dict.fromkeys(("point", "line", "lseg", "box", "path", "polygon", "circle", "xml"), "::text")}
 
 
 def _data_query(parts: list[_Rows]) -> str:

@@ -22,19 +22,28 @@ import hashlib
 import math
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence, TextIO
+from typing import TextIO
 
 import psycopg
 from psycopg import sql as psql
 
-from schemagen.live import history, ownership, preflight, privileges, rowcheck
 from schemagen import model as m
-from schemagen import scripts as sc
 from schemagen import render
-from schemagen.live.connect import (ServerInfo, check_orgs, connection, pick_database, server_info, server_message,
-    timescaledb_dropped, timescaledb_gone)
+from schemagen import scripts as sc
 from schemagen.errors import DatabaseError, Difference, Interrupted, UsageError, printable
+from schemagen.live import history, ownership, preflight, privileges, rowcheck
+from schemagen.live.connect import (
+    ServerInfo,
+    check_orgs,
+    connection,
+    pick_database,
+    server_info,
+    server_message,
+    timescaledb_dropped,
+    timescaledb_gone,
+)
 
 QUIET_ABOVE = 100  # with more scripts than this, org scripts report through progress lines, not one line each
 PROGRESS_LINES = 20  # about this many progress lines in a long run, whatever the number of orgs
@@ -353,7 +362,9 @@ def _lost(committing: bool, undoing: bool) -> str:
 def _after_apply_drift(conn: psycopg.Connection, model: m.Model, db: m.Database, orgs, skip: frozenset[str]) -> None:
     """What init scripts cannot reconcile shows here: a column added to a table that already existed, a changed
     chunk interval, a changed policy (add_*_policy with if_not_exists only warns). Exit 1, pointing at diff."""
-    from schemagen.compare.diff import compare_live  # the differ's entry point; imported late: apply works without inspecting
+    from schemagen.compare.diff import (
+        compare_live,  # the differ's entry point; imported late: apply works without inspecting
+    )
 
     changes = compare_live(conn, model, db, orgs=orgs, skip=skip)
     if changes:

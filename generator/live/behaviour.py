@@ -14,13 +14,13 @@ access): storage parameters, statistics targets, column storage, a table's table
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from schemagen import model as m
 from schemagen.live.inspect import Catalog
-from schemagen.sqltext import qualified, quote_ident
 from schemagen.naming import default_name
+from schemagen.sqltext import qualified, quote_ident
 
 BEHAVIOUR_QUERIES = ("security", "grants", "objects", "sequences")
 

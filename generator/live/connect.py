@@ -6,9 +6,9 @@ without the DSN's password.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -106,11 +106,11 @@ class ServerInfo:
         """Features this server refuses -> why, for messages."""
         if not self.timescaledb_available:
             why = f"this server (PostgreSQL {self.version}) has no TimescaleDB"
-            return {f: why for f in (m.FEATURE_TIMESCALEDB, *m.COMMUNITY_FEATURES)}
+            return dict.fromkeys((m.FEATURE_TIMESCALEDB, *m.COMMUNITY_FEATURES), why)
         if self.license == "apache":
             why = ("TimescaleDB here is the Apache edition (timescaledb.license = apache); it needs the community "
                    "license")
-            return {f: why for f in m.COMMUNITY_FEATURES}
+            return dict.fromkeys(m.COMMUNITY_FEATURES, why)
         return {}
 
     def describe(self) -> str:

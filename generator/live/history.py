@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from importlib import resources
 
 import psycopg
-
-from importlib import resources
 
 from schemagen import __version__
 from schemagen import model as m

@@ -21,11 +21,11 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Collection
+from contextlib import nullcontext
 from datetime import timedelta
 from functools import cache
 from importlib import resources
-from contextlib import nullcontext
-from typing import Collection
 
 import psycopg
 from psycopg.rows import dict_row

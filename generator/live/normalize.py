@@ -25,8 +25,8 @@ pg_get_viewdef, pg_get_function_arguments/result).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 import psycopg
 from psycopg import sql as psql

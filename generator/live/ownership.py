@@ -12,15 +12,15 @@ not exist: guarded drops), leaves the others, and says so.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 import psycopg
 
-from schemagen.live import history
 from schemagen import model as m
 from schemagen import scripts as sc
 from schemagen.errors import DatabaseError
+from schemagen.live import history
 from schemagen.sqltext import qualified, quote_ident
 
 RELATIONS = frozenset({"table", "view", "materialized view", "continuous aggregate", "index"})

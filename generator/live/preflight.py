@@ -7,17 +7,17 @@ are checked next, under the advisory lock (privileges.py).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Sequence
 
 import psycopg
 
 from schemagen import model as m
 from schemagen import scripts as sc
+from schemagen.errors import DatabaseError, UnsupportedFeatures
 from schemagen.live.connect import ServerInfo, server_info
 from schemagen.render import extension_schema
-from schemagen.errors import DatabaseError, UnsupportedFeatures
 from schemagen.sqltext import quote_ident
 
 

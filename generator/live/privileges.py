@@ -18,16 +18,16 @@ them all. What is checked, for the scripts that will run (apply skips the record
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import psycopg
 
-from schemagen.live import history
 from schemagen import model as m
-from schemagen import scripts as sc
 from schemagen import render
+from schemagen import scripts as sc
 from schemagen.errors import MissingPrivileges
+from schemagen.live import history
 from schemagen.live.preflight import grouped
 from schemagen.sqltext import qualified, quote_ident
 

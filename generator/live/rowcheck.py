@@ -9,14 +9,14 @@ Only tables schemagen created (ownership.py) are dropped or have rows deleted, s
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import psycopg
 from psycopg import sql as psql
 
-from schemagen.live import history
 from schemagen import model as m
 from schemagen.errors import Difference
+from schemagen.live import history
 
 DEPTH = 8  # cascade chains followed this far (a cycle of cascades stops at the table it came from)
 

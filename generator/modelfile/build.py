@@ -15,13 +15,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from schemagen import model as m
+from schemagen.document import Document, PathT, dotted
 from schemagen.errors import Problem
+from schemagen.modelfile.stamp import (
+    ORG,
+    Stamp,
+    compile_stamp,
+    default_name_for,
+    fill,
+    qualified_template,
+    quote_template,
+)
+from schemagen.order import build_order_of_aggregates, build_order_of_tables, sources_first
 from schemagen.sqlparse import TooMuchSql, expression_error, trim
 from schemagen.sqltext import SERIAL_TYPES, Interval, canonical_type, quote_literal
-from schemagen.order import build_order_of_aggregates, build_order_of_tables, sources_first
-from schemagen.modelfile.stamp import (ORG, Stamp, compile_stamp, default_name_for, fill, qualified_template,
-    quote_template)
-from schemagen.document import Document, PathT, dotted
 
 _FLOAT_P = re.compile(r"\s*float\s*\(\s*(\d+)\s*\)(\s*(?:\[\s*\]\s*)*)$", re.I | re.A)
 _QUOTED = re.compile(r'\s*"((?:[^"]|"")+)"(?=\s|$)')

@@ -8,8 +8,7 @@ from importlib import resources
 import jsonschema
 
 from schemagen.document import Document
-from schemagen.errors import Problem
-from schemagen.errors import did_you_mean
+from schemagen.errors import Problem, did_you_mean
 
 
 @cache

@@ -8,11 +8,11 @@ that makes each org's copy by replacing `{org}` in every string of it, sharing w
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from schemagen import model as m
-from schemagen.sqltext import Interval, quote_ident
 from schemagen.naming import default_name
+from schemagen.sqltext import Interval, quote_ident
 
 ORG = "{org}"
 ORG_NAME = "{org_name}"

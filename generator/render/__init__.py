@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import jinja2
 from pglast.parser import ParseError, parse_sql_json
@@ -20,11 +20,11 @@ from pglast.parser import ParseError, parse_sql_json
 from schemagen import __version__
 from schemagen import model as m
 from schemagen import scripts as sc
-from schemagen.render import outdir
 from schemagen.errors import UsageError, printable
+from schemagen.order import caggs_in_order, tables_in_order, views_in_order
+from schemagen.render import outdir
 from schemagen.render.outdir import HEADER_MARK
 from schemagen.scripts import BY_NAME, ORG_NUMBER, PHASES, Phase, rollback_number
-from schemagen.order import caggs_in_order, tables_in_order, views_in_order
 from schemagen.sqltext import Interval, dollar_quote, qualified, quote_ident, quote_literal
 
 __all__ = ["PHASES", "ORG_NUMBER", "Phase", "render", "script_text", "statement_lines", "write_out", "check_out"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from schemagen.errors import Difference, UsageError, printable
 from schemagen.scripts import BY_NAME, ORG_NUMBER, rollback_number

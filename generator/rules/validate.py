@@ -12,17 +12,34 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from schemagen import model as m
-from schemagen.naming import default_name
+from schemagen.document import Document, clip
 from schemagen.errors import Problem, did_you_mean
-from schemagen.sqlparse import (Parsed, TooMuchSql, calls, column_refs, has_subquery, parse_expression, parse_select,
-    reset_budget, row_refs, type_error)
-from schemagen.sqltext import _NEEDS_QUOTES, INTEGER_TYPES, MAX_IDENTIFIER_BYTES, TYPE_ALIASES, base_type
+from schemagen.naming import default_name
 from schemagen.rules.validate_index import index_rules
 from schemagen.rules.validate_names import database_names, names
 from schemagen.rules.validate_rows import registry, seed, unique_keys, value_error
-from schemagen.rules.validate_sql import (default_constant_error, expression_kind_error, foreign_key_orgs, function,
-    reads, trigger, unknown_sequences)
-from schemagen.document import Document, clip
+from schemagen.rules.validate_sql import (
+    default_constant_error,
+    expression_kind_error,
+    foreign_key_orgs,
+    function,
+    reads,
+    trigger,
+    unknown_sequences,
+)
+from schemagen.sqlparse import (
+    Parsed,
+    TooMuchSql,
+    calls,
+    column_refs,
+    has_subquery,
+    parse_expression,
+    parse_select,
+    reset_budget,
+    row_refs,
+    type_error,
+)
+from schemagen.sqltext import _NEEDS_QUOTES, INTEGER_TYPES, MAX_IDENTIFIER_BYTES, TYPE_ALIASES, base_type
 
 BUILTIN_TYPES = frozenset({
     "smallint", "integer", "bigint", "numeric", "real", "double precision", "money", "text", "character varying",

@@ -9,8 +9,9 @@ import re
 from typing import TYPE_CHECKING
 
 from schemagen import model as m
-from schemagen.errors import CONTROL_RE as _CONTROL, control_character
 from schemagen.document import Document, PathT, dotted
+from schemagen.errors import CONTROL_RE as _CONTROL
+from schemagen.errors import control_character
 
 if TYPE_CHECKING:
     from schemagen.rules.validate import Checker

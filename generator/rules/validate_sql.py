@@ -12,10 +12,21 @@ from typing import TYPE_CHECKING
 
 from schemagen import model as m
 from schemagen.errors import did_you_mean
-from schemagen.sqlparse import (Parsed, TooMuchSql, _text, _unescape, calls, output_columns, parse_expression,
-    plpgsql_error, returns_error, row_refs, statements_error)
-from schemagen.sqltext import INTEGER_TYPES, base_type, canonical_type, dollar_quote, quote_ident
 from schemagen.rules.validate_values import INTEGER_RANGES, value_error
+from schemagen.sqlparse import (
+    Parsed,
+    TooMuchSql,
+    _text,
+    _unescape,
+    calls,
+    output_columns,
+    parse_expression,
+    plpgsql_error,
+    returns_error,
+    row_refs,
+    statements_error,
+)
+from schemagen.sqltext import INTEGER_TYPES, base_type, canonical_type, dollar_quote, quote_ident
 
 if TYPE_CHECKING:
     from schemagen.rules.validate import Checker

@@ -6,12 +6,13 @@ integer time column that fails at every run, a chunk interval below zero.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from schemagen import model as m
+from schemagen.rules.validate_rows import INTEGER_RANGES
 from schemagen.sqlparse import Parsed, aliases, calls, column_refs, output_columns
 from schemagen.sqltext import INTEGER_TYPES, TIME_TYPES, Interval, base_type
-from schemagen.rules.validate_rows import INTEGER_RANGES
 
 if TYPE_CHECKING:
     from schemagen.rules.validate import Checker
@@ -188,7 +189,7 @@ def aggregate(ck: Checker, c: m.ContinuousAggregate, tables: dict, caggs: dict, 
     _positive(ck, c.source, "bucket", width, org)
     _time_kind(ck, c.source, "bucket", width, integer_time, "of the source", org)
     for ix in c.indexes:
-        ck.index(ix, {n: None for n in columns} if columns is not None else None, exts, org)
+        ck.index(ix, dict.fromkeys(columns) if columns is not None else None, exts, org)
         if columns is not None:
             for e in ix.elements:
                 if e.column and e.column not in columns:

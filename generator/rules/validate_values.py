@@ -277,7 +277,7 @@ def _clip(value: object) -> str:
 
 
 _CHECKS = {
-    **{t: _integer for t in INTEGER_TYPES},
+    **dict.fromkeys(INTEGER_TYPES, _integer),
     "numeric": _numeric, "real": _numeric, "double precision": _numeric,
     "boolean": _boolean,
     "text": _text, "character varying": _text, "character": _text,
