@@ -78,8 +78,8 @@ print(json.dumps({"load_s": t1 - t0, "render_s": t2 - t1, "files": len(written),
 DIFF = """
 import json, sys, time, resource
 from schemagen.load import load_model
-from schemagen import diff
-from schemagen.connect import connection, server_info
+from schemagen.compare import diff
+from schemagen.live.connect import connection, server_info
 model = load_model(sys.argv[1]); db = model.database("datakwip")
 t0 = time.perf_counter()
 report = diff.Report([], 0, 0)
