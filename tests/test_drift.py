@@ -11,7 +11,7 @@ import pytest
 from helpers import ROOT, haystack, model_from, run_cli
 
 from schemagen import render
-from schemagen.compare import diff as differ
+from schemagen.commands import drift as differ
 from schemagen.live import apply as applying
 from schemagen.live.behaviour import BEHAVIOUR_QUERIES
 from schemagen.live.connect import connection, server_info
