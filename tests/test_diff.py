@@ -123,18 +123,18 @@ def test_index_attributes():
 def test_timescaledb_attributes_and_policies():
     expected = _db(_values("acme"))
     cases = {
-        "hypertable: chunk_interval": dict(hypertable=m.Hypertable("timestamp", I("1 day"))),
-        "hypertable: dimension entity_id": dict(hypertable=m.Hypertable(
-            "timestamp", I("7 days"), (m.Dimension("entity_id", 4),))),
-        "compression: segment_by": dict(compression=m.Compression((), (m.OrderBy("timestamp", True),), I("30 days"))),
-        "compression: order_by": dict(compression=m.Compression(("entity_id",), (m.OrderBy("timestamp"),),
-                                                                I("30 days"))),
-        "compression policy: compress_after": dict(compression=m.Compression(
-            ("entity_id",), (m.OrderBy("timestamp", True),), I("60 days"))),
-        "compression policy": dict(compression=m.Compression(("entity_id",), (m.OrderBy("timestamp", True),))),
-        "retention policy: drop_after": dict(retention=m.Retention(I("2 years"))),
-        "retention policy": dict(retention=None),
-        "compression, compression policy": dict(compression=None),
+        "hypertable: chunk_interval": {"hypertable": m.Hypertable("timestamp", I("1 day"))},
+        "hypertable: dimension entity_id": {"hypertable": m.Hypertable(
+            "timestamp", I("7 days"), (m.Dimension("entity_id", 4),))},
+        "compression: segment_by": {"compression": m.Compression((), (m.OrderBy("timestamp", True),), I("30 days"))},
+        "compression: order_by": {"compression": m.Compression(("entity_id",), (m.OrderBy("timestamp"),),
+                                                                I("30 days"))},
+        "compression policy: compress_after": {"compression": m.Compression(
+            ("entity_id",), (m.OrderBy("timestamp", True),), I("60 days"))},
+        "compression policy": {"compression": m.Compression(("entity_id",), (m.OrderBy("timestamp", True),))},
+        "retention policy: drop_after": {"retention": m.Retention(I("2 years"))},
+        "retention policy": {"retention": None},
+        "compression, compression policy": {"compression": None},
     }
     for attributes, over in cases.items():
         changes = diff(expected, _db(_values("acme", **over)))
@@ -230,8 +230,8 @@ def _changes() -> list[Change]:
         Change("datakwip", "acme", values, "changed", ("retention policy", "drop_after"), I("1 year"), I("2 years")),
         Change("datakwip", "", entity, "missing"),
         Change("datakwip", "acme", values, "missing", ("index", "ix")),
-        Change("datakwip", "", m.ObjectKey("seed row", "core", "tag_def"), "changed", ("row", (("id", "site"),), ("name",)),
-               {"name": "site"}, {"name": "x"}),
+        Change("datakwip", "", m.ObjectKey("seed row", "core", "tag_def"), "changed",
+               ("row", (("id", "site"),), ("name",)), {"name": "site"}, {"name": "x"}),
     ]
 
 
