@@ -78,14 +78,14 @@ print(json.dumps({"load_s": t1 - t0, "render_s": t2 - t1, "files": len(written),
 DIFF = """
 import json, sys, time, resource
 from schemagen.load import load_model
-from schemagen.compare import diff
+from schemagen.commands import drift
 from schemagen.live.connect import connection, server_info
 model = load_model(sys.argv[1]); db = model.database("datakwip")
 t0 = time.perf_counter()
-report = diff.Report([], 0, 0)
+report = drift.Report([], 0, 0)
 with connection(sys.argv[2]) as conn:
     skip = frozenset(server_info(conn, sys.argv[2]).unsupported())
-    changes = diff.compare_live(conn, model, db, skip=skip, report=report)
+    changes = drift.compare_live(conn, model, db, skip=skip, report=report)
 t1 = time.perf_counter()
 print(json.dumps({"diff_s": t1 - t0, "changes": len(changes), "catalog_queries": report.catalog_queries,
                   "normalize_statements": report.normalize_statements,

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from schemagen import __version__
-from schemagen.errors import ExitCode, SchemagenError, UsageError, printable
+from schemagen.errors import Difference, ExitCode, SchemagenError, UsageError, printable
 
 
 class _Path(click.Path):
@@ -174,12 +174,15 @@ def rollback(dsn, model_path, database, orgs, yes, lock_timeout) -> None:
 @SKIP_OPTION
 def diff(dsn, model_path, database, orgs, fmt, skip_unsupported) -> None:
     """Compare a live database with the model; exit 1 on drift."""
-    from schemagen.compare import diff as differ
+    from schemagen.commands import drift
 
-    differ.check(
-        _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, fmt=fmt,
-        skip_unsupported=skip_unsupported,
+    result = drift.diff(
+        _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, skip_unsupported=skip_unsupported,
+        say=lambda text: click.echo(text, err=True),
     )
+    click.echo(drift.report(result, fmt))
+    if result.changes:
+        raise Difference(result.message)
 
 
 # Ctrl-C outside a script's statements (the pre-flight, the wait for the lock, the drift check): whatever ran in a

@@ -11,7 +11,7 @@ from helpers import MODEL, ROOT, haystack, model_from, run_cli, snapshot
 
 from schemagen import __version__, render
 from schemagen import scripts as sc
-from schemagen.compare import diff as differ
+from schemagen.commands import drift as differ
 from schemagen.errors import UnsupportedFeatures, UsageError
 from schemagen.live import apply as applying
 
@@ -65,7 +65,7 @@ def test_apply_again_rollback_restores(any_db):
     assert first.count("applied") == len(first.scripts) > 0
     applied = snapshot(any_db)
     assert applied != before
-    assert differ.check(any_db.dsn, model, database=database, skip_unsupported=skip, out=_Sink(), err=_Sink()) == []
+    assert differ.diff(any_db.dsn, model, database=database, skip_unsupported=skip).changes == []
     sink = _Sink()
     again = applying.apply(any_db.dsn, model, database=database, skip_unsupported=skip, out=sink)
     assert again.count("unchanged") == len(again.scripts) == len(first.scripts), "a second apply changes nothing"
@@ -95,7 +95,7 @@ def test_one_org_on_and_off(any_db):
     result = applying.apply(any_db.dsn, model, database=database, orgs=["acme"], skip_unsupported=skip, out=_Sink())
     assert [(s.name, s.status) for s in result.scripts] == [("900_org_acme.sql", "applied")]
     assert snapshot(any_db) == with_all
-    assert differ.check(any_db.dsn, model, database=database, skip_unsupported=skip, out=_Sink(), err=_Sink()) == []
+    assert differ.diff(any_db.dsn, model, database=database, skip_unsupported=skip).changes == []
 
 
 def test_org_alone_needs_the_shared_objects(ts_apache_db):
@@ -402,7 +402,7 @@ def test_seed_rows_keyed_by_a_real_column_are_the_models_own(pg_plain_db):
                     seed: {rows: [{r: 1.1, d: 0.1, label: a}, {r: 2.5, d: 0.3, label: b}]}
         """)
     applying.apply(pg_plain_db.dsn, model, out=_Sink())
-    assert differ.compare_live_for_test(pg_plain_db.dsn, model) == []
+    assert differ.diff(pg_plain_db.dsn, model).changes == []
     sql = next(s for s in render.render(model, only="rollback") if s.phase == "seed").statements[0].sql
     assert "(('1.1', '0.1'), ('2.5', '0.3'))" in sql
     with pg_plain_db.connect() as c:

@@ -7,7 +7,10 @@ from dataclasses import replace
 
 from schemagen import model as m
 from schemagen.changes import Change
-from schemagen.compare.diff import diff, expected_database, format_json, format_text, org_of
+from schemagen.compare.diff import diff
+from schemagen.compare.expected import expected_database
+from schemagen.compare.orgs import org_of
+from schemagen.compare.report import format_json, format_text
 from schemagen.sqltext import Interval
 
 I = Interval.parse  # noqa: E741
@@ -63,7 +66,7 @@ def test_each_column_attribute_with_expected_and_actual():
         m.Column("entity_id", "bigint", True), m.Column("timestamp", "timestamp with time zone", False, "now()"),
         m.Column("value", "numeric", identity="by default", comment="v"), m.Column("extra", "text"))))
     changes = diff(_db(_values("acme")), actual)
-    got = {(c.attribute, c.change, c.expected, c.actual) for c in changes}
+    got = {(c.attribute, c.change, c.expected_text, c.actual_text) for c in changes}
     assert got == {
         ("column entity_id: type", "changed", "integer", "bigint"),
         ("column timestamp: not null", "changed", "true", "false"),
@@ -82,7 +85,7 @@ def test_missing_part_is_one_change_and_changed_parts_name_the_attribute():
                            triggers=(m.Trigger("trg", "core.touch", "before", ("update",)),)))
     actual = _db(replace(t, indexes=(), foreign_keys=(replace(fk, on_delete="restrict"),),
                          checks=(m.Check("positive", "(value >= (0)::numeric)"),), primary_key=None))
-    got = {(c.change, c.attribute, c.expected, c.actual) for c in diff(expected, actual)}
+    got = {(c.change, c.attribute, c.expected_text, c.actual_text) for c in diff(expected, actual)}
     assert got == {
         ("missing", "index idx_values_acme_entity_time", None, None),
         ("missing", "primary key values_acme_pkey", None, None),
@@ -120,18 +123,18 @@ def test_index_attributes():
 def test_timescaledb_attributes_and_policies():
     expected = _db(_values("acme"))
     cases = {
-        "hypertable: chunk_interval": dict(hypertable=m.Hypertable("timestamp", I("1 day"))),
-        "hypertable: dimension entity_id": dict(hypertable=m.Hypertable(
-            "timestamp", I("7 days"), (m.Dimension("entity_id", 4),))),
-        "compression: segment_by": dict(compression=m.Compression((), (m.OrderBy("timestamp", True),), I("30 days"))),
-        "compression: order_by": dict(compression=m.Compression(("entity_id",), (m.OrderBy("timestamp"),),
-                                                                I("30 days"))),
-        "compression policy: compress_after": dict(compression=m.Compression(
-            ("entity_id",), (m.OrderBy("timestamp", True),), I("60 days"))),
-        "compression policy": dict(compression=m.Compression(("entity_id",), (m.OrderBy("timestamp", True),))),
-        "retention policy: drop_after": dict(retention=m.Retention(I("2 years"))),
-        "retention policy": dict(retention=None),
-        "compression, compression policy": dict(compression=None),
+        "hypertable: chunk_interval": {"hypertable": m.Hypertable("timestamp", I("1 day"))},
+        "hypertable: dimension entity_id": {"hypertable": m.Hypertable(
+            "timestamp", I("7 days"), (m.Dimension("entity_id", 4),))},
+        "compression: segment_by": {"compression": m.Compression((), (m.OrderBy("timestamp", True),), I("30 days"))},
+        "compression: order_by": {"compression": m.Compression(("entity_id",), (m.OrderBy("timestamp"),),
+                                                                I("30 days"))},
+        "compression policy: compress_after": {"compression": m.Compression(
+            ("entity_id",), (m.OrderBy("timestamp", True),), I("60 days"))},
+        "compression policy": {"compression": m.Compression(("entity_id",), (m.OrderBy("timestamp", True),))},
+        "retention policy: drop_after": {"retention": m.Retention(I("2 years"))},
+        "retention policy": {"retention": None},
+        "compression, compression policy": {"compression": None},
     }
     for attributes, over in cases.items():
         changes = diff(expected, _db(_values("acme", **over)))
@@ -189,7 +192,7 @@ def test_views_functions_extensions_schemas():
     actual = _db(views=(replace(view, materialized=True),), functions=(replace(fn, body="  SELECT a  "),),
                  extensions=(m.Extension("timescaledb", "public", "2.23.0"),),
                  schemas=(m.Schema("core", "Other"), m.Schema("public", "standard public schema")))
-    got = {(c.kind, c.object, c.attribute, c.expected, c.actual) for c in diff(expected, actual)}
+    got = {(c.kind, c.object, c.attribute, c.expected_text, c.actual_text) for c in diff(expected, actual)}
     assert got == {
         ("view", "core.v", "materialized", "false", "true"),
         ("extension", "timescaledb", "version", "2.19.3", "2.23.0"),
@@ -203,7 +206,7 @@ def test_column_order():
     t = _values("acme")
     moved = replace(t, columns=(t.columns[1], t.columns[0], t.columns[2]))
     [c] = diff(_db(t), _db(moved))
-    assert (c.attribute, c.expected, c.actual) == ("column order", "entity_id, timestamp, value",
+    assert (c.attribute, c.expected_text, c.actual_text) == ("column order", "entity_id, timestamp, value",
                                                    "timestamp, entity_id, value")
 
 
@@ -222,13 +225,13 @@ def test_expected_side_per_server():
 
 
 def _changes() -> list[Change]:
+    values, entity = m.ObjectKey("table", "core", "values_acme"), m.ObjectKey("table", "core", "entity")
     return [
-        Change("datakwip", "acme", "table", "core.values_acme", "changed", "retention policy: drop_after", "1 year",
-               "2 years"),
-        Change("datakwip", "", "table", "core.entity", "missing"),
-        Change("datakwip", "acme", "table", "core.values_acme", "missing", "index ix"),
-        Change("datakwip", "", "seed row", "core.tag_def", "changed", "id='site': name", '{"name": "site"}',
-               '{"name": "x"}'),
+        Change("datakwip", "acme", values, "changed", ("retention policy", "drop_after"), I("1 year"), I("2 years")),
+        Change("datakwip", "", entity, "missing"),
+        Change("datakwip", "acme", values, "missing", ("index", "ix")),
+        Change("datakwip", "", m.ObjectKey("seed row", "core", "tag_def"), "changed",
+               ("row", (("id", "site"),), ("name",)), {"name": "site"}, {"name": "x"}),
     ]
 
 

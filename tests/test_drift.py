@@ -11,7 +11,7 @@ import pytest
 from helpers import ROOT, haystack, model_from, run_cli
 
 from schemagen import render
-from schemagen.compare import diff as differ
+from schemagen.commands import drift as differ
 from schemagen.live import apply as applying
 from schemagen.live.behaviour import BEHAVIOUR_QUERIES
 from schemagen.live.connect import connection, server_info
@@ -123,7 +123,8 @@ databases:
               item_status_name: {columns: [status, name DESC], where: "status <> 'SOLD'", include: [qty]}
               item_lower_name: {columns: [{expression: lower(name)}]}
             triggers:
-              item_touch: {function: shop.touch, timing: before, events: [update], when: "OLD.qty IS DISTINCT FROM NEW.qty"}
+              item_touch: {function: shop.touch, timing: before, events: [update],
+                           when: "OLD.qty IS DISTINCT FROM NEW.qty"}
           sales_{org}:
             columns:
               item_id: {type: bigint, not_null: true}
@@ -199,7 +200,8 @@ CASES = [
          "table", "shop.item", "changed", "column updated_at: type"),
     Case("ALTER TABLE shop.item ALTER COLUMN qty SET DEFAULT 5", "ALTER TABLE shop.item ALTER COLUMN qty SET DEFAULT 0",
          "table", "shop.item", "changed", "column qty: default"),
-    Case("ALTER TABLE shop.item ALTER COLUMN name DROP NOT NULL", "ALTER TABLE shop.item ALTER COLUMN name SET NOT NULL",
+    Case("ALTER TABLE shop.item ALTER COLUMN name DROP NOT NULL",
+         "ALTER TABLE shop.item ALTER COLUMN name SET NOT NULL",
          "table", "shop.item", "changed", "column name: not null"),
     Case("ALTER TABLE shop.item ADD COLUMN extra int", "ALTER TABLE shop.item DROP COLUMN extra",
          "table", "shop.item", "extra", "column extra"),
@@ -226,13 +228,16 @@ CASES = [
     Case("CREATE INDEX item_extra ON shop.item (qty)", "DROP INDEX shop.item_extra",
          "table", "shop.item", "extra", "index item_extra"),
     Case("DROP INDEX shop.item_status_name; CREATE INDEX item_status_name ON shop.item (name DESC, status) "
-         "INCLUDE (qty) WHERE status <> 'SOLD'", ("DROP INDEX shop.item_status_name", "render:index shop.item_status_name"),
+         "INCLUDE (qty) WHERE status <> 'SOLD'",
+         ("DROP INDEX shop.item_status_name", "render:index shop.item_status_name"),
          "table", "shop.item", "changed", "index item_status_name: key 1"),
     Case("DROP INDEX shop.item_status_name; CREATE INDEX item_status_name ON shop.item (status, name DESC) "
-         "INCLUDE (qty) WHERE status <> 'NEW'", ("DROP INDEX shop.item_status_name", "render:index shop.item_status_name"),
+         "INCLUDE (qty) WHERE status <> 'NEW'",
+         ("DROP INDEX shop.item_status_name", "render:index shop.item_status_name"),
          "table", "shop.item", "changed", "index item_status_name: where"),
     Case("DROP INDEX shop.item_lower_name; CREATE INDEX item_lower_name ON shop.item (upper(name))",
-         ("DROP INDEX shop.item_lower_name", "render:index shop.item_lower_name"), "table", "shop.item", "changed", "index item_lower_name: key 1"),
+         ("DROP INDEX shop.item_lower_name", "render:index shop.item_lower_name"), "table", "shop.item", "changed",
+         "index item_lower_name: key 1"),
     Case("CREATE TABLE shop.stray (id int)", "DROP TABLE shop.stray", "table", "shop.stray", "extra", ""),
     Case("CREATE TABLE shop.sales_gamma_current (item_id bigint)", "DROP TABLE shop.sales_gamma_current",
          "table", "shop.sales_gamma_current", "extra", ""),
@@ -268,7 +273,8 @@ CASES = [
     Case("ALTER MATERIALIZED VIEW shop.sales_alpha_daily SET (timescaledb.materialized_only = false)",
          "ALTER MATERIALIZED VIEW shop.sales_alpha_daily SET (timescaledb.materialized_only = true)",
          "continuous aggregate", "shop.sales_alpha_daily", "changed", "materialized_only", "alpha"),
-    Case("DROP MATERIALIZED VIEW shop.sales_beta_daily", ("render:continuous aggregate shop.sales_beta_daily", "render:refresh policy of shop.sales_beta_daily"),
+    Case("DROP MATERIALIZED VIEW shop.sales_beta_daily",
+         ("render:continuous aggregate shop.sales_beta_daily", "render:refresh policy of shop.sales_beta_daily"),
          "continuous aggregate", "shop.sales_beta_daily", "missing", "", "beta"),
     Case("ALTER TABLE shop.sales_alpha SET (timescaledb.compress_segmentby = '')",
          "ALTER TABLE shop.sales_alpha SET (timescaledb.compress_segmentby = 'item_id')",

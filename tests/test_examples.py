@@ -19,7 +19,7 @@ from helpers import MODEL, ROOT, run_cli, snapshot
 
 from schemagen import model as m
 from schemagen import render
-from schemagen.compare import diff as differ
+from schemagen.commands import drift as differ
 from schemagen.errors import ModelError
 from schemagen.live import apply as applying
 from schemagen.load import load_model, load_model_text
@@ -316,7 +316,7 @@ def test_apply_diff_rerun_rollback(request, system, database, server):
 
     result = applying.apply(db.dsn, model, database=database, out=_quiet())
     assert result.count("applied") == len([s for s in render.render(model, database=database) if not s.rollback])
-    assert differ.check(db.dsn, model, database=database, out=_quiet(), err=_quiet()) == []
+    assert differ.diff(db.dsn, model, database=database).changes == []
     assert snapshot(db) != before
 
     # Applying again changes nothing, and so does running the committed out/ files by hand: they are idempotent,
@@ -325,7 +325,7 @@ def test_apply_diff_rerun_rollback(request, system, database, server):
     assert again.count("applied") == 0 and again.count("unchanged") == len(again.scripts)
     if shutil.which("psql"):
         _psql_files(db.dsn, sorted((EXAMPLES_DIR / system / "out" / database).glob("*.sql")))
-    assert differ.check(db.dsn, model, database=database, out=_quiet(), err=_quiet()) == []
+    assert differ.diff(db.dsn, model, database=database).changes == []
 
     applying.rollback(db.dsn, model, database=database, out=_quiet())
     assert snapshot(db) == before

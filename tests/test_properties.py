@@ -39,7 +39,7 @@ from servers import connect, create_database, drop_database, pglite_lock, reset_
 
 from schemagen import model as m
 from schemagen import render
-from schemagen.compare import diff as differ
+from schemagen.commands import drift as differ
 from schemagen.errors import ModelError
 from schemagen.live import apply as applying
 from schemagen.live.connect import connection

@@ -426,7 +426,7 @@ def test_an_org_override_is_checked_for_that_org():
 def test_nextval_of_a_sequence_the_model_creates_or_does_not_hold(pg_plain_db):
     """nextval of another table's serial sequence, or of a sequence in a schema the model does not hold: valid
     (the second is the server's business); the first applies and shows no drift."""
-    from schemagen.compare import diff as differ
+    from schemagen.commands import drift as differ
     from schemagen.live import apply as applying
 
     text = textwrap.dedent("""\
@@ -440,7 +440,7 @@ def test_nextval_of_a_sequence_the_model_creates_or_does_not_hold(pg_plain_db):
         """)
     model = model_from(text)
     applying.apply(pg_plain_db.dsn, model, out=_Quiet())
-    assert differ.compare_live_for_test(pg_plain_db.dsn, model) == []
+    assert differ.diff(pg_plain_db.dsn, model).changes == []
     applying.rollback(pg_plain_db.dsn, model, out=_Quiet())
     model_from(text.replace("s.t_id_seq", "elsewhere.seq"))  # not the model's schema: no problem
 

@@ -362,9 +362,7 @@ def _lost(committing: bool, undoing: bool) -> str:
 def _after_apply_drift(conn: psycopg.Connection, model: m.Model, db: m.Database, orgs, skip: frozenset[str]) -> None:
     """What init scripts cannot reconcile shows here: a column added to a table that already existed, a changed
     chunk interval, a changed policy (add_*_policy with if_not_exists only warns). Exit 1, pointing at diff."""
-    from schemagen.compare.diff import (
-        compare_live,  # the differ's entry point; imported late: apply works without inspecting
-    )
+    from schemagen.commands.drift import compare_live  # imported late: apply works without inspecting
 
     changes = compare_live(conn, model, db, orgs=orgs, skip=skip)
     if changes:

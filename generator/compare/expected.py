@@ -1,0 +1,53 @@
+"""What the drift check compares: the model's side as the live database should hold it, and the live side cut to
+the same orgs."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from schemagen import model as m
+from schemagen.compare.orgs import org_of, templates
+
+
+def _for_orgs(db: m.Database, orgs: Sequence[str]) -> m.Database:
+    parts = [db.for_org(o) for o in orgs]
+    return replace(db, extensions=(), schemas=(), functions=(),
+                   tables=tuple(t for p in parts for t in p.tables), views=tuple(v for p in parts for v in p.views),
+                   continuous_aggregates=tuple(c for p in parts for c in p.continuous_aggregates),
+                   org_rows=tuple(r for p in parts for r in p.org_rows))
+
+
+def _no_policy(c: m.Compression | None) -> m.Compression | None:
+    return c and replace(c, after=None, schedule_interval=None)
+
+
+def expected_database(db: m.Database, orgs: Sequence[str] | None, skip: frozenset[str]) -> m.Database:
+    """What the live database should hold: those orgs' objects only (with orgs), and without what the server
+    cannot have (skip: the FEATURE_* it refuses)."""
+    if orgs:
+        db = _for_orgs(db, orgs)
+    tables, caggs = db.tables, db.continuous_aggregates
+    if m.FEATURE_TIMESCALEDB in skip:
+        tables = tuple(t if t.hypertable is None else replace(t, hypertable=None) for t in tables)
+        db = replace(db, extensions=tuple(e for e in db.extensions if e.name != "timescaledb"))
+    if m.FEATURE_COMPRESSION in skip:
+        tables, caggs = ([o if o.compression is None else replace(o, compression=None) for o in objs]
+                         for objs in (tables, caggs))
+    if m.FEATURE_POLICY in skip:
+        tables = [t if t.retention is None and (t.compression is None or t.compression.after is None)
+                  else replace(t, retention=None, compression=_no_policy(t.compression)) for t in tables]
+        caggs = [replace(c, refresh=None, retention=None, compression=_no_policy(c.compression)) for c in caggs]
+    if m.FEATURE_CAGG in skip:
+        caggs = ()
+    return replace(db, tables=tuple(tables), continuous_aggregates=tuple(caggs))
+
+
+def scope(actual: m.Database, expected: m.Database, orgs: Sequence[str] | None) -> m.Database:
+    """With orgs (--org), only the live objects that belong to those orgs."""
+    if not orgs:
+        return actual
+    patterns = templates(expected)
+    keep = lambda o: org_of(o.schema, o.name, patterns, orgs) in orgs  # noqa: E731
+    return replace(actual, extensions=(), schemas=(), functions=(), tables=tuple(filter(keep, actual.tables)),
+                   views=tuple(filter(keep, actual.views)),
+                   continuous_aggregates=tuple(filter(keep, actual.continuous_aggregates)))
