@@ -310,7 +310,7 @@ def test_loading_is_deterministic_across_hash_seeds():
     import subprocess
     import sys
 
-    code = "from schemagen.load import load_model; print(repr(load_model(%r)))" % str(MODEL)
+    code = f"from schemagen.load import load_model; print(repr(load_model({str(MODEL)!r})))"
     outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("0", "1", "4242")}
     assert len(outputs) == 1 and "values_globex_hourly" in outputs.pop()

@@ -218,44 +218,52 @@ class _Builder:
                     self.fail(event.start_mark, "a model is one YAML document; remove the second `---`")
                     raise ModelError(self.problems)
                 continue
-            mark = event.start_mark
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                if len(stack) >= MAX_DEPTH:
-                    self.fail(mark, f"nested more than {MAX_DEPTH} levels deep; a model needs far fewer")
-                    raise ModelError(self.problems)
-                mapping = isinstance(event, yaml.MappingStartEvent)
-                if event.tag and event.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"):
-                    self.fail(mark, f"unsupported YAML tag {event.tag}", stack)
-                self._count(1, mark)
-                pos = Pos(*self.lines.at(mark), {} if mapping else [])
-                stack.append(_Frame({} if mapping else [], pos, event.anchor))
+                self._open(event, stack)
                 continue
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                frame = stack.pop()
-                if frame.merges:
-                    self._merge(frame, _path(stack))
-                value, pos, size = frame.data, frame.pos, frame.size
-                if frame.anchor:
-                    self.anchors[frame.anchor] = (value, pos, size)
-            elif isinstance(event, yaml.AliasEvent):
-                if event.anchor not in self.anchors:
-                    self.fail(mark, f"unknown alias *{event.anchor} (no &{event.anchor} before it)", stack)
-                    value, pos, size = None, Pos(*self.lines.at(mark)), 1
-                else:
-                    value, pos, size = self.anchors[event.anchor]
-                    # The value is shared, not copied; charge its size so nested aliases cannot multiply work.
-                    self._count(size, mark)
-                    pos = Pos(*self.lines.at(mark), pos.children)
-            else:  # a scalar
-                self._count(1, mark)
-                value, size = self._scalar(event, stack), 1
-                pos = Pos(*self.lines.at(mark))
-                if event.anchor:
-                    self.anchors[event.anchor] = (value, pos, 1)
+            value, pos, size = self._node(event, stack)
             if not stack:
                 result, result_pos = value, pos
                 continue
-            self._add(stack[-1], value, pos, size, mark, event, stack)
+            self._add(stack[-1], value, pos, size, event.start_mark, event, stack)
+
+    def _open(self, event, stack: list[_Frame]) -> None:
+        """A mapping or sequence starts: a new frame on the stack, within the depth limit."""
+        mark = event.start_mark
+        if len(stack) >= MAX_DEPTH:
+            self.fail(mark, f"nested more than {MAX_DEPTH} levels deep; a model needs far fewer")
+            raise ModelError(self.problems)
+        mapping = isinstance(event, yaml.MappingStartEvent)
+        if event.tag and event.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"):
+            self.fail(mark, f"unsupported YAML tag {event.tag}", stack)
+        self._count(1, mark)
+        pos = Pos(*self.lines.at(mark), {} if mapping else [])
+        stack.append(_Frame({} if mapping else [], pos, event.anchor))
+
+    def _node(self, event, stack: list[_Frame]) -> tuple[object, Pos, int]:
+        """(value, position, node count) of a finished node: a closed mapping or sequence, an alias, a scalar."""
+        mark = event.start_mark
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            frame = stack.pop()
+            if frame.merges:
+                self._merge(frame, _path(stack))
+            if frame.anchor:
+                self.anchors[frame.anchor] = (frame.data, frame.pos, frame.size)
+            return frame.data, frame.pos, frame.size
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in self.anchors:
+                self.fail(mark, f"unknown alias *{event.anchor} (no &{event.anchor} before it)", stack)
+                return None, Pos(*self.lines.at(mark)), 1
+            value, pos, size = self.anchors[event.anchor]
+            # The value is shared, not copied; charge its size so nested aliases cannot multiply work.
+            self._count(size, mark)
+            return value, Pos(*self.lines.at(mark), pos.children), size
+        self._count(1, mark)  # a scalar
+        value = self._scalar(event, stack)
+        pos = Pos(*self.lines.at(mark))
+        if event.anchor:
+            self.anchors[event.anchor] = (value, pos, 1)
+        return value, pos, 1
 
     def _count(self, n: int, mark) -> None:
         self.nodes += n
