@@ -58,13 +58,15 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
             say(f"left out {len(plan.left_out)} object(s) this server cannot create (--skip-unsupported):\n"
                 + preflight.grouped(plan.left_out, 3))
         scripts = render.leave_out(full, plan.skip)
-        unsupported = frozenset(plan.server.unsupported())
-        shared = (lambda: render.shared(model, db.name, skip_features=unsupported, only="init")) if orgs else None
+        # --org: the shared scripts the history must hold; those of only what this server refuses were never
+        # applied, and are not needed
+        shared = render.shared(model, db.name, skip_features=frozenset(plan.server.unsupported()), only="init") \
+            if orgs else None
         if dry_run:
             applying.dry_run(conn, db, scripts, shared, result, say)
             return result
         after = (lambda conn: _after_apply_drift(conn, model, db, orgs, plan.skip)) if check_drift else None
-        applying.apply_scripts(conn, db, scripts, plan, lock_timeout=lock_timeout, adopt=adopt, fresh=first,
+        applying.apply_scripts(conn, db, scripts, plan.skip, lock_timeout=lock_timeout, adopt=adopt, fresh=first,
                                result=result, say=say, shared=shared, after=after)
         return result
 

@@ -44,7 +44,7 @@ R = TypeVar("R")
 
 
 @dataclass
-class ScriptRun:
+class ScriptRun:  # one script of a run
     name: str  # relpath within the database: "030_tables.sql", "900_org_acme.sql", "rollback/100_org_acme.sql"
     status: str  # apply: "applied" | "unchanged"; dry run: "new" | "changed" | "unchanged"; rollback: "rolled back"
     statements: int = 0
@@ -121,12 +121,11 @@ def session(dsn: str, what: str, body: Callable[[psycopg.Connection, bool], R], 
             except StaleSession:
                 pass
         say(STALE.format(what))
-    raise AssertionError("unreachable: the second session raises or returns")  # pragma: no cover
+    raise AssertionError("the second session raises or returns")  # pragma: no cover
 
 
 def _set_lock_timeout(conn: psycopg.Connection, seconds: float) -> None:
-    """For the session: a DDL statement queued behind a long-running query gives up instead of hanging (and
-    blocking everything queued behind it). Reset when done; PGlite's server resets a departing client's session."""
+    """For the session (sql/apply_lock_timeout.sql); reset when done, as PGlite's server resets a departing client's."""
     conn.execute(psql.SQL(history.query("apply_lock_timeout")).format(
         timeout=psql.Literal(f"{max(1, int(seconds * 1000))}ms")))
 
@@ -158,13 +157,13 @@ def locked(conn: psycopg.Connection, database: str, lock_timeout: float, say: Sa
 
 # --- apply ----------------------------------------------------------------------------------------------------
 
-def dry_run(conn: psycopg.Connection, db: m.Database, scripts: list[sc.Script],
-            shared: Callable[[], Sequence[sc.Script]] | None, result: ApplyResult, say: Say) -> None:
+def dry_run(conn: psycopg.Connection, db: m.Database, scripts: list[sc.Script], shared: Sequence[sc.Script] | None,
+            result: ApplyResult, say: Say) -> None:
     """List each script as new / changed / unchanged; create nothing, not even the history schema. shared: the
     shared scripts, when only orgs' scripts are applied (checked for in the history)."""
     done = history.read(conn, db.name)
     if shared is not None:
-        need_shared(db, done, shared(), say)
+        need_shared(db, done, shared, say)
     for s in scripts:
         name = s.name
         status = "new" if name not in done else ("unchanged" if done[name].checksum == s.checksum else "changed")
@@ -186,19 +185,20 @@ def need_shared(db: m.Database, done: dict[str, history.Entry], shared: Sequence
             "apply without --org to bring them up to date")
 
 
-def apply_scripts(conn: psycopg.Connection, db: m.Database, scripts: list[sc.Script], plan: preflight.Plan, *,
+def apply_scripts(conn: psycopg.Connection, db: m.Database, scripts: list[sc.Script], skip: frozenset[str], *,
                   lock_timeout: float, adopt: bool, fresh: bool, result: ApplyResult, say: Say,
-                  shared: Callable[[], Sequence[sc.Script]] | None = None,
+                  shared: Sequence[sc.Script] | None = None,
                   after: Callable[[psycopg.Connection], None] | None = None) -> None:
     """Under the lock: check the history, the role's privileges and the objects' owners, then run the scripts
     that are new, changed or have objects gone, and `after` (the drift check) before letting go of the lock: a
-    rollback queued behind this apply must not be what it sees. fresh and shared: see locked and dry_run."""
+    rollback queued behind this apply must not be what it sees. skip: the features left out (recorded); fresh
+    and shared: see locked and dry_run."""
     with locked(conn, db.name, lock_timeout, say, fresh=fresh):
         history.verify(conn)  # before anything reads or writes a history another role may have planted
         privileges.check_apply(conn, db, scripts)
         done = history.read(conn, db.name)
         if shared is not None:  # shared scripts of only what this server refuses were never applied: not needed
-            need_shared(db, done, shared(), say)
+            need_shared(db, done, shared, say)
         found = ownership.survey(conn, db.name, scripts)
         pending = _pending(scripts, done, found, say)
         foreign = found.foreign(pending)
@@ -208,7 +208,7 @@ def apply_scripts(conn: psycopg.Connection, db: m.Database, scripts: list[sc.Scr
         ownership.record_inferred(conn, db.name, found)
         if foreign:
             ownership.adopt(conn, db.name, pending, foreign, say)
-        _run_scripts(conn, db, scripts, pending, found, set(foreign), plan.skip, result, say)
+        _run_scripts(conn, db, scripts, pending, found, set(foreign), skip, result, say)
         if after is not None:
             after(conn)
 
@@ -231,9 +231,7 @@ def _pending(scripts: list[sc.Script], done: dict[str, history.Entry], found: ow
 
 def _run_scripts(conn, db: m.Database, scripts: list[sc.Script], pending: list[sc.Script], found: ownership.Survey,
                  adopted: set[m.ObjectKey], skip: frozenset[str], result: ApplyResult, say: Say) -> None:
-    progress = _Progress(len(scripts), say)
-    statements = 0
-    run = set(map(id, pending))
+    progress, statements, run = _Progress(len(scripts), say), 0, set(map(id, pending))
     for script in scripts:
         name = script.name
         if id(script) not in run:
@@ -296,8 +294,13 @@ def _run(conn: psycopg.Connection, script: sc.Script, statements: Sequence[sc.St
 
 def _failed(conn: psycopg.Connection, current: sc.Statement | None, committing: bool, undoing: bool) -> str:
     """What a failed script left, for the end of its message."""
-    if conn.closed:  # the server went away or ended the session
-        return _lost(committing, undoing)
+    done, again = ("undone", "roll back") if undoing else ("applied", "apply")
+    if conn.closed and committing:  # the server went away or ended the session, at the COMMIT
+        return (f"; the connection to the server was lost at the script's COMMIT: schemagen.history says whether it "
+                f"committed, the ones before it stay {done}; {again} again to carry on")
+    if conn.closed:  # a transaction the server never committed
+        return (f"; the connection to the server was lost: the script did not commit, the ones before it stay "
+                f"{done}; {again} again to carry on")
     if current and not current.transactional:
         return ("; it runs outside the script's transaction, which had committed: the script is not recorded "
                 "as done and runs again next time")
@@ -318,16 +321,6 @@ def _interrupted(script: sc.Script, current: sc.Statement | None, line_of: dict,
                 "committed: the script is not recorded as done and runs again next time")
     return (f"{script.relpath}{where}: interrupted (Ctrl-C): the script was rolled back (its history unchanged), "
             f"the ones before it stay {done}; {again} again to carry on")
-
-
-def _lost(committing: bool, undoing: bool) -> str:
-    """What a lost connection left: a transaction the server never committed, unless it was lost at the COMMIT."""
-    done, again = ("undone", "roll back") if undoing else ("applied", "apply")
-    if committing:
-        return (f"; the connection to the server was lost at the script's COMMIT: schemagen.history says whether it "
-                f"committed, the ones before it stay {done}; {again} again to carry on")
-    return (f"; the connection to the server was lost: the script did not commit, the ones before it stay {done}; "
-            f"{again} again to carry on")
 
 
 # --- rollback -------------------------------------------------------------------------------------------------
@@ -373,9 +366,7 @@ def _leaving(foreign: dict[m.ObjectKey, str], found: ownership.Survey, scripts: 
     return sorted(kept)
 
 
-class Left(Enum):
-    """Why rollback leaves a statement of its script out."""
-
+class Left(Enum):  # why rollback leaves a statement of its script out
     FOREIGN = "its object exists and schemagen did not create it"
     OCCUPIED = "it drops a schema that still holds objects schemagen did not create"
     UNTOUCHED = "it acts on no object (the public schema's comment put back), and schemagen applied nothing"
@@ -388,8 +379,8 @@ def _left(statement: sc.Statement, leave: set[m.ObjectKey], touched: bool) -> Le
     return Left.FOREIGN if statement.target in leave else None
 
 
-def _drops_schema(statement: sc.Statement) -> bool:
-    return statement.target is not None and statement.target.kind == "schema" and statement.defines
+def _drops_schema(s: sc.Statement) -> bool:
+    return s.target is not None and s.target.kind == "schema" and s.defines
 
 
 def _rollback_script(conn: psycopg.Connection, script: sc.Script, leave: set[m.ObjectKey], touched: bool,
