@@ -54,8 +54,8 @@ class _Seconds(click.ParamType):
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number of seconds", param, ctx)
         if not 0 <= seconds <= MAX_SECONDS:  # false for nan too
-            self.fail(f"{value!r}: give a finite number of seconds from 0 to {MAX_SECONDS:,} (PostgreSQL's lock_timeout "
-                      "is at most 2,147,483,647 ms, about 24.8 days)", param, ctx)
+            self.fail(f"{value!r}: give a finite number of seconds from 0 to {MAX_SECONDS:,} (PostgreSQL's "
+                      "lock_timeout is at most 2,147,483,647 ms, about 24.8 days)", param, ctx)
         return seconds
 
 
@@ -82,6 +82,17 @@ def _need_dsn(dsn: str | None) -> str:
     return dsn
 
 
+def _say(text: str) -> None:
+    """What a command says while it works: to stderr, flushed, each name escaped (no ESC or BEL reaches a
+    terminal), the lines of a report kept."""
+    print(printable(text, keep="\n"), file=sys.stderr, flush=True)  # sys.stderr looked up late: tests swap it
+
+
+def _note(text: str) -> None:
+    """A command's closing line on stderr (validate, render), escaped."""
+    click.echo(printable(text, keep="\n"), err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="schemagen")
 def cli() -> None:
@@ -92,19 +103,17 @@ def cli() -> None:
 @MODEL_OPTION
 def validate(model_path: Path) -> None:
     """Check the model against the JSON Schema and the semantic rules; print every error as file:line:col."""
-    model = _load(model_path)
-    click.echo(printable(f"{model_path}: valid ({len(model.databases)} database(s), {len(model.orgs)} org(s))"),
-               err=True)
+    from schemagen.commands import validate as validating
+
+    validating.validate(_load(model_path), model_path, say=_note)
 
 
 @cli.command()
 def schema() -> None:
     """Print the model's JSON Schema (for editors)."""
-    import json
+    from schemagen.commands import validate as validating
 
-    from schemagen.modelfile.schema import json_schema
-
-    click.echo(json.dumps(json_schema(), indent=2, sort_keys=False))
+    click.echo(validating.schema())
 
 
 @cli.command()
@@ -115,17 +124,9 @@ def schema() -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the files of out/ that are stale.")
 def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[str, ...], check: bool) -> None:
     """Render numbered init and rollback SQL files into OUT/<database>/."""
-    from schemagen import render as rendering
+    from schemagen.commands import render as rendering
 
-    model = _load(model_path)
-    scripts = rendering.render(model, database=database, orgs=orgs or None)
-    if check:
-        rendering.check_out(scripts, out_dir, model, complete=not orgs, all_databases=not database and not orgs)
-        click.echo(printable(f"{out_dir}: up to date"), err=True)
-    else:
-        written = rendering.write_out(scripts, out_dir, model, complete=not orgs,
-                                      all_databases=not database and not orgs)
-        click.echo(printable(f"{out_dir}: {len(written)} file(s) written"), err=True)
+    rendering.render(_load(model_path), out_dir, database=database, orgs=orgs or None, check=check, say=_note)
 
 
 @cli.command()
@@ -141,11 +142,11 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
               "create as schemagen's (instead of refusing); their differences are then drift.")
 def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupported, adopt) -> None:
     """Run the init scripts on a live database, each in its own transaction, recording them in a history table."""
-    from schemagen.live import apply as applying
+    from schemagen.commands import apply as applying
 
     applying.apply(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, dry_run=dry_run,
-        lock_timeout=lock_timeout, skip_unsupported=skip_unsupported, adopt=adopt,
+        lock_timeout=lock_timeout, skip_unsupported=skip_unsupported, adopt=adopt, say=_say,
     )
 
 
@@ -158,10 +159,11 @@ def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupport
 @click.option("--lock-timeout", default=60.0, show_default=True, type=SECONDS, metavar="S")
 def rollback(dsn, model_path, database, orgs, yes, lock_timeout) -> None:
     """Run the rollback scripts: remove what the model created (one org with --org)."""
-    from schemagen.live import apply as applying
+    from schemagen.commands import apply as applying
 
     applying.rollback(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, yes=yes, lock_timeout=lock_timeout,
+        say=_say,
     )
 
 
@@ -178,7 +180,7 @@ def diff(dsn, model_path, database, orgs, fmt, skip_unsupported) -> None:
 
     result = drift.diff(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, skip_unsupported=skip_unsupported,
-        say=lambda text: click.echo(text, err=True),
+        say=lambda text: click.echo(printable(text), err=True),
     )
     click.echo(drift.report(result, fmt))
     if result.changes:

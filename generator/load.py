@@ -21,7 +21,7 @@ from schemagen.sqlparse import reset_budget
 
 MAX_SCHEMA_PROBLEMS = 10_000  # the JSON Schema's problems listed at most; then the model is not built
 
-__all__ = ["load_model", "load_model_text", "json_schema", "build", "default_name"]
+__all__ = ["load_model", "load_model_text", "build", "default_name"]
 
 
 def load_model(path: str | Path) -> m.Model:

@@ -1,14 +1,17 @@
 """Scripts: what `render` produces and `apply` runs, statement by statement, each knowing its object.
 
-The text written to out/ is rendered from these statements; apply runs the same statements from memory, so what
-is applied is byte for byte what a reviewer read in out/. The phases (which numbered file holds which kind of
-object) are here too: `PHASES` is the one place that decides the order of the init files.
+The text written to out/ is rendered from these statements (`Script.text`, filled by render); apply runs the same
+statements from memory, so what is applied is byte for byte what a reviewer read in out/. The phases (which
+numbered file holds which kind of object) are here too: `PHASES` is the one place that decides the order of the
+init files. So is the search_path every script runs under, a pure function of the model's database.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
-from schemagen.model import ObjectKey
+from schemagen.model import Database, ObjectKey
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,11 @@ class Script:
     statements: tuple[Statement, ...]
     org: str | None = None
     rollback: bool = False
+    # What render fills in (render.finish), from the statements above and these two:
+    prelude: tuple[str, ...] = ()  # the settings the file pins right after BEGIN; apply runs them in each transaction
+    source: str = ""  # the model file's name, as the header names it
+    text: str = ""  # the exact content of the file
+    lines: tuple[int, ...] = ()  # the line (1-based, in text) where each statement starts, in statement order
 
     @property
     def filename(self) -> str:
@@ -43,6 +51,27 @@ class Script:
     def relpath(self) -> str:
         """Path under out/: `<database>/NNN_phase.sql` or `<database>/rollback/NNN_phase.sql`."""
         return f"{self.database}/rollback/{self.filename}" if self.rollback else f"{self.database}/{self.filename}"
+
+    @property
+    def name(self) -> str:
+        """The path within the database's folder, as the history records it: "900_org_acme.sql",
+        "rollback/100_org_acme.sql"."""
+        return f"rollback/{self.filename}" if self.rollback else self.filename
+
+    @property
+    def init_name(self) -> str:
+        """The file name of the init script this one is or undoes: rollback/970_tables.sql undoes 030_tables.sql."""
+        return f"{rollback_number(self.number):03d}_{self.phase}.sql" if self.rollback else self.filename
+
+    @cached_property
+    def checksum(self) -> str:
+        """What the history records of the script: the sha256 of its text."""
+        return checksum(self.text)
+
+
+def checksum(text: str) -> str:
+    """The history's checksum of a script's text: its sha256."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -85,3 +114,25 @@ BY_NAME = {p.name: p for p in PHASES}
 def rollback_number(number: int) -> int:
     """The rollback file's number: reversed, so `ls rollback/` runs the undo in the right order."""
     return 1000 - number
+
+
+def extension_schema(db: Database | None, name: str) -> str:
+    """The schema the model's extension `name` lives in: the one it names, else `public`. Never left to the server:
+    under the scripts' search_path (pg_catalog first) CREATE EXTENSION would install it into pg_catalog. plpgsql's
+    control file fixes pg_catalog. TimescaleDB's functions are called qualified with its schema."""
+    for e in db.extensions if db else ():
+        if e.name == name and e.schema:
+            return e.schema
+    return "pg_catalog" if name == "plpgsql" else "public"
+
+
+def search_path(db: Database | None) -> tuple[str, ...]:
+    """The search_path every script runs under (and the drift check prints expressions under): pg_catalog first,
+    so a function or type another role plants in a writable schema never shadows a built-in (PostgreSQL's advice
+    after CVE-2018-1058); then the extensions' schemas and `public`, where the model's free-form SQL finds its
+    unqualified names (vector, uuid_generate_v4, time_bucket) as it did under the default path, and `public` when
+    the model has objects there; no other schema: one that others may create in is then not searched at all;
+    pg_temp last, explicitly, or it would be searched first."""
+    schemas = [extension_schema(db, e.name) for e in (db.extensions if db else ())]
+    schemas += ["public"] if db and any(s.name == "public" for s in db.schemas) else []
+    return ("pg_catalog", *dict.fromkeys(s for s in schemas if s not in ("pg_catalog", "pg_temp")), "pg_temp")

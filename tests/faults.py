@@ -32,7 +32,6 @@ from test_apply import history_rows
 from schemagen import __version__, render
 from schemagen import model as m
 from schemagen import scripts as sc
-from schemagen.live import apply as applying
 from schemagen.live import history
 
 GATE_KEY = (0x4754, 0x6A7E)  # the advisory lock the gate waits for ("GT": not schemagen's class)
@@ -244,7 +243,7 @@ def recorded(db, database: str, scripts: list[sc.Script], model: m.Model) -> int
     n = len(rows)
     assert set(rows) == set(names[:n]), f"the history is not a prefix of the apply order: {sorted(rows)}"
     for s in scripts[:n]:
-        assert rows[s.filename]["checksum"] == applying.checksum(render.script_text(s, model)), s.filename
+        assert rows[s.filename]["checksum"] == sc.checksum(render.script_text(s, model)), s.filename
     return n
 
 

@@ -11,9 +11,9 @@ from helpers import MODEL, ROOT, haystack, model_from, run_cli, snapshot
 
 from schemagen import __version__, render
 from schemagen import scripts as sc
+from schemagen.commands import apply as applying
 from schemagen.commands import drift as differ
-from schemagen.errors import UnsupportedFeatures, UsageError
-from schemagen.live import apply as applying
+from schemagen.errors import DatabaseError, UnsupportedFeatures, UsageError
 
 # Which model database each server can hold: the full Haystack database needs community TimescaleDB.
 CASES = {
@@ -192,7 +192,7 @@ def test_what_init_scripts_cannot_change_exits_1_pointing_at_diff(pg_plain_db, t
     assert "s.a" in err and "note" in err
     model = model_from(path.read_text())
     tables = next(s for s in render.render(model) if s.filename == "030_tables.sql")
-    assert history_rows(pg_plain_db)["030_tables.sql"]["checksum"] == applying.checksum(
+    assert history_rows(pg_plain_db)["030_tables.sql"]["checksum"] == sc.checksum(
         render.script_text(tables, model)), "the changed script ran again and its row was updated"
 
 
@@ -231,7 +231,7 @@ def _with_outside(monkeypatch, sql: str) -> None:
         for s in real(*args, **kwargs):
             if s.phase == "indexes" and not s.rollback:
                 extra = sc.Statement(sql, "index s.ix_a_concurrent", None, transactional=False)
-                s = dataclasses.replace(s, statements=s.statements + (extra,))
+                s = render.finish(dataclasses.replace(s, statements=s.statements + (extra,)))
             out.append(s)
         return out
 
@@ -253,7 +253,7 @@ def test_failing_non_transactional_statement_leaves_its_script_unrecorded(pg_pla
     script = next(s for s in render.render(model) if s.phase == "indexes" and not s.rollback)
     line = render.statement_lines(script, model)[-1]
     assert render.script_text(script, model).splitlines()[line - 1].startswith("CREATE INDEX CONCURRENTLY")
-    with pytest.raises(applying.DatabaseError) as caught:
+    with pytest.raises(DatabaseError) as caught:
         applying.apply(pg_plain_db.dsn, model, out=_Sink(), check_drift=False)
     message = str(caught.value)
     assert f"app/050_indexes.sql, line {line} (index s.ix_a_concurrent)" in message

@@ -15,8 +15,8 @@ from helpers import MODEL, haystack, model_from, run_cli, snapshot
 from test_apply import SMALL, _Sink, has_history_schema, history_rows
 
 from schemagen import render
+from schemagen.commands import apply as applying
 from schemagen.errors import DatabaseError, Difference
-from schemagen.live import apply as applying
 from schemagen.live import history
 from schemagen.load import load_model
 from schemagen.model import COMMUNITY_FEATURES

@@ -11,8 +11,8 @@ import pytest
 from helpers import ROOT, haystack, model_from, run_cli
 
 from schemagen import render
+from schemagen.commands import apply as applying
 from schemagen.commands import drift as differ
-from schemagen.live import apply as applying
 from schemagen.live.behaviour import BEHAVIOUR_QUERIES
 from schemagen.live.connect import connection, server_info
 from schemagen.live.inspect import CATALOG_QUERIES, TIMESCALEDB_QUERIES

@@ -19,9 +19,9 @@ from helpers import MODEL, ROOT, run_cli, snapshot
 
 from schemagen import model as m
 from schemagen import render
+from schemagen.commands import apply as applying
 from schemagen.commands import drift as differ
 from schemagen.errors import ModelError
-from schemagen.live import apply as applying
 from schemagen.load import load_model, load_model_text
 
 EXAMPLES_DIR = ROOT / "examples"

@@ -39,9 +39,9 @@ from servers import connect, create_database, drop_database, pglite_lock, reset_
 
 from schemagen import model as m
 from schemagen import render
+from schemagen.commands import apply as applying
 from schemagen.commands import drift as differ
 from schemagen.errors import ModelError
-from schemagen.live import apply as applying
 from schemagen.live.connect import connection
 from schemagen.load import load_model_text
 from schemagen.naming import default_name

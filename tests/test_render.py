@@ -441,7 +441,7 @@ def test_templates_ship_in_the_package():
     expected = {k: {"create", "drop"} for k in kinds} | {"hypertable": {"create"}, "compression": {"create"},
                                                           "policy": {"compression", "retention", "refresh", "drop"}}
     for kind in kinds:
-        macros = render._macros(kind)
+        macros = render.macros(kind)
         assert all(hasattr(macros, name) for name in expected[kind]), kind
 
 

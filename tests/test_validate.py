@@ -426,8 +426,8 @@ def test_an_org_override_is_checked_for_that_org():
 def test_nextval_of_a_sequence_the_model_creates_or_does_not_hold(pg_plain_db):
     """nextval of another table's serial sequence, or of a sequence in a schema the model does not hold: valid
     (the second is the server's business); the first applies and shows no drift."""
+    from schemagen.commands import apply as applying
     from schemagen.commands import drift as differ
-    from schemagen.live import apply as applying
 
     text = textwrap.dedent("""\
         databases:

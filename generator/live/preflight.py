@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 
 import psycopg
 
@@ -17,7 +16,8 @@ from schemagen import model as m
 from schemagen import scripts as sc
 from schemagen.errors import DatabaseError, UnsupportedFeatures
 from schemagen.live.connect import ServerInfo, server_info
-from schemagen.render import extension_schema
+from schemagen.live.history import query
+from schemagen.scripts import extension_schema
 from schemagen.sqltext import quote_ident
 
 
@@ -56,8 +56,7 @@ def _missing_extensions(conn: psycopg.Connection, wanted: Sequence[m.Extension])
     """The model's extensions (and pinned versions) this server does not offer, as readable phrases."""
     if not wanted:
         return []
-    rows = conn.execute("SELECT name, version FROM pg_available_extension_versions WHERE name = ANY(%s)",
-                        ([e.name for e in wanted],)).fetchall()
+    rows = conn.execute(query("preflight_extension_versions"), ([e.name for e in wanted],)).fetchall()
     versions: dict[str, set[str]] = {}
     for name, version in rows:
         versions.setdefault(name, set()).add(version)
@@ -77,8 +76,7 @@ def _misplaced_extensions(conn: psycopg.Connection, wanted: Sequence[m.Extension
     fail, or reach what another role created in the schema the model names."""
     if not wanted:
         return []
-    rows = conn.execute("SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n "
-                        "ON n.oid = e.extnamespace WHERE e.extname = ANY(%s)", ([e.name for e in wanted],)).fetchall()
+    rows = conn.execute(query("preflight_extension_schemas"), ([e.name for e in wanted],)).fetchall()
     out = []
     for name, schema in rows:
         expected = extension_schema(db, name)
@@ -127,8 +125,7 @@ def safe_search_path(conn: psycopg.Connection, path: Sequence[str]) -> None:
     schemas = [s for s in path if s not in ("pg_catalog", "pg_temp")]
     if not schemas:
         return
-    text = resources.files("schemagen.live.sql").joinpath("preflight_search_path.sql").read_text("utf-8")
-    rows = conn.execute(text, {"schemas": schemas}).fetchall()
+    rows = conn.execute(query("preflight_search_path"), {"schemas": schemas}).fetchall()
     if rows:
         lines = "\n".join(f"  schema {quote_ident(s)}: role {role} {what}" for s, role, what in rows[:20])
         more = f"\n  ... and {len(rows) - 20} more" if len(rows) > 20 else ""

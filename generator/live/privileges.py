@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import psycopg
 
 from schemagen import model as m
-from schemagen import render
 from schemagen import scripts as sc
 from schemagen.errors import MissingPrivileges
 from schemagen.live import history
+from schemagen.live.history import query
 from schemagen.live.preflight import grouped
 from schemagen.sqltext import qualified, quote_ident
 
@@ -148,31 +148,6 @@ def rollback_needs(db: m.Database, orgs: Sequence[str] | None) -> Needs:
 
 # --- what the role holds -----------------------------------------------------------------------------------------
 
-ROLE = ("SELECT current_user, rolsuper, has_database_privilege(current_database(), 'CREATE'), current_database() "
-        "FROM pg_roles WHERE rolname = current_user")
-SCHEMAS = """
-SELECT n.nspname, has_schema_privilege(n.oid, 'USAGE'), has_schema_privilege(n.oid, 'CREATE'),
-       pg_has_role(n.nspowner, 'USAGE'), pg_get_userbyid(n.nspowner)
-  FROM pg_namespace n WHERE n.nspname = ANY(%s)"""
-RELATIONS = """
-SELECT w.s, w.r, pg_has_role(c.relowner, 'USAGE'), pg_get_userbyid(c.relowner),
-       has_table_privilege(c.oid, 'SELECT'), has_table_privilege(c.oid, 'INSERT'),
-       has_table_privilege(c.oid, 'UPDATE'), has_table_privilege(c.oid, 'DELETE'),
-       has_table_privilege(c.oid, 'REFERENCES')
-  FROM unnest(%s::text[], %s::text[]) AS w(s, r)
-  JOIN pg_namespace n ON n.nspname = w.s JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.r"""
-FUNCTIONS = """
-SELECT DISTINCT w.s, w.f, pg_get_userbyid(p.proowner) FROM unnest(%s::text[], %s::text[]) AS w(s, f)
-  JOIN pg_namespace n ON n.nspname = w.s JOIN pg_proc p ON p.pronamespace = n.oid AND p.proname = w.f
- WHERE NOT pg_has_role(p.proowner, 'USAGE')"""
-EXTENSIONS = """
-SELECT a.name, e.extname IS NOT NULL, coalesce(pg_has_role(e.extowner, 'USAGE'), false),
-       pg_get_userbyid(e.extowner), coalesce(v.trusted, false)
-  FROM pg_available_extensions a LEFT JOIN pg_extension e ON e.extname = a.name
-  LEFT JOIN pg_available_extension_versions v ON v.name = a.name AND v.version = a.default_version
- WHERE a.name = ANY(%s)"""
-
-
 @dataclass(frozen=True)
 class Relation:
     owned: bool
@@ -188,21 +163,25 @@ class Holdings:
     """The role's privileges on the objects of Needs (and the history), in five catalog queries."""
 
     def __init__(self, conn: psycopg.Connection, needs: Needs, extra: Sequence[Rel] = ()):
-        self.role, self.superuser, self.create_db, self.database = conn.execute(ROLE).fetchone()
+        self.role, self.superuser, self.create_db, self.database = conn.execute(query("privileges_role")).fetchone()
         if self.superuser:
             return
         rels = [*needs.own, *needs.insert, *needs.delete, *extra, *needs.references,
                 *{r for t in needs.references.values() for r in t}]
-        self.relations = {(r[0], r[1]): Relation(*r[2:]) for r in conn.execute(
-            RELATIONS, ([s for s, _ in rels], [n for _, n in rels])).fetchall()}
+        self.relations = {(r[0], r[1]): Relation(*r[2:]) for r in _rows(conn, "privileges_relations", rels)}
         names = list(needs.create_schemas | needs.reached() | needs.own_schemas | {history.SCHEMA})
-        self.schemas = {r[0]: r[1:] for r in conn.execute(SCHEMAS, (names,)).fetchall()}
+        self.schemas = {r[0]: r[1:] for r in conn.execute(query("privileges_schemas"), (names,)).fetchall()}
         funcs = sorted(needs.functions)
-        self.function_owners = {(r[0], r[1]): r[2] for r in conn.execute(
-            FUNCTIONS, ([s for s, _ in funcs], [f for _, f in funcs])).fetchall()} if funcs else {}
+        self.function_owners = {(r[0], r[1]): r[2] for r in _rows(conn, "privileges_functions", funcs)} \
+            if funcs else {}
         wanted = [e.name for e in needs.extensions] + sorted(needs.drop_extensions)
-        self.extensions = {r[0]: r[1:] for r in conn.execute(EXTENSIONS, (wanted,)).fetchall()} if wanted else {}
+        self.extensions = {r[0]: r[1:] for r in conn.execute(query("privileges_extensions"), (wanted,)).fetchall()} \
+            if wanted else {}
 
+
+def _rows(conn: psycopg.Connection, name: str, pairs: Sequence[Rel]) -> list[tuple]:
+    """The rows of a query of (schema, name) pairs, passed as two arrays."""
+    return conn.execute(query(name), ([s for s, _ in pairs], [n for _, n in pairs])).fetchall()
 
 def missing(needs: Needs, held: Holdings, history_rights: Sequence[str], drop_history: bool) -> list[tuple[str, str]]:
     """(object, privilege) for every privilege the run needs and the role lacks."""
@@ -301,33 +280,22 @@ def _refuse(held: Holdings, lacks: list[tuple[str, str]], what: str) -> None:
 
 # --- the checks apply and rollback run ---------------------------------------------------------------------------
 
-HISTORY = """
-SELECT h.oid IS NOT NULL,
-       coalesce(has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(h.oid, 'SELECT'), false),
-       coalesce(has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(e.oid, 'SELECT'), false)
-  FROM pg_namespace n LEFT JOIN pg_class h ON h.relnamespace = n.oid AND h.relname = 'history'
-  LEFT JOIN pg_class e ON e.relnamespace = n.oid AND e.relname = 'preexisting_extensions'
- WHERE n.nspname = 'schemagen'"""
-
-
 def _history_access(conn: psycopg.Connection) -> tuple[bool, bool, bool]:
     """(the history exists, the role can read it, and its list of preexisting extensions), from the catalog:
     looking schemagen.history up by name fails for a role without USAGE on its schema."""
-    row = conn.execute(HISTORY).fetchone()
+    row = conn.execute(query("privileges_history")).fetchone()
     return (bool(row[0]), bool(row[1]), bool(row[2])) if row else (False, False, False)
 
 
-def check_apply(conn: psycopg.Connection, model: m.Model, db: m.Database, scripts: Sequence[sc.Script]) -> None:
+def check_apply(conn: psycopg.Connection, db: m.Database, scripts: Sequence[sc.Script]) -> None:
     """Before any change, under the lock: MissingPrivileges (exit 3) when the role cannot run the scripts that
     will run (those not recorded unchanged in the history)."""
-    from schemagen.live.apply import checksum  # the history's checksum; apply imports this module
-
-    if conn.execute(ROLE).fetchone()[1]:
+    if conn.execute(query("privileges_role")).fetchone()[1]:
         return  # a superuser: the common case costs one query
     exists, readable, _ = _history_access(conn)
     done = history.read(conn, db.name) if exists and readable else {}
     pending = [s for s in scripts if s.filename not in done
-               or done[s.filename].checksum != checksum(render.script_text(s, model))]
+               or done[s.filename].checksum != s.checksum]
     if not pending:
         return
     needs = apply_needs(db, pending)
@@ -338,14 +306,14 @@ def check_apply(conn: psycopg.Connection, model: m.Model, db: m.Database, script
 def check_rollback(conn: psycopg.Connection, db: m.Database, orgs: Sequence[str] | None) -> None:
     """Before any change, under the lock: MissingPrivileges (exit 3) when the role cannot drop what the rollback
     scripts drop. Extensions installed before schemagen's first apply are kept, so they need nothing."""
-    if conn.execute(ROLE).fetchone()[1]:
+    if conn.execute(query("privileges_role")).fetchone()[1]:
         return
     needs = rollback_needs(db, orgs)
     exists, readable, extensions_readable = _history_access(conn)
     before = history.preexisting_extensions(conn) if extensions_readable and not orgs else None
     needs.drop_extensions = {e for e in needs.drop_extensions if before is not None and e not in before}
     empties = not orgs and exists and readable and not conn.execute(
-        "SELECT EXISTS (SELECT FROM schemagen.history WHERE database <> %s)", (db.name,)).fetchone()[0]
+        query("privileges_other_databases"), (db.name,)).fetchone()[0]
     held = Holdings(conn, needs, extra=[(history.SCHEMA, "history"), (history.SCHEMA, "preexisting_extensions"),
                                         (history.SCHEMA, "objects")])
     lacks = missing(needs, held, ("SELECT", "DELETE") if exists else (), drop_history=empties)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from schemagen import model as m
+from schemagen import scripts as sc
 from schemagen.errors import Difference, UsageError, printable
 from schemagen.scripts import BY_NAME, ORG_NUMBER, rollback_number
 
@@ -160,3 +162,24 @@ def check(expected: Mapping[str, str], rendered: set[str], out_dir: Path, comple
     if problems:
         raise Difference(f"{out_dir} is not what the model renders ({len(problems)} file(s)); run "
                          "`schemagen render` (or `make sql`) and commit:\n  " + "\n  ".join(problems))
+
+
+# --- the scripts' files ---------------------------------------------------------------------------------------
+
+def write_out(scripts: Sequence[sc.Script], out_dir: Path, model: m.Model | None = None, complete: bool = True,
+              all_databases: bool = False) -> list[Path]:
+    """Write the scripts (their text, as render made it; `model` is not needed) under out_dir, rewriting only files
+    whose content changed; when complete (every script of the databases rendered, no --org), delete the schemagen
+    files of those databases that the model no longer produces (an org removed, a phase emptied); with
+    all_databases (no --database either), also those of a database the model no longer has, and then its emptied
+    folders. Returns the files written."""
+    return write({s.relpath: s.text for s in scripts}, {s.database for s in scripts}, Path(out_dir), complete,
+                 all_databases)
+
+
+def check_out(scripts: Sequence[sc.Script], out_dir: Path, model: m.Model | None = None, complete: bool = True,
+              all_databases: bool = False) -> None:
+    """Return None when out_dir holds exactly what the scripts render; else raise Difference listing the stale,
+    missing and (when complete) extra files."""
+    check({s.relpath: s.text for s in scripts}, {s.database for s in scripts}, Path(out_dir), complete,
+          all_databases)

@@ -1,0 +1,1 @@
+"""Everything that talks to a server: psycopg, the catalog queries in sql/, history, privileges, the runner."""

@@ -1,0 +1,1 @@
+"""Reading the model file: YAML with positions, the JSON Schema, building the model, org stamping."""
