@@ -27,7 +27,7 @@ from schemagen.modelfile.stamp import (
     quote_template,
 )
 from schemagen.order import build_order_of_aggregates, build_order_of_tables, sources_first
-from schemagen.sqlparse import TooMuchSql, expression_error, trim
+from schemagen.sqlparse import Budget, TooMuchSql, expression_error, trim
 from schemagen.sqltext import SERIAL_TYPES, Interval, canonical_type, quote_literal
 
 _FLOAT_P = re.compile(r"\s*float\s*\(\s*(\d+)\s*\)(\s*(?:\[\s*\]\s*)*)$", re.I | re.A)
@@ -54,6 +54,7 @@ class Builder:
         self.used_overrides: set[str] = set()
         self.override_sources: dict[str, m.Source] = {}
         self.org_keys: list[str] = []
+        self.budget = Budget()  # the parse work of the aggregates' expressions (validation has its own)
 
     def fail(self, path: PathT, message: str) -> None:
         self.problems.append(self.doc.problem(path, message, key=True))
@@ -448,7 +449,7 @@ class Builder:
         bucket_expr = f"time_bucket({width}, {quote_template(time_col)})"
         for col, expr in spec["aggregates"].items():
             try:
-                error = expression_error(self.sql(expr))
+                error = expression_error(self.sql(expr), self.budget)
             except TooMuchSql:
                 error = None  # validation reports the budget
             if error:
