@@ -122,18 +122,20 @@ def reset_hints() -> None:
     _hint_work[0] = 0
 
 
-def did_you_mean(word: str, candidates, cutoff: float = 0.6) -> str | None:
+def did_you_mean(word: str, candidates, cutoff: float = 0.6, work: list[int] | None = None) -> str | None:
     """The candidate closest to word (difflib), or None. Each costs time in proportion to the candidates, and a bad
     model can ask for tens of thousands: a short list's answers are remembered, and once a model's other hints
-    have cost HINT_BUDGET comparisons there are no more."""
+    have cost HINT_BUDGET comparisons there are no more. `work`: the caller's own count of comparisons (the
+    rules keep one per model), else this module's (reset_hints)."""
     import difflib
 
     candidates = tuple(candidates)
     key = (word, candidates) if len(candidates) <= 64 else None
     if key in _hint_cache:
         return _hint_cache[key]
-    _hint_work[0] += len(candidates)
-    if _hint_work[0] > HINT_BUDGET or len(word) > 200:
+    work = _hint_work if work is None else work
+    work[0] += len(candidates)
+    if work[0] > HINT_BUDGET or len(word) > 200:
         return None
     found = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
     if key is not None and len(_hint_cache) < 10_000:

@@ -7,37 +7,42 @@ PHASES is the one place that decides the order of the init files; rollback files
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TypeVar
 
 from schemagen import model as m
+from schemagen.sqlparse import query_relations
 from schemagen.sqltext import qualified
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
-def dependency_order(items: Sequence[T], key: Callable[[T], str], needs: Callable[[T], Iterable[str]]) -> list[T]:
+def dependency_order(items: Sequence[T], key: Callable[[T], K], needs: Callable[[T], Iterable[K]]) -> list[T]:
     """The items in the model's order, except that each comes after the items it needs (stable, deterministic;
-    a cycle keeps the written order and two items of one name both stay: validation reports those). Used for
-    foreign key targets before their referrers, and aggregates after the aggregates they are built on."""
-    first: dict[str, int] = {}
+    a cycle keeps the written order and two items of one key both stay, a need naming the first of them:
+    validation reports those). The one topological sort: render's order of tables, views and aggregates, and the
+    order the builder keeps the model's tables and aggregates in."""
+    first: dict[K, int] = {}
     for n, item in enumerate(items):
         first.setdefault(key(item), n)
     state: dict[int, int] = {}  # 1: on the current path, 2: placed
     out: list[T] = []
     for start in range(len(items)):
+        if state.get(start):
+            continue
         stack = [(start, iter(needs(items[start])))]  # iterative: a long chain of references cannot overflow
+        state[start] = 1
         while stack:
             n, deps = stack[-1]
-            state.setdefault(n, 1)
             dep = next((first[d] for d in deps if d in first and not state.get(first[d])), None)
             if dep is not None:
+                state[dep] = 1
                 stack.append((dep, iter(needs(items[dep]))))
                 continue
             stack.pop()
-            if state[n] == 1:
-                state[n] = 2
-                out.append(items[n])
+            state[n] = 2
+            out.append(items[n])
     return out
 
 
@@ -59,93 +64,41 @@ def views_in_order(views: Sequence[m.View]) -> list[m.View]:
     for v in views:
         names.setdefault(v.name, []).append(v.qname)
     return dependency_order(views, lambda v: v.qname, lambda v: [
-        q for schema, rel in _relations(v.query) for q in ([qualified(schema, rel)] if schema else names.get(rel, []))])
-
-
-def _relations(query: str) -> list[tuple[str | None, str]]:
-    """(schema, name) of every relation a query reads; nothing when it does not parse (validation reports it)."""
-    import pglast
-    from pglast.visitors import Visitor
-
-    found: list[tuple[str | None, str]] = []
-
-    class Relations(Visitor):
-        def visit_RangeVar(self, ancestors, node):  # noqa: N802 (pglast's naming)
-            found.append((node.schemaname, node.relname))
-
-    try:
-        Relations()(pglast.parse_sql(query))
-    except pglast.parser.ParseError:
-        return []
-    return found
+        q for schema, rel in query_relations(v.query)
+        for q in ([qualified(schema, rel)] if schema else names.get(rel, []))])
 
 
 # --- the order the builder puts the model's objects in (before rendering) -----------------------------------
 
 def sources_first(schema: str, specs: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
-    """A schema's aggregates so that one built on another of the same schema comes after it (written order
-    otherwise; a cycle keeps the written order and fails validation)."""
+    """A schema's aggregates (name and spec, as written) so that one built on another of the same schema comes
+    after it (written order otherwise; a cycle keeps the written order and fails validation)."""
     if len(specs) < 2:
         return specs
-    index = {name: n for n, (name, _) in enumerate(specs)}
-    out: list[tuple[str, dict]] = []
-    state: dict[int, int] = {}
 
-    def visit(n: int) -> None:
-        if state.get(n):
-            return
-        state[n] = 1
-        src = str((specs[n][1] or {}).get("source") or "")
-        sschema, _, sname = src.rpartition(".")
-        if (sschema or schema) == schema and sname in index:
-            visit(index[sname])
-        state[n] = 2
-        out.append(specs[n])
+    def source(item: tuple[str, dict]) -> list[str]:
+        sschema, _, sname = str((item[1] or {}).get("source") or "").rpartition(".")
+        return [sname] if (sschema or schema) == schema else []
 
-    for n in range(len(specs)):
-        visit(n)
-    visit = None  # type: ignore[assignment]  # the closure refers to itself: break the cycle (gc is off here)
-    return out
+    return dependency_order(specs, lambda item: item[0], source)
 
 
 def build_order_of_tables(tables: list[m.Table]) -> list[m.Table]:
     """Tables ordered so that every foreign key's target comes before the table that references it (a cycle
     keeps the written order; two tables of one name both stay, for validation to report)."""
-    first: dict[tuple, int] = {}
-    for n, t in enumerate(tables):
-        first.setdefault((t.schema, t.name), n)
-    out: list[m.Table] = []
-    state: dict[int, int] = {}
-    for start in range(len(tables)):
-        stack = [(start, iter(tables[start].foreign_keys))]
-        if state.get(start):
-            continue
-        state[start] = 1
-        while stack:  # depth first without recursion: 10,000 tables may chain
-            n, fks = stack[-1]
-            for fk in fks:
-                target = first.get((fk.ref_schema, fk.ref_table))
-                if target is not None and not state.get(target):
-                    state[target] = 1
-                    stack.append((target, iter(tables[target].foreign_keys)))
-                    break
-            else:
-                stack.pop()
-                state[n] = 2
-                out.append(tables[n])
-    return out
+    return dependency_order(tables, lambda t: (t.schema, t.name),
+                            lambda t: [(fk.ref_schema, fk.ref_table) for fk in t.foreign_keys])
 
 
 def build_order_of_aggregates(caggs: list[m.ContinuousAggregate]) -> list[m.ContinuousAggregate]:
-    """Aggregates after the aggregates they are built on (across schemas and orgs)."""
-    by_name = {c.qname: n for n, c in enumerate(caggs)}
-    out: list[m.ContinuousAggregate] = []
-    state: dict[int, int] = {}
-    for start in range(len(caggs)):
-        chain, n = [], start
-        while n is not None and not state.get(n):  # follow the chain of sources down, then emit bottom up
-            state[n] = 1
-            chain.append(n)
-            n = by_name.get(caggs[n].source_relation or "")
-        out += [caggs[k] for k in reversed(chain)]
-    return out
+    """Aggregates after the aggregates they are built on (across schemas and orgs). Where two aggregates have one
+    name (validation reports it), a source names the last of them."""
+    later: dict[str, int] = {}  # how many aggregates of the name come after each one: 0 for the last
+    keys: list[tuple[str, int]] = []
+    for c in reversed(caggs):
+        keys.append((c.qname, later.get(c.qname, 0)))
+        later[c.qname] = later.get(c.qname, 0) + 1
+    keys.reverse()
+    order = dependency_order(range(len(caggs)), keys.__getitem__,
+                             lambda n: [(caggs[n].source_relation, 0)] if caggs[n].source_relation else [])
+    return [caggs[n] for n in order]

@@ -10,22 +10,33 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache, wraps
+from collections import OrderedDict
+from functools import wraps
 from itertools import accumulate
 
 from pglast.parser import ParseError, parse_plpgsql_json, parse_sql_json, scan
 
 
 def _cache_small(maxsize: int):
-    """lru_cache for short texts only: a long one is checked each time and its parse not kept in memory."""
+    """A cache by text for short texts only (a long one is checked each time and its parse not kept in memory),
+    the `maxsize` most recently used kept. The budget the work is charged to is no part of the key: a text checked
+    once costs nothing the next time, whoever asks."""
     def wrap(fn):
-        cached = lru_cache(maxsize)(fn)
+        cache: OrderedDict[str, object] = OrderedDict()  # the most recently used last
 
         @wraps(fn)
-        def call(text: str):
-            return cached(text) if len(text) <= 2048 else fn(text)
+        def call(text: str, budget: Budget | None = None):
+            if len(text) > 2048:
+                return fn(text, budget)
+            if text in cache:
+                cache.move_to_end(text)
+                return cache[text]
+            value = cache[text] = fn(text, budget)
+            if len(cache) > maxsize:
+                cache.popitem(last=False)
+            return value
 
-        call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        call.cache_clear = cache.clear  # type: ignore[attr-defined]
         return call
     return wrap
 
@@ -57,12 +68,28 @@ class TooMuchSql(Exception):
 
 
 MAX_WORK = 96 * 1024 * 1024  # bytes of parse trees per model: a 5,000-org model makes ~20 MB
-_work = [0]
+
+
+class Budget:
+    """The parse work one model's checks may cost: every parse charges the bytes of its tree, so that a model of
+    pathological SQL stops in bounded time instead of taking minutes. Each check takes the budget to charge (the
+    rules' problem collector holds one per model); without one, nothing is counted."""
+
+    __slots__ = ("spent",)
+
+    def __init__(self) -> None:
+        self.spent = 0
+
+    def charge(self, size: int, check: bool = True) -> None:
+        self.spent += size
+        if check and self.spent > MAX_WORK:
+            raise TooMuchSql(f"the model's SQL is too large or complex to check (more than {MAX_WORK >> 20} MB of "
+                             "parse trees); split it or simplify the expressions")
 
 
 def reset_budget() -> None:
-    """Start counting the parse work of one model (validate calls it first)."""
-    _work[0] = 0
+    """Nothing to reset: the budget is no longer global, each validation has its own (a `Budget`). Kept for
+    callers that still call it."""
 
 
 # Levels of nesting of a parse tree's JSON at most. Decoding it (json.loads), render's and diff's walks of it and
@@ -94,22 +121,22 @@ def _too_deep(depth: int) -> ParseError:
                       "e.g. into a function")
 
 
-def _parse_raw(text: str) -> str | ParseError:
+def _parse_raw(text: str, budget: Budget | None) -> str | ParseError:
     """The JSON text of the parse (pglast's C side only: decoding it in Python is what costs). Every parse
-    counts against MAX_WORK, so a model of pathological SQL stops in bounded time instead of taking minutes.
-    A tree nested deeper than MAX_TREE_DEPTH is refused as a parse error: nothing could decode it."""
+    counts against the budget. A tree nested deeper than MAX_TREE_DEPTH is refused as a parse error: nothing
+    could decode it."""
+    spent = 0
     try:
         raw = parse_sql_json(text)
         depth = tree_depth(raw, text)
         if depth > MAX_TREE_DEPTH:
-            _work[0] += len(raw)
+            spent += len(raw)
             raw = _too_deep(depth)
     except ParseError as e:
         raw = e
-    _work[0] += len(raw) if isinstance(raw, str) else 32 * len(text)  # a failed parse may have gone deep
-    if _work[0] > MAX_WORK:
-        raise TooMuchSql(f"the model's SQL is too large or complex to check (more than {MAX_WORK >> 20} MB of "
-                         "parse trees); split it or simplify the expressions")
+    spent += len(raw) if isinstance(raw, str) else 32 * len(text)  # a failed parse may have gone deep
+    if budget is not None:
+        budget.charge(spent)
     return raw
 
 
@@ -125,9 +152,9 @@ _EXPR_HEAD = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"SelectStmt":\{"t
 _EXPR_TAIL = ',"location":7}}],"limitOption":"LIMIT_OPTION_DEFAULT","op":"SETOP_NONE"}}}]}'
 
 
-def _one_expression(sql: str) -> Parsed | None:
+def _one_expression(sql: str, budget: Budget | None) -> Parsed | None:
     """The expression of `SELECT <expression>` when sql is exactly that, else None."""
-    raw = _parse_raw(sql)
+    raw = _parse_raw(sql, budget)
     if isinstance(raw, ParseError) or raw.count('{"stmt":') != 1 or not raw.endswith(_EXPR_TAIL):
         return None
     head = _EXPR_HEAD.match(raw)
@@ -135,7 +162,7 @@ def _one_expression(sql: str) -> Parsed | None:
 
 
 @_cache_small(8192)
-def parse_expression(text: str) -> Parsed | str:
+def parse_expression(text: str, budget: Budget | None = None) -> Parsed | str:
     """The parse of text when it is exactly one SQL expression, else why not.
 
     `SELECT (<text>)` must be one expression, and so must `SELECT <text>`: text that closes the parenthesis
@@ -145,33 +172,33 @@ def parse_expression(text: str) -> Parsed | str:
         return "is empty"
     if len(text) > MAX_SQL:
         return f"is {len(text):,} characters long; at most {MAX_SQL:,}"
-    inner = _one_expression(f"SELECT ({text})")
+    inner = _one_expression(f"SELECT ({text})", budget)
     if inner is None:
-        error = _parse_raw(f"SELECT ({text}\n)")
+        error = _parse_raw(f"SELECT ({text}\n)", budget)
         if isinstance(error, ParseError):
             return f"is not a valid SQL expression ({_message(error)})"
-        if _one_expression(f"SELECT ({text}\n)") is not None:  # fine but for the end of the line
+        if _one_expression(f"SELECT ({text}\n)", budget) is not None:  # fine but for the end of the line
             return "ends in a -- comment, which would swallow the SQL after it; use /* ... */"
         return "must be exactly one SQL expression (it would break out of its statement)"
-    if _one_expression(f"SELECT {text}") is None:
+    if _one_expression(f"SELECT {text}", budget) is None:
         return "must be exactly one SQL expression (it would break out of its statement)"
     return inner
 
 
-def expression_error(text: str) -> str | None:
+def expression_error(text: str, budget: Budget | None = None) -> str | None:
     """None when text is exactly one SQL expression, else why not."""
-    parsed = parse_expression(text)
+    parsed = parse_expression(text, budget)
     return parsed if isinstance(parsed, str) else None
 
 
 @_cache_small(8192)
-def parse_select(text: str) -> Parsed | str:
+def parse_select(text: str, budget: Budget | None = None) -> Parsed | str:
     """The parse of text when it is exactly one SELECT (a view's or an aggregate's query), else why not.
     Decided on the JSON text: in it `{"stmt":` only starts a top-level statement (quotes inside strings are
     escaped), so counting and reading the kind needs no decoding."""
     if len(text) > MAX_SQL:
         return f"is {len(text):,} characters long; at most {MAX_SQL:,}"
-    raw = _parse_raw(text)
+    raw = _parse_raw(text, budget)
     if isinstance(raw, ParseError):
         return f"is not valid SQL ({_message(raw)})"
     count = raw.count('{"stmt":')
@@ -184,23 +211,23 @@ def parse_select(text: str) -> Parsed | str:
                                                                  "MergeStmt")):
         return "must not modify data (INSERT, UPDATE or DELETE in WITH)"
     if "--" in text:
-        both = _parse_raw(f"{text};SELECT 1")
+        both = _parse_raw(f"{text};SELECT 1", budget)
         if isinstance(both, ParseError) or both.count('{"stmt":') != 2:
             return "ends in a -- comment, which would swallow the `;` after it; use /* ... */"
     return Parsed(raw)
 
 
-def select_error(text: str) -> str | None:
-    parsed = parse_select(text)
+def select_error(text: str, budget: Budget | None = None) -> str | None:
+    parsed = parse_select(text, budget)
     return parsed if isinstance(parsed, str) else None
 
 
 @_cache_small(1024)
-def statements_error(text: str) -> str | None:
+def statements_error(text: str, budget: Budget | None = None) -> str | None:
     """None when text parses as SQL statements (a LANGUAGE sql function's body)."""
     if len(text) > MAX_SQL:
         return f"is {len(text):,} characters long; at most {MAX_SQL:,}"
-    raw = _parse_raw(text)
+    raw = _parse_raw(text, budget)
     if isinstance(raw, ParseError):
         return f"is not valid SQL ({_message(raw)})"
     if '{"stmt":' not in raw:
@@ -216,7 +243,7 @@ _PLPGSQL_TEXT_ERRORS = re.compile(r"syntax error|unterminated|mismatched parenth
 
 
 @_cache_small(1024)
-def plpgsql_error(create: str) -> str | None:
+def plpgsql_error(create: str, budget: Budget | None = None) -> str | None:
     """None unless PostgreSQL's PL/pgSQL parser refuses the body of `create` (a whole CREATE FUNCTION ...
     LANGUAGE plpgsql statement) for its text: unbalanced BEGIN/END, a missing `;`, an unterminated string."""
     if len(create) > 4 * MAX_SQL:
@@ -224,31 +251,31 @@ def plpgsql_error(create: str) -> str | None:
     try:
         raw = parse_plpgsql_json(create)
     except ParseError as e:
-        _work[0] += 32 * len(create)
+        if budget is not None:
+            budget.charge(32 * len(create), check=False)
         message = _message(e)
         return f"is not valid PL/pgSQL ({message})" if _PLPGSQL_TEXT_ERRORS.match(message) else None
     except Exception:  # noqa: BLE001 - whatever else the catalog-less compiler cannot do: the server decides
         return None
-    _work[0] += len(raw)
-    if _work[0] > MAX_WORK:
-        raise TooMuchSql(f"the model's SQL is too large or complex to check (more than {MAX_WORK >> 20} MB of "
-                         "parse trees); split it or simplify the expressions")
+    if budget is not None:
+        budget.charge(len(raw))
     return None
 
 
 @_cache_small(4096)
-def type_error(text: str) -> str | None:
+def type_error(text: str, budget: Budget | None = None) -> str | None:
     """None when text is exactly one type name (as written after a column name), else why not."""
-    cast = _one_expression(f"SELECT (NULL::{text})")
-    if cast is None or '"val":{"TypeCast":' not in cast.json[:120] or _one_expression(f"SELECT NULL::{text}") is None:
+    cast = _one_expression(f"SELECT (NULL::{text})", budget)
+    if cast is None or '"val":{"TypeCast":' not in cast.json[:120] or \
+            _one_expression(f"SELECT NULL::{text}", budget) is None:
         return f"{text!r} is not a type"
     return None
 
 
 @_cache_small(1024)
-def returns_error(text: str) -> str | None:
+def returns_error(text: str, budget: Budget | None = None) -> str | None:
     """None when text is what may follow RETURNS: a type, `setof <type>`, `table(<col> <type>, ...)`."""
-    raw = _parse_raw(f"CREATE FUNCTION f() RETURNS {text} LANGUAGE sql AS 'x'")
+    raw = _parse_raw(f"CREATE FUNCTION f() RETURNS {text} LANGUAGE sql AS 'x'", budget)
     if isinstance(raw, ParseError) or raw.count('{"stmt":') != 1:
         return f"{text!r} is not a return type"
     fn = json.loads(raw)["stmts"][0]["stmt"].get("CreateFunctionStmt")
@@ -267,31 +294,33 @@ _LAST_NAME = re.compile(r'"sval":' + _S + r'\}\}$')
 _COLUMN = re.compile(r'"ColumnRef":\{"fields":\[\{"String":\{"sval":' + _S + r'\}\}(\]|,)')
 
 
-def _text(sql: Parsed | object) -> str:
+def json_of(sql: Parsed | object) -> str:
+    """The compact JSON text of a parse (or of part of a decoded tree), which the facts below are read from."""
     return sql.json if isinstance(sql, Parsed) else json.dumps(sql, separators=(",", ":"))
 
 
-def _unescape(s: str) -> str:
+def unescape(s: str) -> str:
+    """A JSON string's contents (as the patterns here capture them) as the text they stand for."""
     return json.loads(f'"{s}"') if "\\" in s else s
 
 
 def column_refs(tree: object) -> set[str]:
     """Unqualified column names an expression reads (`a`, not `t.a` or `NEW.a`)."""
-    return {_unescape(m[1]) for m in _COLUMN.finditer(_text(tree)) if m[2] == "]"}
+    return {unescape(m[1]) for m in _COLUMN.finditer(json_of(tree)) if m[2] == "]"}
 
 
 def row_refs(tree: object) -> set[str]:
     """The first names of qualified column references (`new` of `NEW.a`)."""
-    return {_unescape(m[1]) for m in _COLUMN.finditer(_text(tree)) if m[2] == ","}
+    return {unescape(m[1]) for m in _COLUMN.finditer(json_of(tree)) if m[2] == ","}
 
 
 def has_subquery(tree: object) -> bool:
-    return '"SubLink":' in _text(tree)
+    return '"SubLink":' in json_of(tree)
 
 
 def calls(tree: object) -> set[str]:
     """Names of the functions an expression calls (without schema)."""
-    return {_unescape(_LAST_NAME.search(m[1])[1]) for m in _CALL.finditer(_text(tree))}
+    return {unescape(_LAST_NAME.search(m[1])[1]) for m in _CALL.finditer(json_of(tree))}
 
 
 def _names(fields: list) -> list[str]:
@@ -318,6 +347,25 @@ def output_columns(select: Parsed) -> list[str]:
         else:
             out.append("?column?")
     return out
+
+
+def query_relations(query: str) -> list[tuple[str | None, str]]:
+    """(schema, name) of every relation a query names, in the order pglast's visitor meets them (CTE names
+    included); nothing when it does not parse (validation reports it). What orders views after the views they read."""
+    import pglast
+    from pglast.visitors import Visitor
+
+    found: list[tuple[str | None, str]] = []
+
+    class Relations(Visitor):
+        def visit_RangeVar(self, ancestors, node):  # noqa: N802 (pglast's naming)
+            found.append((node.schemaname, node.relname))
+
+    try:
+        Relations()(pglast.parse_sql(query))
+    except pglast.parser.ParseError:
+        return []
+    return found
 
 
 def trim(text: str, statement: bool = False) -> str:

@@ -275,7 +275,7 @@ def test_every_value_validate_accepts_the_server_accepts(db_factory, server):
     and 15). Accepted by validate => accepted by the server, always. The reverse is allowed only for the forms
     schemagen refuses on purpose (PostgreSQL 16's 1_000 and 0x10 that 15 refuses, abbreviated cidr, IPv4 written
     as two parts)."""
-    from schemagen.rules.validate_values import value_error
+    from schemagen.rules.values import value_error
 
     db = db_factory(server)
     stricter = []

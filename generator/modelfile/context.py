@@ -11,7 +11,7 @@ import re
 from schemagen import model as m
 from schemagen.document import Document, PathT, dotted
 from schemagen.errors import Problem
-from schemagen.sqlparse import trim
+from schemagen.sqlparse import Budget, trim
 from schemagen.sqltext import Interval, canonical_type
 
 _FLOAT_P = re.compile(r"\s*float\s*\(\s*(\d+)\s*\)(\s*(?:\[\s*\]\s*)*)$", re.I | re.A)
@@ -26,6 +26,7 @@ class Context:
         self.doc = doc
         self.problems: list[Problem] = []
         self.org_keys: list[str] = []
+        self.budget = Budget()  # the parse work of the aggregates' expressions (validation has its own)
 
     def fail(self, path: PathT, message: str) -> None:
         self.problems.append(self.doc.problem(path, message, key=True))

@@ -90,7 +90,7 @@ def _query(ctx: Context, spec, source_q, bucket, bucket_column, tables, caggs, p
     bucket_expr = f"time_bucket({width}, {quote_template(time_col)})"
     for col, expr in spec["aggregates"].items():
         try:
-            error = expression_error(ctx.sql(expr))
+            error = expression_error(ctx.sql(expr), ctx.budget)
         except TooMuchSql:
             error = None  # validation reports the budget
         if error:

@@ -1,2 +1,3 @@
-"""The rules: the semantic checks on a built model (validate and its rule modules) and the SQL parser they share
-(sqlcheck, the one owner of pglast for the checks)."""
+"""The rules: the semantic checks on a built model. `validate` runs the rule modules (`check_*`, which never import
+each other) in a fixed order; they share a problem collector (`problems`), a per-database context (`context`) and
+helpers (`types`, `values`, `expressions`). SQL is parsed by `schemagen.sqlparse`."""

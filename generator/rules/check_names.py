@@ -1,20 +1,18 @@
 """Rules on names that PostgreSQL accepts quoted but that would still go wrong: names it reserves (system columns,
 its own schemas and TimescaleDB's, schemagen's history schema), database names that become folders of out/,
 extension names, and placeholders that would stay in a name literally (`{org}` where nothing fills it in,
-`{org_name}`, a misspelt `{orgs}`), and names holding control characters.
+`{org_name}`, a misspelt `{orgs}`), names holding control characters, and org keys (each once, no SQL keyword).
 """
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from schemagen import model as m
 from schemagen.document import Document, PathT, dotted
-from schemagen.errors import CONTROL_RE as _CONTROL
-from schemagen.errors import control_character
-
-if TYPE_CHECKING:
-    from schemagen.rules.validate import Checker
+from schemagen.errors import CONTROL_RE, control_character
+from schemagen.rules.context import Context
+from schemagen.rules.problems import Problems
+from schemagen.sqltext import KEYWORDS
 
 SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
 RESERVED_SCHEMAS = {
@@ -51,7 +49,7 @@ _FREE_TEXT = frozenset({"comment", "body", "query", "check", "where", "when", "d
 _FREE_VALUES = frozenset({"checks", "aggregates", "values", "with", "columns"})  # name -> text (columns: a type)
 
 
-def control_characters(ck: Checker, doc: Document | None) -> None:
+def control_characters(ck: Problems, doc: Document | None) -> None:
     """Every name of the model (every mapping key, every value or list item that names something) free of control
     characters: C0 (a newline, CR, tab, ESC, NUL), DEL, C1 and U+2028/2029. PostgreSQL accepts them in quoted names,
     but a name also becomes a folder or file of out/, a line of a file's `--` header (a newline or CR would end the
@@ -64,11 +62,11 @@ def control_characters(ck: Checker, doc: Document | None) -> None:
         path, node = stack.pop()
         items = node.items() if isinstance(node, dict) else enumerate(node)
         texts = [(k, v) for k, v in items if isinstance(v, str)]
-        if isinstance(node, dict) and _CONTROL.search("".join(map(str, node))):
+        if isinstance(node, dict) and CONTROL_RE.search("".join(map(str, node))):
             for key in node:
                 if isinstance(key, str):
                     _refuse(ck, doc, path + (key,), key, key=True)
-        if texts and _CONTROL.search("".join(v for _, v in texts)):
+        if texts and CONTROL_RE.search("".join(v for _, v in texts)):
             for k, value in texts:
                 if _is_name(path + (k,)):
                     _refuse(ck, doc, path + (k,), value)
@@ -87,7 +85,7 @@ def _is_name(path: PathT) -> bool:
     return not (len(path) == 3 and path[0] == "orgs" and path[2] == "name")  # an org's name is free text
 
 
-def _refuse(ck: Checker, doc: Document, path: PathT, text: str, key: bool = False) -> None:
+def _refuse(ck: Problems, doc: Document, path: PathT, text: str, key: bool = False) -> None:
     code = control_character(text)
     if code is None:
         return
@@ -99,10 +97,22 @@ def _refuse(ck: Checker, doc: Document, path: PathT, text: str, key: bool = Fals
            "schemagen refuses control characters in names")
 
 
-def database_names(ck: Checker, model: m.Model) -> None:
+def org_keys(ck: Problems, model: m.Model) -> None:
+    """Each org key once, and none an SQL keyword."""
+    keys: dict[str, m.Org] = {}
+    for org in model.orgs:
+        if org.key in keys:
+            ck.add(org.source, f"org key {org.key!r} is given twice (first on line {keys[org.key].source.line})")
+        keys.setdefault(org.key, org)
+        if org.key in KEYWORDS:
+            ck.add(org.source, f"org key {org.key!r} is an SQL keyword; pick another (it becomes part of names and "
+                               "queries)")
+
+
+def database_names(ck: Problems, model: m.Model) -> None:
     """A database's name is also the folder out/<database>/ its scripts are written to. Also where the names of
     the whole document are checked for control characters (once per model)."""
-    control_characters(ck, getattr(ck, "doc", None))
+    control_characters(ck, ck.doc)
     folders: dict[str, str] = {}
     for db in model.databases:
         error = placeholder_error(db.name)
@@ -118,8 +128,9 @@ def database_names(ck: Checker, model: m.Model) -> None:
         folders.setdefault(folded, db.name)
 
 
-def names(ck: Checker, db: m.Database) -> None:
+def names(ck: Context) -> None:
     """Schemas, extensions, functions; then every name of tables, views and aggregates (once per template)."""
+    db = ck.db
     timescaledb = db.uses_timescaledb
     for e in db.extensions:
         if not _EXTENSION.match(e.name):

@@ -1,16 +1,18 @@
-"""Rules on indexes that the server would refuse late: pgvector's methods (an operator class, at most 2,000
-dimensions), storage parameters each method knows and the ranges it takes, operator class names.
+"""Rules on indexes (of tables, materialized views and continuous aggregates) that the server would refuse late:
+columns and expressions of the relation, what each method can do (unique, INCLUDE, order, gin's operator classes),
+pgvector's methods (an operator class, at most 2,000 dimensions), storage parameters each method knows and the
+ranges it takes, operator class names.
 """
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from schemagen import model as m
+from schemagen.rules.context import Context
+from schemagen.rules.expressions import expression
 from schemagen.sqltext import base_type
 
-if TYPE_CHECKING:
-    from schemagen.rules.validate import Checker
+GIN_TYPES = ("jsonb", "tsvector", "hstore")
 
 # Storage parameters of each method: name -> (lowest, highest) for numbers, None for on/off/auto words.
 PARAMETERS: dict[str, dict[str, tuple[int, int] | None]] = {
@@ -33,17 +35,59 @@ _WHOLE = re.compile(r"-?[0-9]+", re.A)
 _OPCLASS = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?\Z")
 
 
-def index_rules(ck: Checker, ix: m.Index, cols: dict | None, org: str | None) -> None:
+def table_indexes(ck: Context, t: m.Table) -> None:
+    """A table's indexes: the columns they name, and each index's rules."""
+    cols = {c.name: c for c in t.columns}
+    for ix in t.indexes:
+        ck.need_columns(t, cols, [e.column for e in ix.elements if e.column], f"index {ix.name}", ix.source)
+        ck.need_columns(t, cols, ix.include, f"index {ix.name} (include)", ix.source)
+        index(ck, ix, cols, t.org, t)
+
+
+def index(ck: Context, ix: m.Index, cols: dict | None, org: str | None, table: m.Table | None = None) -> None:
+    """An index's rules (`cols`: the columns of its relation by name, None when unknown); its name is claimed in
+    the schema's namespace by the caller."""
+    names = set(cols) if cols is not None else None
+    for e in ix.elements:
+        expression(ck, ix.source, f"an expression of index {ix.name}", e.expression, org, names, exts=ck.exts,
+                   where="index", table=table)
+    expression(ck, ix.source, f"the WHERE of index {ix.name}", ix.where, org, names, exts=ck.exts, where="index",
+               table=table)
+    _names(ck, ix, org)
+    _parameters(ck, ix, org)
+    if ix.method in ("hnsw", "ivfflat"):
+        _vector(ck, ix, cols, org)
+    _method(ck, ix, cols, org)
+
+
+def _method(ck: Context, ix: m.Index, cols: dict | None, org: str | None) -> None:
+    """What the index's method can do."""
+    if ix.method in ("hnsw", "ivfflat") and "vector" not in ck.exts:
+        ck.add(ix.source, f"index method {ix.method} needs the extension `vector`", org)
+    if ix.unique and ix.method != "btree":
+        ck.add(ix.source, f"index {ix.name}: only btree indexes can be unique, not {ix.method}", org)
+    if ix.include and ix.method not in ("btree", "gist", "spgist"):
+        ck.add(ix.source, f"index {ix.name}: {ix.method} indexes cannot INCLUDE columns", org)
+    if ix.method not in ("btree",) and any(e.descending or e.nulls_first is not None for e in ix.elements):
+        ck.add(ix.source, f"index {ix.name}: {ix.method} indexes have no order (ASC/DESC, NULLS)", org)
+    if ix.nulls_not_distinct and not ix.unique:
+        ck.add(ix.source, f"index {ix.name}: nulls_not_distinct needs `unique: true`", org)
+    if ix.method == "gin" and cols is not None:
+        for e in ix.elements:
+            col = cols.get(e.column) if e.column else None
+            if col and not e.opclass and not (col.type.endswith("]") or base_type(col.type) in GIN_TYPES):
+                ck.add(ix.source, f"index {ix.name}: gin has no default operator class for {col.type} (column "
+                                  f"{e.column}); give `opclass:` or use btree", org)
+
+
+def _names(ck: Context, ix: m.Index, org: str | None) -> None:
     for e in ix.elements:
         if e.opclass and not _OPCLASS.match(e.opclass):
             ck.add(ix.source, f"index {ix.name}: {e.opclass!r} is not an operator class name (`name` or "
                               "`schema.name`)", org)
-    _parameters(ck, ix, org)
-    if ix.method in ("hnsw", "ivfflat"):
-        _vector(ck, ix, cols, org)
 
 
-def _parameters(ck: Checker, ix: m.Index, org: str | None) -> None:
+def _parameters(ck: Context, ix: m.Index, org: str | None) -> None:
     known = PARAMETERS.get(ix.method, {})
     values = dict(ix.with_)
     for name, value in ix.with_:
@@ -63,7 +107,7 @@ def _parameters(ck: Checker, ix: m.Index, org: str | None) -> None:
         ck.add(ix.source, f"index {ix.name}: hnsw needs ef_construction ({ef}) of at least twice m ({m_})", org)
 
 
-def _vector(ck: Checker, ix: m.Index, cols: dict | None, org: str | None) -> None:
+def _vector(ck: Context, ix: m.Index, cols: dict | None, org: str | None) -> None:
     """pgvector has no default operator class for hnsw (nor for ivfflat on anything but vector), and indexes at
     most 2,000 dimensions of vector (4,000 of halfvec)."""
     for e in ix.elements:

@@ -2,32 +2,21 @@
 
 The INSERTs run ON CONFLICT (key) DO NOTHING, so the key must be a primary key or unique constraint; every NOT
 NULL column without a default needs a value; and each value must be one the column's type accepts (checked as the
-server's input functions check them: validate_values).
+server's input functions check them: rules.values).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from schemagen import model as m
-from schemagen.rules.validate_values import INTEGER_RANGES, value_error  # noqa: F401 (INTEGER_RANGES: validate_ts reads it here)
-
-if TYPE_CHECKING:
-    from schemagen.rules.validate import Checker
+from schemagen.rules.context import Context, unique_keys
+from schemagen.rules.values import value_error
 
 
-def unique_keys(t: m.Table, partial: bool = True) -> list[tuple[str, ...]]:
-    """The column sets a foreign key or ON CONFLICT can rely on: primary key, unique constraints, unique indexes
-    on plain columns (without WHERE)."""
-    keys = [t.primary_key.columns] if t.primary_key else []
-    keys += [u.columns for u in t.uniques]
-    keys += [tuple(e.column for e in i.elements) for i in t.indexes
-             if i.unique and not i.where and all(e.column for e in i.elements)]
-    return keys
-
-
-def seed(ck: Checker, t: m.Table, cols: dict) -> None:
+def seed(ck: Context, t: m.Table) -> None:
     """Seed rows: known columns, a key that ON CONFLICT can use, values the column types accept."""
     s, org = t.seed, t.org
+    if s is None:
+        return
+    cols = {c.name: c for c in t.columns}
 
     def at(i: int) -> m.Source:  # the line of row i (from 1), where the model says where rows were written
         return s.row_sources[i - 1] if len(s.row_sources) >= i else s.source
@@ -79,10 +68,13 @@ def _column(s: m.SeedRows, column: str) -> list:
     return [row[i] for row in s.rows]
 
 
-def registry(ck: Checker, db: m.Database, tables: dict) -> None:
+def registry(ck: Context) -> None:
     """The org registry: its table, key and columns, and every org's row as PostgreSQL would take it."""
+    db = ck.db
     reg = db.org_registry
-    t = tables.get((reg.schema, reg.table))
+    if reg is None:
+        return
+    t = ck.tables.get((reg.schema, reg.table))
     if t is None:
         ck.add(reg.source, f"org_registry: unknown table {reg.schema}.{reg.table}")
         return

@@ -7,22 +7,21 @@ integer time column that fails at every run, a chunk interval below zero.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from schemagen import model as m
-from schemagen.rules.validate_rows import INTEGER_RANGES
+from schemagen.rules.context import Context
+from schemagen.rules.values import INTEGER_RANGES
 from schemagen.sqlparse import Parsed, aliases, calls, column_refs, output_columns
 from schemagen.sqltext import INTEGER_TYPES, TIME_TYPES, Interval, base_type
 
-if TYPE_CHECKING:
-    from schemagen.rules.validate import Checker
-
-Claim = Callable[[str, str, str, m.Source, "str | None"], None]
+# The rule of one index (check_indexes.index): an aggregate's indexes are checked against its query's columns.
+IndexRule = Callable[[Context, m.Index, "dict | None", "str | None"], None]
 
 
-def timescale_rules(ck: Checker, db: m.Database, tables: dict, exts: set[str], claim: Claim) -> dict:
+def timescale_rules(ck: Context, index: IndexRule) -> dict[str, Parsed | None]:
     """TimescaleDB's rules; returns each aggregate's query, parsed (by qualified name)."""
-    if "timescaledb" not in exts:
+    db = ck.db
+    if "timescaledb" not in ck.exts:
         for what, source, org in ([("a hypertable", t.hypertable.source, t.org) for t in db.tables if t.hypertable]
                                   + [("a continuous aggregate", c.source, c.org) for c in db.continuous_aggregates]):
             ck.add(source, f"{what} needs the extension `timescaledb`: add `timescaledb:` under `extensions:`", org)
@@ -46,22 +45,22 @@ def timescale_rules(ck: Checker, db: m.Database, tables: dict, exts: set[str], c
     caggs = {c.qname: c for c in db.continuous_aggregates}
     for c in db.continuous_aggregates:
         for ix in c.indexes:  # names differ per org: claimed for each
-            claim(c.schema, ix.name, "index", ix.source, c.org)
+            ck.claim(c.schema, ix.name, "index", ix.source, c.org)
         with ck.once(c) as first:
             if first:
-                outputs[c.qname] = aggregate(ck, c, by_qname, caggs, outputs, exts)
+                outputs[c.qname] = aggregate(ck, c, by_qname, caggs, outputs, index)
             else:  # a later org of a template: only that its query still parses
                 outputs[c.qname] = ck.query(c.source, c.query, c.org) if c.query else None
     return outputs
 
 
-def _positive(ck: Checker, source: m.Source, what: str, value: Interval | int | None, org: str | None) -> None:
+def _positive(ck: Context, source: m.Source, what: str, value: Interval | int | None, org: str | None) -> None:
     total = value.total if isinstance(value, Interval) else value
     if total is not None and total <= 0:
         ck.add(source, f"{what} must be positive, not {value}", org)
 
 
-def _time_kind(ck: Checker, source: m.Source, what: str, value, integer_time: bool, column: str, org) -> None:
+def _time_kind(ck: Context, source: m.Source, what: str, value, integer_time: bool, column: str, org) -> None:
     """Intervals for time columns, integers for integer time columns."""
     if value is None:
         return
@@ -71,7 +70,7 @@ def _time_kind(ck: Checker, source: m.Source, what: str, value, integer_time: bo
         ck.add(source, f"{what} must be an interval such as '7 days', not the number {value}", org)
 
 
-def hypertable(ck: Checker, t: m.Table) -> None:
+def hypertable(ck: Context, t: m.Table) -> None:
     ht, org = t.hypertable, t.org
     cols = {c.name: c for c in t.columns}
     time = cols.get(ht.time_column)
@@ -128,7 +127,7 @@ def hypertable(ck: Checker, t: m.Table) -> None:
         _positive(ck, t.retention.source, "schedule_interval", t.retention.schedule_interval, org)
 
 
-def compression(ck: Checker, comp: m.Compression, qname: str, columns: set[str] | None, org: str | None) -> None:
+def compression(ck: Context, comp: m.Compression, qname: str, columns: set[str] | None, org: str | None) -> None:
     if columns is not None:
         for what, names in (("segment_by", comp.segment_by), ("order_by", [o.column for o in comp.order_by])):
             for n in names:
@@ -141,59 +140,79 @@ def compression(ck: Checker, comp: m.Compression, qname: str, columns: set[str] 
     _positive(ck, comp.source, "compression schedule_interval", comp.schedule_interval, org)
 
 
-def aggregate(ck: Checker, c: m.ContinuousAggregate, tables: dict, caggs: dict, outputs: dict,
-              exts: set[str]) -> Parsed | None:
+def aggregate(ck: Context, c: m.ContinuousAggregate, tables: dict, caggs: dict, outputs: dict,
+              index: IndexRule) -> Parsed | None:
     """The aggregate's rules; returns its query parsed (None when it cannot be)."""
     org = c.org
     if not c.query:  # the builder could not write it, and said why
         return None
     select = ck.query(c.source, c.query, org)
-    source_table = tables.get(c.source_relation or "")
-    source_cagg = caggs.get(c.source_relation or "")
-    source_cols: list[str] | None = None
-    integer_time = False
-    if source_table is not None:
-        source_cols = [col.name for col in source_table.columns]
-        if not source_table.hypertable:
-            ck.add(c.source, f"the source {source_table.qname} is not a hypertable: add `hypertable:` to it", org)
-        else:
-            time = source_table.column(source_table.hypertable.time_column)
-            integer_time = bool(time and base_type(time.type) in INTEGER_TYPES)
-    elif source_cagg is not None:
-        parsed = outputs.get(source_cagg.qname)
-        source_cols = output_columns(parsed) if parsed is not None else None
-        integer_time = isinstance(source_cagg.bucket_width, int)
-        if source_cagg.qname == c.qname:
-            ck.add(c.source, "a continuous aggregate cannot be built on itself", org)
-        else:
-            _nested_width(ck, c, source_cagg, org)
-    elif c.source_relation:
-        ck.add(c.source, f"unknown source {c.source_relation}: not a hypertable or continuous aggregate of this "
-                         "database", org)
+    source_cols, integer_time = _source(ck, c, tables, caggs, outputs)
     columns = output_columns(select) if select is not None else None
     if select is not None:
-        if "time_bucket" not in calls(select):
-            ck.add(c.source, "the query must group by time_bucket(...): TimescaleDB refuses an aggregate without "
-                             "a time bucket", org)
-        if not select.tree.get("groupClause"):
-            ck.add(c.source, "the query of a continuous aggregate needs GROUP BY", org)
-        for problem in query_problems(select, c.bucket_width):
-            ck.add(c.source, problem, org)
-        twice = sorted({n for n in columns if columns.count(n) > 1 and n != "?column?"})
-        if twice:
-            ck.add(c.source, f"the aggregate names column {twice[0]!r} twice", org)
-        from_ = select.tree.get("fromClause", [])
-        if source_cols is not None and len(from_) == 1 and "RangeVar" in from_[0] and "withClause" not in select.tree:
-            _source_columns(ck, c, select, source_cols, org)
+        _query(ck, c, select, columns, source_cols)
     width = c.bucket_width
     _positive(ck, c.source, "bucket", width, org)
     _time_kind(ck, c.source, "bucket", width, integer_time, "of the source", org)
     for ix in c.indexes:
-        ck.index(ix, dict.fromkeys(columns) if columns is not None else None, exts, org)
+        index(ck, ix, dict.fromkeys(columns) if columns is not None else None, org)
         if columns is not None:
             for e in ix.elements:
                 if e.column and e.column not in columns:
                     ck.add(ix.source, f"index {ix.name} names unknown column {e.column!r} of {c.qname}", org)
+    _policies(ck, c, columns, integer_time)
+    return select
+
+
+def _source(ck: Context, c: m.ContinuousAggregate, tables: dict, caggs: dict, outputs: dict
+            ) -> tuple[list[str] | None, bool]:
+    """The aggregate's source: a hypertable, or another aggregate it can be built on. Returns the source's columns
+    (None when unknown) and whether its time is an integer."""
+    org = c.org
+    source_table = tables.get(c.source_relation or "")
+    source_cagg = caggs.get(c.source_relation or "")
+    if source_table is not None:
+        source_cols = [col.name for col in source_table.columns]
+        if not source_table.hypertable:
+            ck.add(c.source, f"the source {source_table.qname} is not a hypertable: add `hypertable:` to it", org)
+            return source_cols, False
+        time = source_table.column(source_table.hypertable.time_column)
+        return source_cols, bool(time and base_type(time.type) in INTEGER_TYPES)
+    if source_cagg is not None:
+        parsed = outputs.get(source_cagg.qname)
+        if source_cagg.qname == c.qname:
+            ck.add(c.source, "a continuous aggregate cannot be built on itself", org)
+        else:
+            _nested_width(ck, c, source_cagg, org)
+        return (output_columns(parsed) if parsed is not None else None), isinstance(source_cagg.bucket_width, int)
+    if c.source_relation:
+        ck.add(c.source, f"unknown source {c.source_relation}: not a hypertable or continuous aggregate of this "
+                         "database", org)
+    return None, False
+
+
+def _query(ck: Context, c: m.ContinuousAggregate, select: Parsed, columns: list[str],
+           source_cols: list[str] | None) -> None:
+    """What TimescaleDB requires of the aggregate's query."""
+    org = c.org
+    if "time_bucket" not in calls(select):
+        ck.add(c.source, "the query must group by time_bucket(...): TimescaleDB refuses an aggregate without a time "
+                         "bucket", org)
+    if not select.tree.get("groupClause"):
+        ck.add(c.source, "the query of a continuous aggregate needs GROUP BY", org)
+    for problem in query_problems(select, c.bucket_width):
+        ck.add(c.source, problem, org)
+    twice = sorted({n for n in columns if columns.count(n) > 1 and n != "?column?"})
+    if twice:
+        ck.add(c.source, f"the aggregate names column {twice[0]!r} twice", org)
+    from_ = select.tree.get("fromClause", [])
+    if source_cols is not None and len(from_) == 1 and "RangeVar" in from_[0] and "withClause" not in select.tree:
+        _source_columns(ck, c, select, source_cols, org)
+
+
+def _policies(ck: Context, c: m.ContinuousAggregate, columns: list[str] | None, integer_time: bool) -> None:
+    """The aggregate's compression, retention and refresh policies."""
+    org = c.org
     if c.compression:
         compression(ck, c.compression, c.qname, set(columns) if columns is not None else None, org)
         _time_kind(ck, c.compression.source, "compression after", c.compression.after, integer_time, "", org)
@@ -207,10 +226,9 @@ def aggregate(ck: Checker, c: m.ContinuousAggregate, tables: dict, caggs: dict, 
     if integer_time and (c.refresh or c.compression and c.compression.after or c.retention):
         ck.add(c.source, "policies on an aggregate of an integer time column need an integer_now function "
                          "(set_integer_now_func), which the model cannot declare", org)
-    return select
 
 
-def _source_columns(ck: Checker, c: m.ContinuousAggregate, select: Parsed, source_cols: list[str], org) -> None:
+def _source_columns(ck: Context, c: m.ContinuousAggregate, select: Parsed, source_cols: list[str], org) -> None:
     """Every column the query reads is a column of its source (for a structured aggregate: group_by and the
     aggregates' arguments, and the bucket column of a source aggregate); GROUP BY may also name its own output
     columns (GROUP BY bucket), the select list may not (`time_bucket(..., bucket) AS bucket` reads the source's)."""
@@ -285,7 +303,7 @@ def _constant_width(arg: dict) -> Interval | int | None:
     return None
 
 
-def _nested_width(ck: Checker, c: m.ContinuousAggregate, src: m.ContinuousAggregate, org) -> None:
+def _nested_width(ck: Context, c: m.ContinuousAggregate, src: m.ContinuousAggregate, org) -> None:
     """An aggregate on an aggregate: its bucket must be a whole multiple of the source's (TimescaleDB refuses
     `90 minutes` on `1 hour`: "incompatible bucket width")."""
     a, b = c.bucket_width, src.bucket_width
@@ -300,7 +318,7 @@ def _nested_width(ck: Checker, c: m.ContinuousAggregate, src: m.ContinuousAggreg
                          f"of its source {src.qname}", org)
 
 
-def refresh(ck: Checker, c: m.ContinuousAggregate, integer_time: bool) -> None:
+def refresh(ck: Context, c: m.ContinuousAggregate, integer_time: bool) -> None:
     r, width, org = c.refresh, c.bucket_width, c.org
     _positive(ck, r.source, "refresh schedule_interval", r.schedule_interval, org)
     for what, value in (("refresh start_offset", r.start_offset), ("refresh end_offset", r.end_offset)):
@@ -318,7 +336,7 @@ def refresh(ck: Checker, c: m.ContinuousAggregate, integer_time: bool) -> None:
                          f"{width} buckets; TimescaleDB refuses it (\"policy refresh window too small\")", org)
 
 
-def retention_vs_refresh(ck: Checker, ret: m.Retention, qname: str, c: m.ContinuousAggregate, org) -> None:
+def retention_vs_refresh(ck: Context, ret: m.Retention, qname: str, c: m.ContinuousAggregate, org) -> None:
     """Retention must not drop what a refresh still reads: the refresh would then empty the aggregate's buckets
     for the dropped range (raw data) or recompute what was dropped (the aggregate's own retention)."""
     r = c.refresh
