@@ -4,7 +4,8 @@ The history lives in its own schema, `schemagen`, in the database it describes. 
 same transaction as the script, so a killed apply leaves only whole scripts recorded. Rows are keyed by the
 model's database name and the script's file name (`900_org_acme.sql`): two model databases applied to one
 PostgreSQL database keep separate histories. The schema is created by the first apply (never by a dry run) and
-dropped by the rollback that empties it.
+dropped by the rollback that empties it. Its statements are sql/history_*.sql, the schema's name (SCHEMA) put in
+by the loader; the catalog queries leave that schema out (sql/managed.sql, given SCHEMA as a parameter).
 """
 from __future__ import annotations
 

@@ -3,9 +3,10 @@
 The server rewrites what it stores: `now()` stays `now()`, but `'{}'` becomes `'{}'::jsonb`, `side IN ('BUY')`
 becomes `((side)::text = ANY (...))`, a view's query is re-printed with casts and aliases. Comparing the model's
 text with the catalog's would report drift that is not there. So the expected side goes through the server too:
-its tables, views and functions are created as shadow objects in pg_temp and read back with the functions the
-inspector uses (format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef, pg_get_triggerdef,
-pg_get_viewdef, pg_get_function_arguments/result).
+its tables, views and functions are created as shadow objects in pg_temp (templates sql/normalize_*.sql, names
+quoted by sqltext through the loader) and read back with the functions the inspector uses (format_type,
+pg_get_expr, pg_get_constraintdef, pg_get_indexdef, pg_get_triggerdef, pg_get_viewdef, pg_get_function_result; a
+function's arguments one by one, with sql/function_arguments.sql as inspect reads them).
 
 - It all happens inside the caller's transaction, which is always rolled back, in savepoints of BATCH objects
   that are rolled back as soon as they are read: rolling back a savepoint releases its locks, so lock slots stay
