@@ -90,7 +90,7 @@ def test_hostile_text_renders_only_the_models_statements(path, tmp_path, ts_apac
     code, _, err = run_cli("render", "-m", str(path), "-o", str(out))
     assert code == 0, err
     assert _assert_exact_statements(path, out) >= 4
-    (folder,) = [d for d in out.iterdir()]
+    (folder,) = list(out.iterdir())
     _psql_files(ts_apache_db.dsn, _init_files(folder), tmp_path)
     assert ts_apache_db.scalar("SELECT count(*) FROM pg_class WHERE relname = 'pwned'") == 0
     assert not (tmp_path / "pwned").exists()

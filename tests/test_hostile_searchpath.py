@@ -146,8 +146,9 @@ def plant(db, role: str, calls: set[tuple[str, int]], schemas: list[str]) -> int
                             "WHERE rolname = %s)", (role,)).fetchone()[0]
         for schema in schemas:
             for name, args in overloads(c, calls):
-                body = render.dollar_quote(f"BEGIN PERFORM public.sg_attack({sql.Literal(f'{schema}.{name}').as_string(c)}"
-                                           f" || '({', '.join(args)})'); RETURN NULL; END")
+                called = sql.Literal(f"{schema}.{name}").as_string(c)
+                body = render.dollar_quote(f"BEGIN PERFORM public.sg_attack({called} || '({', '.join(args)})'); "
+                                           "RETURN NULL; END")
                 statement = (f"CREATE FUNCTION {sql.Identifier(schema, name).as_string(c)}({', '.join(args)}) "
                              f"RETURNS text IMMUTABLE LANGUAGE plpgsql AS {body}")
                 try:

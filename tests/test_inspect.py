@@ -6,9 +6,13 @@ from __future__ import annotations
 import re
 from importlib import resources
 
+import pglast
 import pytest
+from pglast import parse_sql
+from pglast.visitors import Visitor
 
 from schemagen import model as m
+from schemagen.live import sql
 from schemagen.live.behaviour import BEHAVIOUR_QUERIES
 from schemagen.live.inspect import CATALOG_QUERIES, TIMESCALEDB_QUERIES, Catalog, inspect, query
 from schemagen.sqltext import Interval
@@ -102,8 +106,8 @@ def test_plain_objects_as_the_model_speaks_them(pg_plain_db):
     assert set(functions) == {"touch", "add"}, "pg_trgm's functions are extension members"
     add = functions["add"]
     assert (add.arguments, add.returns, add.language, add.volatility, add.strict, add.body, add.comment) == (
-        (m.Argument(None, "a integer, b integer DEFAULT 1"),), "integer", "sql", "immutable", True, "SELECT a + b",
-        "adds")
+        (m.Argument("a", "integer"), m.Argument("b", "integer", default="1")), "integer", "sql", "immutable", True,
+        "SELECT a + b", "adds")
 
 
 def test_all_schemas_leave_out_system_and_schemagen(pg_plain_db):
@@ -127,7 +131,8 @@ def test_timescaledb_internals_are_left_out(ts_apache_db):
     assert chunks >= 20
     db, queries = _inspect(ts_apache_db, schemas=None)
     assert queries == len(CATALOG_QUERIES) + len(TIMESCALEDB_QUERIES) == 12
-    assert [t.qname for t in db.tables] == ["public.m", "public.ticks"], "chunks live in _timescaledb_internal: not reported"
+    assert [t.qname for t in db.tables] == ["public.m", "public.ticks"], \
+        "chunks live in _timescaledb_internal: not reported"
     assert {s.name for s in db.schemas} == {"public"}
     assert db.functions == () and db.views == (), "TimescaleDB's own functions and views are extension members"
     hyper = {t.name: t for t in db.tables}
@@ -138,17 +143,81 @@ def test_timescaledb_internals_are_left_out(ts_apache_db):
     assert hyper["ticks"].indexes == ()
 
 
+OTHERS = ("apply_", "privileges_", "preflight_", "drift_")  # the files of the modules of those names
+MODULES = ("history_", "connect_", "ownership_", "rowcheck_", "normalize_", *OTHERS)
+
+
+def _sql_files() -> list[str]:
+    return sorted(p.name.removesuffix(".sql") for p in resources.files("schemagen.live.sql").iterdir()
+                  if p.name.endswith(".sql"))
+
+
 def test_the_sql_files_follow_the_conventions():
-    names = sorted(p.name.removesuffix(".sql") for p in resources.files("schemagen.live.sql").iterdir()
-                   if p.name.endswith(".sql")
-                   and not p.name.startswith(("history_", "preflight_", "privileges_", "apply_", "drift_")))
-    assert names == sorted(CATALOG_QUERIES + TIMESCALEDB_QUERIES + BEHAVIOUR_QUERIES)
-    for name in names:
+    names = _sql_files()
+    catalog = [n for n in names if not n.startswith(MODULES) and n not in sql.FRAGMENTS]
+    assert catalog == sorted(CATALOG_QUERIES + TIMESCALEDB_QUERIES + BEHAVIOUR_QUERIES)
+    for name in catalog:
         text = re.sub(r"--[^\n]*", "", query(name, frozenset({"pg15"})))
         last = [line.strip() for line in text.strip().splitlines()][-1]
         assert last.startswith("ORDER BY"), name
         if name not in ("extensions",):
-            assert "_timescaledb" in text and "schemagen" in text, f"{name} leaves out internal schemas"
+            assert "@managed(" in sql.text(name), f"{name} keeps to the managed schemas (sql/managed.sql)"
+            assert "_timescaledb" in text and "%(history_schema)s" in text, f"{name} leaves out internal schemas"
+    for fragment in sql.FRAGMENTS:
+        assert any(f"@{fragment}(" in sql.text(n) for n in names), f"{fragment}.sql is included somewhere"
+    for name in names:
+        assert sql.text(name).startswith("-- "), f"{name}.sql begins by saying what it is for"
+        code = re.sub(r"--[^\n]*", "", sql.text(name))
+        if not name.startswith(OTHERS):
+            assert not re.search(r"'schemagen'|\bschemagen\.", code), f"{name}.sql: the history schema's name is " \
+                "history.SCHEMA (a parameter, or the :\"schema\" variable)"
+
+
+# A value for each variable of the templates, of the kind the modules pass (sql/__init__.py)
+SAMPLES = {"schema": "schemagen", "table": ("pg_temp", "t"), "column": "a", "name": "x", "view": ("pg_temp", "v"),
+           "function": ("pg_temp", "f"), "child": ("s", "c"), "parent": ("s", "p"), "child_columns": ["a", "b"],
+           "parent_columns": ["a", "b"], "columns": "a integer", "default": "1", "expression": "a > 0",
+           "keys": "a, (a + 1) int4_ops", "method": "btree", "where": "a > 0", "timing": "BEFORE",
+           "events": "INSERT OR UPDATE", "for_each": "ROW", "when": "new.a > 0", "query": "SELECT 1",
+           "mode": "OUT", "type": "integer", "arguments": "a integer", "language": "sql", "returns": "integer",
+           "body": "$b$SELECT 1$b$",
+           "model_rows": "true", "value": "1", "values": "1, 2", "condition": "true", "rows": "SELECT 1",
+           "selected": "SELECT tableoid, ctid FROM s.p"}
+_WRAPS = ("{}", "SELECT {}", "CREATE FUNCTION f({}) RETURNS integer LANGUAGE sql AS 'SELECT 1'")  # fragments
+
+
+class _Unqualified(Visitor):
+    def __init__(self):
+        super().__init__()
+        self.found: set[str] = set()
+
+    def visit_FuncCall(self, ancestors, node):
+        names = [n.sval for n in node.funcname]
+        if names[0] != "pg_catalog":
+            self.found.add(".".join(names))
+
+
+def _parsed(name: str):
+    text = query(name, frozenset({"pg15", "timescaledb", "where", "mode", "name", "default"}))
+    text = re.sub(r"%\(\w+\)s|%s", "$1", sql.substitute(text, SAMPLES)).replace("%%", "%")
+    for wrap in _WRAPS:
+        try:
+            return parse_sql(wrap.format(text))
+        except pglast.parser.ParseError:
+            continue
+    raise AssertionError(f"{name}.sql does not parse:\n{text}")
+
+
+@pytest.mark.parametrize("name", [n for n in _sql_files() if n not in sql.FRAGMENTS])
+def test_every_function_the_sql_calls_is_pg_catalog_s(name):
+    """The drift check runs its queries under the scripts' search_path, and the history's writes run in the
+    scripts' transactions: a built-in called by its bare name there could reach an overload planted in a schema of
+    that path with a closer signature (tests/test_hostile_searchpath.py plants them). Fragments are checked where
+    they are included."""
+    visitor = _Unqualified()
+    for statement in _parsed(name):
+        visitor(statement)
+    assert not visitor.found, f"{name}.sql calls {sorted(visitor.found)} without pg_catalog."
 
 
 @pytest.mark.parametrize("markers, present, absent", [

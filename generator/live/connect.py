@@ -15,12 +15,12 @@ from psycopg.conninfo import conninfo_to_dict
 
 from schemagen import model as m
 from schemagen.errors import DatabaseError, UsageError
-from schemagen.live.redaction import redact as _redact
+from schemagen.live import redaction, sql
 
 
 def redact(text: str, dsn: str | None) -> str:
     """The text without the DSN's password (found by parsing the DSN: redaction.py) nor any DSN-shaped password."""
-    return _redact(text, dsn)
+    return redaction.redact(text, dsn)
 
 
 def server_message(error: BaseException, dsn: str | None = None) -> str:
@@ -47,14 +47,7 @@ BAD_OPTION = re.compile(r"^(?:connection is bad: )?(?:invalid (?:[\w ]+ value|po
                         r"\".*\" not found|service file \".*\" not found)", re.I)
 
 
-# What every schemagen session pins before its first query, whatever the DSN, the role or the database set:
-# - search_path: only pg_catalog (first) and pg_temp (last, explicitly, or it is searched first): a function,
-#   operator or type another role created in a writable schema (`public`) is never what schemagen's own queries
-#   and history reach (CVE-2018-1058). Scripts and the drift check set their own path on top (SET LOCAL).
-# - standard_conforming_strings: on, so that a backslash in a literal is a backslash.
-# - client_encoding: UTF8, whatever `?client_encoding=` says: names are Unicode, and psycopg decodes by it.
-SESSION_PINS = ("SET search_path = pg_catalog, pg_temp; SET standard_conforming_strings = on; "
-                "SET client_encoding = 'UTF8'")
+SESSION_PINS = sql.query("connect_session")  # search_path, standard_conforming_strings, client_encoding
 
 
 @contextmanager
@@ -121,12 +114,7 @@ class ServerInfo:
         return f"PostgreSQL {self.version}, {ts}"
 
 
-PREFLIGHT = """
-SELECT pg_catalog.current_setting('server_version'), pg_catalog.current_setting('server_version_num')::int,
-       EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'),
-       (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),
-       pg_catalog.current_setting('timescaledb.license', true)
-"""
+PREFLIGHT = sql.query("connect_server_info")
 
 
 def server_info(conn: psycopg.Connection, dsn: str | None = None) -> ServerInfo:
@@ -141,9 +129,7 @@ def timescaledb_dropped(conn: psycopg.Connection) -> bool:
     """True when this session loaded TimescaleDB and another one has dropped it since (a rollback this session
     waited for): TimescaleDB cannot be created again in this session ("already loaded with another version"), a
     new session can. Never on PGlite, where every connection is the one session."""
-    return conn.execute("SELECT coalesce(pg_catalog.current_setting('timescaledb.license', true), '') <> '' "
-                        "AND NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'timescaledb') "
-                        "AND pg_catalog.version() NOT LIKE '%emcc%'").fetchone()[0]
+    return conn.execute(sql.query("connect_timescaledb_dropped")).fetchone()[0]
 
 
 def timescaledb_gone(error: psycopg.Error) -> bool:
@@ -154,7 +140,7 @@ def timescaledb_gone(error: psycopg.Error) -> bool:
 
 def is_pglite(conn: psycopg.Connection) -> bool:
     """PGlite (PostgreSQL in WASM) is one session shared by every connection: no side connections there."""
-    return "emcc" in conn.execute("SELECT pg_catalog.version()").fetchone()[0]
+    return "emcc" in conn.execute(sql.query("connect_version")).fetchone()[0]
 
 
 def _probe_license(dsn: str) -> str | None:
@@ -165,12 +151,9 @@ def _probe_license(dsn: str) -> str | None:
     for _ in range(3):
         try:
             with psycopg.connect(dsn, connect_timeout=15, application_name="schemagen pre-flight") as probe:
-                # created in public (the model's default; with pg_catalog first it would go there), pg_catalog
-                # still searched first (implicitly), pg_temp last
-                probe.execute("SET search_path = public, pg_temp")
-                probe.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
-                value = probe.execute("SELECT pg_catalog.current_setting('timescaledb.license'::pg_catalog.text, "
-                                      "true)").fetchone()[0]
+                probe.execute(sql.query("connect_probe_path"))  # created in public, as the model's default
+                probe.execute(sql.query("connect_probe_create"))
+                value = probe.execute(sql.query("connect_probe_license")).fetchone()[0]
                 probe.rollback()
                 return value or None
         except psycopg.errors.UniqueViolation:

@@ -4,7 +4,8 @@ The history lives in its own schema, `schemagen`, in the database it describes. 
 same transaction as the script, so a killed apply leaves only whole scripts recorded. Rows are keyed by the
 model's database name and the script's file name (`900_org_acme.sql`): two model databases applied to one
 PostgreSQL database keep separate histories. The schema is created by the first apply (never by a dry run) and
-dropped by the rollback that empties it.
+dropped by the rollback that empties it. Its statements are sql/history_*.sql, the schema's name (SCHEMA) put in
+by the loader; the catalog queries leave that schema out (sql/managed.sql, given SCHEMA as a parameter).
 """
 from __future__ import annotations
 
@@ -12,46 +13,28 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
+from functools import cache
 
 import psycopg
 
 from schemagen import __version__
 from schemagen import model as m
 from schemagen.errors import DatabaseError
+from schemagen.live import sql
+from schemagen.sqltext import qualified
 
 SCHEMA = "schemagen"
 
-CREATE = [
-    "CREATE SCHEMA IF NOT EXISTS schemagen",
-    """CREATE TABLE IF NOT EXISTS schemagen.history (
-        database text NOT NULL,
-        script text NOT NULL,
-        checksum text NOT NULL,
-        statements integer NOT NULL,
-        duration_ms integer NOT NULL,
-        skipped_features text[] NOT NULL DEFAULT '{}',
-        tool_version text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (database, script)
-    )""",
-    "COMMENT ON TABLE schemagen.history IS 'Scripts applied by schemagen: one row per script, written in the "
-    "script''s own transaction'",
-    # Extensions that were there before schemagen's first apply (e.g. timescaledb in the timescale/timescaledb
-    # image, or created by hand): rollback leaves them in place.
-    "CREATE TABLE IF NOT EXISTS schemagen.preexisting_extensions (name text PRIMARY KEY)",
-]
-# What schemagen created, object by object (ownership.py): apply touches, and rollback drops, only these.
-# Created with the history, and on its own in a history an older schemagen made.
-CREATE_OBJECTS = """CREATE TABLE IF NOT EXISTS schemagen.objects (
-        database text NOT NULL,
-        kind text NOT NULL,
-        schema text NOT NULL,
-        name text NOT NULL,
-        signature text NOT NULL DEFAULT '',
-        script text NOT NULL,
-        PRIMARY KEY (database, kind, schema, name, signature)
-    )"""
+
+@cache
+def _sql(name: str) -> str:
+    """sql/history_<name>.sql, the history schema's name in place (sql/__init__.py)."""
+    return sql.compose(f"history_{name}", schema=SCHEMA)
+
+
+CREATE = sql.statements("history_create", schema=SCHEMA)  # one at a time: tests stop an apply after each
+CREATE_OBJECTS = _sql("create_objects")
+DROP = sql.statements("history_drop", schema=SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -59,11 +42,6 @@ class Entry:
     script: str
     checksum: str
     skipped_features: tuple[str, ...]
-
-
-def query(name: str) -> str:
-    """A catalog query of generator/sql/<name>.sql."""
-    return resources.files("schemagen.live.sql").joinpath(f"{name}.sql").read_text("utf-8")
 
 
 class PlantedHistory(DatabaseError):
@@ -74,7 +52,7 @@ def verify(conn: psycopg.Connection) -> None:
     """Before the history is read or written: refuse (exit 3, nothing changed) a history schema or table that
     another role owns or that carries triggers, rules, row-level security, or is not schemagen's (other columns).
     A trigger there would run as the applying role, a superuser as like as not."""
-    problems = conn.execute(query("history_check")).fetchall()
+    problems = conn.execute(sql.query("history_check"), {"schema": SCHEMA}).fetchall()
     if problems:
         lines = "\n".join(f"  {obj} (owner {owner}) {problem}" for obj, owner, problem in problems)
         raise PlantedHistory(
@@ -84,7 +62,11 @@ def verify(conn: psycopg.Connection) -> None:
 
 
 def exists(conn: psycopg.Connection) -> bool:
-    return conn.execute("SELECT to_regclass('schemagen.history') IS NOT NULL").fetchone()[0]
+    return _table_exists(conn, "history")
+
+
+def _table_exists(conn: psycopg.Connection, table: str) -> bool:
+    return conn.execute(sql.query("history_exists"), (qualified(SCHEMA, table),)).fetchone()[0]
 
 
 def read(conn: psycopg.Connection, database: str) -> dict[str, Entry]:
@@ -93,8 +75,7 @@ def read(conn: psycopg.Connection, database: str) -> dict[str, Entry]:
     verify(conn)
     if not exists(conn):
         return {}
-    rows = conn.execute("SELECT script, checksum, skipped_features FROM schemagen.history WHERE database = %s",
-                        (database,)).fetchall()
+    rows = conn.execute(_sql("read"), (database,)).fetchall()
     return {r[0]: Entry(r[0], r[1], tuple(r[2])) for r in rows}
 
 
@@ -103,7 +84,7 @@ def preexisting_extensions(conn: psycopg.Connection) -> set[str] | None:
     says which extensions schemagen created, and rollback keeps them all)."""
     if not exists(conn):
         return None
-    return {r[0] for r in conn.execute("SELECT name FROM schemagen.preexisting_extensions")}
+    return {r[0] for r in conn.execute(_sql("preexisting"))}
 
 
 def ensure(conn: psycopg.Connection) -> bool:
@@ -117,13 +98,12 @@ def ensure(conn: psycopg.Connection) -> bool:
         for statement in CREATE:
             conn.execute(statement)
         conn.execute(CREATE_OBJECTS)
-        conn.execute("INSERT INTO schemagen.preexisting_extensions SELECT extname FROM pg_extension "
-                     "ON CONFLICT DO NOTHING")
+        conn.execute(_sql("remember_extensions"))
     return True
 
 
 def _has_objects(conn: psycopg.Connection) -> bool:
-    return conn.execute("SELECT to_regclass('schemagen.objects') IS NOT NULL").fetchone()[0]
+    return _table_exists(conn, "objects")
 
 
 def owned(conn: psycopg.Connection, database: str) -> dict[m.ObjectKey, str]:
@@ -131,61 +111,47 @@ def owned(conn: psycopg.Connection, database: str) -> dict[m.ObjectKey, str]:
     history (then schemagen created nothing here)."""
     if not exists(conn) or not _has_objects(conn):
         return {}
-    rows = conn.execute("SELECT kind, schema, name, signature, script FROM schemagen.objects WHERE database = %s",
-                        (database,)).fetchall()
+    rows = conn.execute(_sql("owned"), (database,)).fetchall()
     return {m.ObjectKey(*r[:4]): r[4] for r in rows}
 
 
 def claim(conn: psycopg.Connection, database: str, script: str, keys: list[m.ObjectKey]) -> None:
     """Record the objects as schemagen's, created (or adopted) by the script; in the script's transaction."""
     if keys:
-        conn.execute(
-            """INSERT INTO schemagen.objects (database, kind, schema, name, signature, script)
-               SELECT %s, k, s, n, g, %s FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS w(k, s, n, g)
-               ON CONFLICT (database, kind, schema, name, signature) DO UPDATE SET script = EXCLUDED.script""",
-            (database, script, [k.kind for k in keys], [k.schema for k in keys], [k.name for k in keys],
-             [k.signature for k in keys]))
+        conn.execute(_sql("claim"), (database, script, *_columns(keys)))
+
+
+def _columns(keys: list[m.ObjectKey]) -> tuple[list[str], ...]:
+    """The keys' kinds, schemas, names and signatures, each a list (text[] parameters, by position)."""
+    return ([k.kind for k in keys], [k.schema for k in keys], [k.name for k in keys], [k.signature for k in keys])
 
 
 def disown(conn: psycopg.Connection, database: str, keys: list[m.ObjectKey]) -> None:
     """Forget the objects a rollback script dropped; in its transaction."""
     if keys and _has_objects(conn):
-        conn.execute(
-            """DELETE FROM schemagen.objects o USING unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS w(k, s, n, g)
-               WHERE o.database = %s AND (o.kind, o.schema, o.name, o.signature) = (w.k, w.s, w.n, w.g)""",
-            ([k.kind for k in keys], [k.schema for k in keys], [k.name for k in keys], [k.signature for k in keys],
-             database))
+        conn.execute(_sql("disown"), (*_columns(keys), database))
 
 
 def record(conn: psycopg.Connection, database: str, script: str, checksum: str, statements: int, duration_ms: int,
            skipped: tuple[str, ...]) -> None:
     """Insert or update a script's row; call it inside the script's transaction."""
-    conn.execute(
-        """INSERT INTO schemagen.history
-               (database, script, checksum, statements, duration_ms, skipped_features, tool_version)
-           VALUES (%s, %s, %s, %s, %s, %s, %s)
-           ON CONFLICT (database, script) DO UPDATE SET checksum = EXCLUDED.checksum,
-               statements = EXCLUDED.statements, duration_ms = EXCLUDED.duration_ms,
-               skipped_features = EXCLUDED.skipped_features, tool_version = EXCLUDED.tool_version,
-               applied_at = now()""",
-        (database, script, checksum, statements, duration_ms, list(skipped), __version__),
-    )
+    conn.execute(_sql("record"),
+                 (database, script, checksum, statements, duration_ms, list(skipped), __version__))
 
 
 def forget(conn: psycopg.Connection, database: str, script: str) -> None:
     """Remove a script's row; call it inside the rollback script's transaction."""
     if exists(conn):
-        conn.execute("DELETE FROM schemagen.history WHERE database = %s AND script = %s", (database, script))
+        conn.execute(_sql("forget"), (database, script))
 
 
 def drop_if_empty(conn: psycopg.Connection) -> bool:
     """Remove the history schema once no script of any model database is recorded (a full rollback)."""
-    if not exists(conn) or conn.execute("SELECT EXISTS (SELECT FROM schemagen.history)").fetchone()[0]:
+    if not exists(conn) or conn.execute(_sql("recorded")).fetchone()[0]:
         return False
     with conn.transaction():
-        conn.execute("DROP TABLE IF EXISTS schemagen.objects")  # rows of objects the rollback left: not ours
-        conn.execute("DROP TABLE schemagen.history, schemagen.preexisting_extensions")
-        conn.execute("DROP SCHEMA schemagen")
+        for statement in DROP:
+            conn.execute(statement)
     return True
 
 
@@ -213,7 +179,7 @@ def acquire(conn: psycopg.Connection, database: str, timeout: float, say: Callab
     deadline = time.monotonic() + timeout
     waited = False
     while True:
-        if conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, key)).fetchone()[0]:
+        if conn.execute(sql.query("history_lock"), (LOCK_CLASS, key)).fetchone()[0]:
             if waited:
                 say("lock acquired")
             return
@@ -233,6 +199,6 @@ def release(conn: psycopg.Connection, database: str) -> None:
     try:
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             conn.rollback()
-        conn.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_CLASS, lock_key(database)))
+        conn.execute(sql.query("history_unlock"), (LOCK_CLASS, lock_key(database)))
     except psycopg.Error:
         pass

@@ -1,16 +1,18 @@
 """Stage 5a, inspect: a live database's catalogs -> the same model.Database the loader builds.
 
-A fixed number of catalog queries, whatever the number of tables or orgs: each file in generator/sql/ reads one
-kind of object for every schema at once (8 queries; 12 when TimescaleDB is installed, none of its views being
-read when it is not). The queries leave out system schemas, the TimescaleDB schemas (chunks, materialization
-hypertables, the _direct_view/_partial_view views live there), extension members (pg_depend deptype 'e'),
-TimescaleDB's own jobs (ids below 1000) and schemagen's history schema; chunk counts are never read. The drift
-check adds four more (behaviour.py: rules, row-level security, owners, grants, objects of other kinds).
+A fixed number of catalog queries, whatever the number of tables or orgs: each catalog query in live/sql/ reads
+one kind of object for every schema at once (8 queries; 12 when TimescaleDB is installed, none of its views being
+read when it is not). The queries keep to the managed schemas (sql/managed.sql: not the system schemas, nor the
+TimescaleDB schemas where chunks, materialization hypertables and the _direct_view/_partial_view views live, nor
+schemagen's history schema) and leave out extension members (pg_depend deptype 'e') and TimescaleDB's own jobs
+(ids below 1000); chunk counts are never read. The drift check adds four more (behaviour.py: rules, row-level
+security, owners, grants, objects of other kinds). Functions come with their arguments one by one, as the model
+declares them (name, canonical type, mode, default).
 Continuous aggregates are views in pg_class: they are set apart here, with the indexes, compression settings and
 policies of their materialization hypertables moved onto them.
 
-Version differences are marker lines in the SQL: `--@pg15 ...` is uncommented on PostgreSQL 15 and later,
-`--@pre_pg15 ...` before, `--@timescaledb ...` when TimescaleDB is installed.
+Version differences are marker lines in the SQL (sql/__init__.py): `--@pg15 ...` is uncommented on PostgreSQL 15
+and later, `--@pre_pg15 ...` before, `--@timescaledb ...` when TimescaleDB is installed.
 
 Locks: printing a view (pg_get_viewdef) takes a share lock on the relations it reads. Inside a transaction (as
 the drift check runs), the queries that print views run in a savepoint rolled back at once, so those locks are
@@ -21,34 +23,24 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
-from importlib import resources
 
 import psycopg
 from psycopg.rows import dict_row
 
 from schemagen import model as m
-from schemagen.sqltext import Interval
+from schemagen.live import history
+from schemagen.live.sql import query
+from schemagen.sqltext import Interval, canonical_type
 
 CATALOG_QUERIES = ("extensions", "schemas", "relations", "columns", "constraints", "indexes", "triggers", "functions")
 TIMESCALEDB_QUERIES = ("ts_caggs", "ts_dimensions", "ts_compression", "ts_jobs")
 PRINTS_VIEWS = ("relations", "ts_caggs", "security")  # share locks (pg_get_viewdef, pg_get_ruledef): in a savepoint
-_MARKER = re.compile(r"^--@(\w+) ", re.M)
 
-
-@cache
-def _text(name: str) -> str:
-    return resources.files("schemagen.live.sql").joinpath(f"{name}.sql").read_text("utf-8")
-
-
-@cache
-def query(name: str, markers: frozenset[str] = frozenset()) -> str:
-    """The catalog query generator/sql/<name>.sql, its `--@marker ` lines uncommented for the active markers
-    (and left as comments for the others)."""
-    return _MARKER.sub(lambda found: "" if found[1] in markers else found[0], _text(name))
+Key = tuple[str, str]  # (schema, relation)
 
 
 def markers(conn: psycopg.Connection) -> frozenset[str]:
@@ -57,7 +49,8 @@ def markers(conn: psycopg.Connection) -> frozenset[str]:
 
 
 class Catalog:
-    """Runs the catalog queries and counts them (the count must not grow with the number of orgs)."""
+    """Runs the catalog queries and counts them (the count must not grow with the number of orgs). Every query
+    gets the history schema's name (history_schema: sql/managed.sql leaves it out) besides its own parameters."""
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
@@ -68,9 +61,9 @@ class Catalog:
         self.queries += 1
         in_transaction = self.conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
         savepoint = in_transaction and name in PRINTS_VIEWS
-        with self.conn.transaction(force_rollback=True) if savepoint else nullcontext():
-            with self.conn.cursor(row_factory=dict_row) as cur:
-                return cur.execute(query(name, self.markers), params or None).fetchall()
+        with (self.conn.transaction(force_rollback=True) if savepoint else nullcontext(),
+              self.conn.cursor(row_factory=dict_row) as cur):
+            return cur.execute(query(name, self.markers), {"history_schema": history.SCHEMA, **params}).fetchall()
 
 
 def interval_of(value) -> Interval | int | None:
@@ -87,11 +80,53 @@ def interval_of(value) -> Interval | int | None:
 
 _FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 WHEN = re.compile(r"\sWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
+MODES = {"i": "in", "o": "out", "b": "inout", "v": "variadic"}  # pg_proc.proargmodes ('t': a RETURNS TABLE column)
 
 
 def nulls_first(descending: bool, first: bool) -> bool | None:
     """None when NULLS is the direction's default (LAST for ASC, FIRST for DESC), as the model writes it."""
     return None if first == descending else first
+
+
+# --- one function per kind of object: catalog rows -> the model's dataclasses -----------------------------------
+
+def _columns(rows: list[dict]) -> dict[Key, list[m.Column]]:
+    """Columns by table; equal columns (an org table's, of every org) built once, then shared."""
+    columns: dict[Key, list[m.Column]] = defaultdict(list)
+    same: dict[tuple, m.Column] = {}
+    for r in rows:
+        fields = (r["name"], r["type"], r["not_null"], None if r["serial"] else r["default"], r["identity"],
+                  r["serial"], r["comment"])
+        column = same.get(fields)
+        if column is None:
+            column = same[fields] = m.Column(*fields)
+        columns[(r["schema"], r["table"])].append(column)
+    return columns
+
+
+@dataclass
+class _Constraints:
+    primary: dict[Key, m.PrimaryKey] = field(default_factory=dict)
+    unique: dict[Key, list[m.Unique]] = field(default_factory=lambda: defaultdict(list))
+    foreign: dict[Key, list[m.ForeignKey]] = field(default_factory=lambda: defaultdict(list))
+    check: dict[Key, list[m.Check]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _constraints(rows: list[dict]) -> _Constraints:
+    out = _Constraints()
+    for r in rows:
+        key, cols = (r["schema"], r["table"]), tuple(r["columns"])
+        if r["type"] == "p":
+            out.primary[key] = m.PrimaryKey(r["name"], cols)
+        elif r["type"] == "u":
+            out.unique[key].append(m.Unique(r["name"], cols, r["nulls_not_distinct"]))
+        elif r["type"] == "f":
+            out.foreign[key].append(m.ForeignKey(
+                r["name"], cols, r["ref_schema"], r["ref_table"], tuple(r["ref_columns"]), _FK_ACTIONS[r["on_delete"]],
+                _FK_ACTIONS[r["on_update"]], r["deferrable"], r["initially_deferred"]))
+        else:
+            out.check[key].append(m.Check(r["name"], r["definition"].removeprefix("CHECK ").removesuffix(" NOT VALID")))
+    return out
 
 
 def _index(r: dict) -> m.Index:
@@ -115,7 +150,67 @@ def _trigger(r: dict) -> m.Trigger:
                      "row" if t & 1 else "statement", when[1] if when else None, tuple(r["update_of"] or ()))
 
 
-def _hypertables(rows: list[dict]) -> dict[tuple[str, str], m.Hypertable]:
+def _triggers(rows: list[dict]) -> dict[Key, list[m.Trigger]]:
+    triggers: dict[Key, list[m.Trigger]] = defaultdict(list)
+    for r in rows:
+        triggers[(r["schema"], r["table"])].append(_trigger(r))
+    return triggers
+
+
+def _type(printed: str) -> str:
+    try:
+        return canonical_type(printed)
+    except ValueError:  # not a type the model could spell: as the server prints it
+        return printed
+
+
+def arguments(r: dict) -> tuple[m.Argument, ...]:
+    """A function's arguments as the model declares them (name, canonical type, mode, default), from the four
+    arrays of sql/function_arguments.sql; the columns of RETURNS TABLE are the result's, not arguments."""
+    names, modes, defaults = r["argument_names"] or (), r["argument_modes"], r["argument_defaults"]
+    out = []
+    for k, printed in enumerate(r["argument_types"]):
+        mode = modes[k] if modes else "i"
+        if mode in MODES:
+            out.append(m.Argument(names[k] if k < len(names) and names[k] else None, _type(printed), MODES[mode],
+                                  defaults[k]))
+    return tuple(out)
+
+
+def _functions(rows: list[dict]) -> tuple[m.Function, ...]:
+    return tuple(m.Function(r["schema"], r["name"], arguments(r), r["returns"], r["language"], r["body"],
+                            r["volatility"], r["strict"], r["security_definer"], r["comment"]) for r in rows)
+
+
+# --- continuous aggregates and the rest of TimescaleDB -------------------------------------------------------
+
+class _Aggregates:
+    """The continuous aggregates (ts_caggs rows) and their materialization hypertables ("schema.name")."""
+
+    def __init__(self, rows: list[dict]):
+        self.rows = rows
+        self.by_materialization = {r["materialization"]: (r["schema"], r["name"]) for r in rows}
+        self.keys = set(self.by_materialization.values())
+
+    def owner(self, schema: str, relation: str) -> Key:
+        """A continuous aggregate for its materialization hypertable, else the relation itself."""
+        return self.by_materialization.get(f"{schema}.{relation}", (schema, relation))
+
+    def default_index(self, r: dict) -> bool:
+        """One of the indexes TimescaleDB adds to every aggregate's materialization hypertable."""
+        return f"{r['schema']}.{r['relation']}" in self.by_materialization \
+            and r["name"].startswith("_materialized_hypertable_")
+
+
+def _indexes(rows: list[dict], aggs: _Aggregates) -> dict[Key, list[m.Index]]:
+    indexes: dict[Key, list[m.Index]] = defaultdict(list)
+    for r in rows:
+        if not aggs.default_index(r):
+            indexes[aggs.owner(r["schema"], r["relation"])].append(_index(r))
+    return indexes
+
+
+def _hypertables(rows: list[dict]) -> dict[Key, m.Hypertable]:
     dims = defaultdict(list)
     for r in rows:
         dims[(r["schema"], r["table"])].append(r)
@@ -129,7 +224,7 @@ def _hypertables(rows: list[dict]) -> dict[tuple[str, str], m.Hypertable]:
     return out
 
 
-def _compression(rows: list[dict], owner) -> dict[tuple[str, str], m.Compression]:
+def _compression(rows: list[dict], owner: Callable[[str, str], Key]) -> dict[Key, m.Compression]:
     settings = defaultdict(list)
     for r in rows:
         settings[owner(r["schema"], r["table"])].append(r)
@@ -142,96 +237,101 @@ def _compression(rows: list[dict], owner) -> dict[tuple[str, str], m.Compression
     return out
 
 
+@dataclass
+class _Timescale:
+    """What TimescaleDB adds to a table or aggregate, by (schema, name); empty without TimescaleDB."""
+
+    hypertables: dict[Key, m.Hypertable] = field(default_factory=dict)
+    compression: dict[Key, m.Compression] = field(default_factory=dict)
+    retention: dict[Key, m.Retention] = field(default_factory=dict)
+    refresh: dict[Key, m.RefreshPolicy] = field(default_factory=dict)
+
+    def add_policies(self, rows: list[dict], owner: Callable[[str, str], Key]) -> None:
+        """The ts_jobs rows: compression, retention and refresh policies."""
+        for r in rows:
+            key = owner(r["schema"], r["relation"])
+            config = json.loads(r["config"] or "{}")
+            every = interval_of(r["schedule_interval"])
+            if r["kind"] == "policy_compression":
+                c = self.compression.get(key, m.Compression())
+                self.compression[key] = m.Compression(c.segment_by, c.order_by,
+                                                      interval_of(config.get("compress_after")), every)
+            elif r["kind"] == "policy_retention":
+                self.retention[key] = m.Retention(interval_of(config.get("drop_after")), every)
+            elif r["kind"] == "policy_refresh_continuous_aggregate":
+                self.refresh[key] = m.RefreshPolicy(interval_of(config.get("start_offset")),
+                                                    interval_of(config.get("end_offset")), every)
+
+
+def _timescale(cat: Catalog, params: dict, with_materializations: dict, aggs: _Aggregates) -> _Timescale:
+    ts = _Timescale(_hypertables(cat.rows("ts_dimensions", **params)),
+                    _compression(cat.rows("ts_compression", **with_materializations), aggs.owner))
+    ts.add_policies(cat.rows("ts_jobs", **with_materializations), aggs.owner)
+    return ts
+
+
+# --- relations -------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Parts:
+    """What the catalog queries read of the relations, by (schema, name)."""
+
+    columns: dict[Key, list[m.Column]]
+    constraints: _Constraints
+    indexes: dict[Key, list[m.Index]]
+    triggers: dict[Key, list[m.Trigger]]
+    ts: _Timescale = field(default_factory=_Timescale)
+
+
+def _table(r: dict, parts: _Parts) -> m.Table:
+    key, con, ts = (r["schema"], r["name"]), parts.constraints, parts.ts
+    return m.Table(r["schema"], r["name"], tuple(parts.columns[key]), con.primary.get(key), tuple(con.unique[key]),
+                   tuple(con.foreign[key]), tuple(con.check[key]), tuple(parts.indexes[key]),
+                   tuple(parts.triggers[key]), r["comment"], ts.hypertables.get(key), ts.compression.get(key),
+                   ts.retention.get(key))
+
+
+def _tables_and_views(rows: list[dict], parts: _Parts, aggs: _Aggregates) -> tuple[list[m.Table], list[m.View]]:
+    tables, views = [], []
+    for r in rows:
+        key = (r["schema"], r["name"])
+        if r["kind"] in ("r", "p"):
+            tables.append(_table(r, parts))
+        elif key not in aggs.keys:
+            views.append(m.View(r["schema"], r["name"], r["definition"], r["kind"] == "m",
+                                indexes=tuple(parts.indexes[key]), comment=r["comment"]))
+    return tables, views
+
+
+def _continuous_aggregates(aggs: _Aggregates, parts: _Parts,
+                           relations: list[dict]) -> tuple[m.ContinuousAggregate, ...]:
+    comments = {(r["schema"], r["name"]): r["comment"] for r in relations}
+    ts = parts.ts
+    return tuple(m.ContinuousAggregate(
+        r["schema"], r["name"], r["definition"], r["materialized_only"], ts.refresh.get(key),
+        tuple(parts.indexes[key]), ts.compression.get(key), ts.retention.get(key), comments.get(key))
+        for r, key in ((r, (r["schema"], r["name"])) for r in aggs.rows))
+
+
 def inspect(conn: psycopg.Connection, *, schemas: Collection[str] | None = None, name: str,
             catalog: Catalog | None = None) -> m.Database:
     """Read the objects of the given schemas (all user schemas when None), and the extensions, into a Database.
     Runs len(CATALOG_QUERIES) queries, plus len(TIMESCALEDB_QUERIES) when TimescaleDB is installed."""
     cat = catalog or Catalog(conn)
-    wanted = None if schemas is None else sorted(schemas)
     exts = tuple(m.Extension(r["name"], r["schema"], r["version"]) for r in cat.rows("extensions"))
     has_ts = any(e.name == "timescaledb" for e in exts)
     if has_ts:
         cat.markers |= {"timescaledb"}
-    caggs_rows = cat.rows("ts_caggs", schemas=wanted) if has_ts else []
-    mat = {r["materialization"]: (r["schema"], r["name"]) for r in caggs_rows}
-
-    def owner(schema: str, relation: str) -> tuple[str, str]:
-        """A continuous aggregate for its materialization hypertable, else the relation itself."""
-        return mat.get(f"{schema}.{relation}", (schema, relation))
-
-    p = {"schemas": wanted}
-    pm = {"schemas": wanted, "materializations": sorted(mat)}
+    p = {"schemas": None if schemas is None else sorted(schemas)}
+    aggs = _Aggregates(cat.rows("ts_caggs", **p) if has_ts else [])
+    pm = {**p, "materializations": sorted(aggs.by_materialization)}
     schema_objs = tuple(m.Schema(r["name"], r["comment"]) for r in cat.rows("schemas", **p))
     relations = cat.rows("relations", **p)
-    columns, same = defaultdict(list), {}  # equal columns (an org table's, of every org) built once, then shared
-    for r in cat.rows("columns", **p):
-        fields = (r["name"], r["type"], r["not_null"], None if r["serial"] else r["default"], r["identity"],
-                  r["serial"], r["comment"])
-        column = same.get(fields)
-        if column is None:
-            column = same[fields] = m.Column(*fields)
-        columns[(r["schema"], r["table"])].append(column)
-    pks, uniques, fks, checks = {}, defaultdict(list), defaultdict(list), defaultdict(list)
-    for r in cat.rows("constraints", **p):
-        key, cols = (r["schema"], r["table"]), tuple(r["columns"])
-        if r["type"] == "p":
-            pks[key] = m.PrimaryKey(r["name"], cols)
-        elif r["type"] == "u":
-            uniques[key].append(m.Unique(r["name"], cols, r["nulls_not_distinct"]))
-        elif r["type"] == "f":
-            fks[key].append(m.ForeignKey(r["name"], cols, r["ref_schema"], r["ref_table"], tuple(r["ref_columns"]),
-                                         _FK_ACTIONS[r["on_delete"]], _FK_ACTIONS[r["on_update"]],
-                                         r["deferrable"], r["initially_deferred"]))
-        else:
-            checks[key].append(m.Check(r["name"], r["definition"].removeprefix("CHECK ").removesuffix(" NOT VALID")))
-    indexes = defaultdict(list)
-    for r in cat.rows("indexes", **pm):
-        if f"{r['schema']}.{r['relation']}" in mat and r["name"].startswith("_materialized_hypertable_"):
-            continue  # the indexes TimescaleDB adds to every aggregate
-        indexes[owner(r["schema"], r["relation"])].append(_index(r))
-    triggers = defaultdict(list)
-    for r in cat.rows("triggers", **p):
-        triggers[(r["schema"], r["table"])].append(_trigger(r))
-    functions = tuple(
-        m.Function(r["schema"], r["name"], (m.Argument(None, r["arguments"]),), r["returns"], r["language"],
-                   r["body"], r["volatility"], r["strict"], r["security_definer"], r["comment"])
-        for r in cat.rows("functions", **p))
-
-    hyper, compression, retention, refresh = {}, {}, {}, {}
+    parts = _Parts(_columns(cat.rows("columns", **p)), _constraints(cat.rows("constraints", **p)),
+                   _indexes(cat.rows("indexes", **pm), aggs), _triggers(cat.rows("triggers", **p)))
+    functions = _functions(cat.rows("functions", **p))
     if has_ts:
-        hyper = _hypertables(cat.rows("ts_dimensions", **p))
-        compression = _compression(cat.rows("ts_compression", **pm), owner)
-        for r in cat.rows("ts_jobs", **pm):
-            key = owner(r["schema"], r["relation"])
-            config = json.loads(r["config"] or "{}")
-            every = interval_of(r["schedule_interval"])
-            if r["kind"] == "policy_compression":
-                c = compression.get(key, m.Compression())
-                compression[key] = m.Compression(c.segment_by, c.order_by, interval_of(config.get("compress_after")),
-                                                 every)
-            elif r["kind"] == "policy_retention":
-                retention[key] = m.Retention(interval_of(config.get("drop_after")), every)
-            elif r["kind"] == "policy_refresh_continuous_aggregate":
-                refresh[key] = m.RefreshPolicy(interval_of(config.get("start_offset")),
-                                               interval_of(config.get("end_offset")), every)
-
-    cagg_keys = set(mat.values())
-    tables, views, comments = [], [], {}
-    for r in relations:
-        key = (r["schema"], r["name"])
-        comments[key] = r["comment"]
-        if r["kind"] in ("r", "p"):
-            tables.append(m.Table(
-                r["schema"], r["name"], tuple(columns[key]), pks.get(key), tuple(uniques[key]), tuple(fks[key]),
-                tuple(checks[key]), tuple(indexes[key]), tuple(triggers[key]), r["comment"], hyper.get(key),
-                compression.get(key), retention.get(key)))
-        elif key not in cagg_keys:
-            views.append(m.View(r["schema"], r["name"], r["definition"], r["kind"] == "m",
-                                indexes=tuple(indexes[key]), comment=r["comment"]))
-    caggs = []
-    for r in caggs_rows:
-        key = (r["schema"], r["name"])
-        caggs.append(m.ContinuousAggregate(
-            r["schema"], r["name"], r["definition"], r["materialized_only"], refresh.get(key), tuple(indexes[key]),
-            compression.get(key), retention.get(key), comments.get(key)))
-    return m.Database(name, exts, schema_objs, tuple(tables), tuple(views), tuple(caggs), functions)
+        parts.ts = _timescale(cat, p, pm, aggs)
+    tables, views = _tables_and_views(relations, parts, aggs)
+    return m.Database(name, exts, schema_objs, tuple(tables), tuple(views),
+                      _continuous_aggregates(aggs, parts, relations), functions)

@@ -3,9 +3,10 @@
 The server rewrites what it stores: `now()` stays `now()`, but `'{}'` becomes `'{}'::jsonb`, `side IN ('BUY')`
 becomes `((side)::text = ANY (...))`, a view's query is re-printed with casts and aliases. Comparing the model's
 text with the catalog's would report drift that is not there. So the expected side goes through the server too:
-its tables, views and functions are created as shadow objects in pg_temp and read back with the functions the
-inspector uses (format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef, pg_get_triggerdef,
-pg_get_viewdef, pg_get_function_arguments/result).
+its tables, views and functions are created as shadow objects in pg_temp (templates sql/normalize_*.sql, names
+quoted by sqltext through the loader) and read back with the functions the inspector uses (format_type,
+pg_get_expr, pg_get_constraintdef, pg_get_indexdef, pg_get_triggerdef, pg_get_viewdef, pg_get_function_result; a
+function's arguments one by one, with sql/function_arguments.sql as inspect reads them).
 
 - It all happens inside the caller's transaction, which is always rolled back, in savepoints of BATCH objects
   that are rolled back as soon as they are read: rolling back a savepoint releases its locks, so lock slots stay
@@ -29,11 +30,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import psycopg
-from psycopg import sql as psql
+from psycopg.rows import dict_row
 
 from schemagen import model as m
-from schemagen.live.inspect import WHEN
-from schemagen.sqltext import dollar_quote, qualified, quote_ident
+from schemagen.live import sql
+from schemagen.live.inspect import WHEN, arguments
+from schemagen.sqltext import dollar_quote, quote_ident
 
 BATCH = 10  # objects per savepoint: a shadow table holds up to ~5 locks (itself, toast, indexes)
 _PREFIX = "sg_shadow_"
@@ -53,6 +55,10 @@ class Normalizer:
         self.statements += 1
         cur = self.conn.execute(text, params)
         return cur.fetchall() if cur.description else []
+
+    def _read(self, name: str, names: list[str]) -> list[tuple]:
+        """A read-back query of sql/ over the shadow objects of these names."""
+        return self._exec(sql.query(name), (names,))
 
     def _batches(self, objects: list[tuple[str, list[str]]], read, size: int = BATCH,
                  prelude: str | None = None) -> dict[str, object]:
@@ -102,56 +108,35 @@ class Normalizer:
 
     def _shadow_table(self, name: str, shape: tuple) -> list[str]:
         columns, checks, indexes, triggers = shape
-        index_name, name = name, f"pg_temp.{name}"  # pg_temp is searched last: a same-named table elsewhere wins
-        statements = [f"CREATE TEMP TABLE {name} ({', '.join(f'{quote_ident(c)} {t}' for c, t, _ in columns)})"]
+        table = ("pg_temp", name)  # pg_temp is searched last: a same-named table elsewhere would win
+        statements = [sql.compose("normalize_table", table=table,
+                                  columns=", ".join(f"{quote_ident(c)} {t}" for c, t, _ in columns))]
         # one statement per default, check, index and trigger: the slow path can refuse one and keep the others
-        statements += [f"ALTER TABLE {name} ALTER COLUMN {quote_ident(c)} SET DEFAULT {default}"
+        statements += [sql.compose("normalize_default", table=table, column=c, default=default)
                        for c, _, default in columns if default]
-        statements += [f"ALTER TABLE {name} ADD CONSTRAINT c{k} CHECK ({expr})" for k, expr in enumerate(checks)]
+        statements += [sql.compose("normalize_check", table=table, name=f"c{k}", expression=expr)
+                       for k, expr in enumerate(checks)]
         for k, (method, elements, where) in enumerate(indexes):
             keys = ", ".join((quote_ident(col) if col else f"({expr})") + (f" {opclass}" if opclass else "")
                              for col, expr, opclass in elements)
-            statements.append(f"CREATE INDEX {index_name}_i{k} ON {name} USING {method} ({keys})"
-                              + (f" WHERE {where}" if where else ""))
+            statements.append(sql.compose("normalize_index", markers={"where"} if where else (), name=f"{name}_i{k}",
+                                          table=table, method=method, keys=keys, where=where))
         for k, (function, timing, events, for_each, when) in enumerate(triggers):
-            statements.append(
-                f"CREATE TRIGGER t{k} {timing.upper()} {' OR '.join(e.upper() for e in events)} ON {name} "
-                f"FOR EACH {for_each.upper()} WHEN ({when}) EXECUTE FUNCTION "
-                f"{qualified(*function.rsplit('.', 1))}()")
+            statements.append(sql.compose(
+                "normalize_trigger", name=f"t{k}", timing=timing.upper(), events=" OR ".join(e.upper() for e in events),
+                table=table, for_each=for_each.upper(), when=when, function=tuple(function.rsplit(".", 1))))
         return statements
 
     def _read_tables(self, names: list[str]) -> dict[str, dict]:
         out = {n: {"columns": {}, "checks": {}, "indexes": {}, "whens": {}} for n in names}
-        for rel, col, ctype, default in self._exec(
-                "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
-                "pg_catalog.pg_get_expr(d.adbin, d.adrelid) "
-                "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-                "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-                "WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() AND c.relname = ANY(%s) AND a.attnum > 0 "
-                "AND NOT a.attisdropped", (names,)):
+        for rel, col, ctype, default in self._read("normalize_read_columns", names):
             out[rel]["columns"][col] = (ctype, default)
-        for rel, con, definition in self._exec(
-                "SELECT c.relname, con.conname, pg_catalog.pg_get_constraintdef(con.oid, true) "
-                "FROM pg_constraint con "
-                "JOIN pg_class c ON c.oid = con.conrelid WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() "
-                "AND c.relname = ANY(%s) AND con.contype = 'c'", (names,)):
+        for rel, con, definition in self._read("normalize_read_checks", names):
             out[rel]["checks"][int(con[1:])] = definition.removeprefix("CHECK ")
         # operator classes as the inspector reads them: none where it is the default one of the type and method
-        for rel, index, defs, pred, opclasses in self._exec(
-                "SELECT c.relname, ic.relname, ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) "
-                "FROM pg_catalog.generate_series(1, i.indnkeyatts) k), "
-                "pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), "
-                "ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END "
-                "FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, n) "
-                "JOIN pg_opclass oc ON oc.oid = k.opc "
-                "ORDER BY k.n)::text[] "
-                "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid "
-                "WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() AND c.relname = ANY(%s)", (names,)):
+        for rel, index, defs, pred, opclasses in self._read("normalize_read_indexes", names):
             out[rel]["indexes"][int(index.rsplit("_i", 1)[1])] = (defs, pred, opclasses)
-        for rel, trigger, definition in self._exec(
-                "SELECT c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true) FROM pg_trigger t "
-                "JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() "
-                "AND c.relname = ANY(%s)", (names,)):
+        for rel, trigger, definition in self._read("normalize_read_triggers", names):
             found = WHEN.search(definition)
             out[rel]["whens"][int(trigger[1:])] = found[1] if found else None
         return out
@@ -209,38 +194,37 @@ class Normalizer:
         names = {q: self._name("v") for q in dict.fromkeys(texts)}
 
         def read(made: list[str]) -> dict:
-            return {r[0]: (r[1], r[2]) for r in self._exec(
-                "SELECT relname, pg_catalog.pg_get_viewdef(oid, true), pg_catalog.pg_get_viewdef(oid) "
-                "FROM pg_class "
-                "WHERE relnamespace = pg_catalog.pg_my_temp_schema() AND relname = ANY(%s)", (made,))}
+            return {r[0]: (r[1], r[2]) for r in self._read("normalize_read_views", made)}
 
-        read_back = self._batches([(n, [f"CREATE TEMP VIEW pg_temp.{n} AS\n{q}"]) for q, n in names.items()], read, 25)
+        read_back = self._batches([(n, [sql.compose("normalize_view", view=("pg_temp", n), query=q)])
+                                   for q, n in names.items()], read, 25)
         return {q: read_back[n] for q, n in names.items() if n in read_back}
 
     # -- functions: arguments and result as the server prints them --
 
     def functions(self, functions: Sequence[m.Function]) -> list[m.Function]:
-        def create(name: str, f: m.Function) -> list[str]:
-            args = ", ".join(" ".join(filter(None, [a.mode.upper() if a.mode != "in" else "",
-                                                    quote_ident(a.name) if a.name else "", a.type,
-                                                    f"DEFAULT {a.default}" if a.default else ""]))
-                             for a in f.arguments)
-            return [psql.SQL("CREATE FUNCTION pg_temp.{}({}) RETURNS {} LANGUAGE {} AS {}").format(
-                psql.Identifier(name), psql.SQL(args), psql.SQL(f.returns), psql.Identifier(f.language),
-                psql.SQL(dollar_quote(f.body))).as_string(self.conn)]
-
         def read(made: list[str]) -> dict:
-            return {r[0]: (r[1], r[2]) for r in self._exec(
-                "SELECT proname, pg_catalog.pg_get_function_arguments(oid), "
-                "pg_catalog.pg_get_function_result(oid) FROM pg_proc "
-                "WHERE pronamespace = pg_catalog.pg_my_temp_schema() AND proname = ANY(%s)", (made,))}
+            self.statements += 1
+            with self.conn.cursor(row_factory=dict_row) as cur:
+                return {r["name"]: r for r in cur.execute(sql.query("normalize_read_functions"), (made,))}
 
         names = [self._name("f") for _ in functions]
         # bodies are compared as text, not compiled: a body naming a missing table is still read back
-        read_back = self._batches([(n, create(n, f)) for n, f in zip(names, functions)], read, 50,
-                                  prelude="SET LOCAL check_function_bodies = off")
-        return [replace(f, arguments=(m.Argument(None, read_back[n][0]),), returns=read_back[n][1])
+        read_back = self._batches([(n, [_shadow_function(n, f)]) for n, f in zip(names, functions)], read, 50,
+                                  prelude=sql.query("normalize_no_body_check"))
+        return [replace(f, arguments=arguments(read_back[n]), returns=read_back[n]["returns"])
                 if n in read_back else f for n, f in zip(names, functions)]
+
+
+def _shadow_function(name: str, f: m.Function) -> str:
+    """CREATE FUNCTION of a shadow function in pg_temp: the model's arguments, result, language and body."""
+    args = ", ".join(
+        sql.compose("normalize_argument", markers=[k for k, v in (("mode", a.mode != "in"), ("name", a.name),
+                                                                   ("default", a.default)) if v],
+                    mode=a.mode.upper(), name=a.name or "", type=a.type, default=a.default or "")
+        for a in f.arguments)
+    return sql.compose("normalize_function", function=("pg_temp", name), arguments=args, returns=f.returns,
+                       language=f.language, body=dollar_quote(f.body))
 
 
 def _shadowed(i: m.Index) -> bool:

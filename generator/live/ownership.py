@@ -20,7 +20,7 @@ import psycopg
 from schemagen import model as m
 from schemagen import scripts as sc
 from schemagen.errors import DatabaseError
-from schemagen.live import history
+from schemagen.live import history, sql
 from schemagen.sqltext import qualified, quote_ident
 
 RELATIONS = frozenset({"table", "view", "materialized view", "continuous aggregate", "index"})
@@ -49,12 +49,12 @@ def defined(statements: Iterable[sc.Statement]) -> list[m.ObjectKey]:
 
 
 def existing(conn: psycopg.Connection, keys: Sequence[m.ObjectKey]) -> dict[m.ObjectKey, str]:
-    """The keys' objects that exist -> their owner, in one catalog query (generator/sql/history_objects.sql)."""
+    """The keys' objects that exist -> their owner, in one catalog query (sql/ownership_existing.sql)."""
     if not keys:
         return {}
     args = [json.dumps([t.strip() for t in _split_types(k.signature)]) if k.kind == "function" else None
             for k in keys]
-    rows = conn.execute(history.query("history_objects"), {
+    rows = conn.execute(sql.query("ownership_existing"), {
         "kinds": [k.kind for k in keys], "schemas": [k.schema for k in keys], "names": [k.name for k in keys],
         "signatures": [k.signature for k in keys], "args": args}).fetchall()
     return {keys[i - 1]: owner for i, owner in rows}
@@ -162,4 +162,4 @@ def occupied(conn: psycopg.Connection, schemas: Sequence[str]) -> set[str]:
     """Of these schemas, those still holding objects (another's, left by rollback)."""
     if not schemas:
         return set()
-    return {r[0] for r in conn.execute(history.query("history_occupied"), (list(schemas),))}
+    return {r[0] for r in conn.execute(sql.query("ownership_occupied"), (list(schemas),))}

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import psycopg
-from psycopg import sql as psql
 
 from schemagen import model as m
 from schemagen.errors import Difference
-from schemagen.live import history
+from schemagen.live import sql
 
 DEPTH = 8  # cascade chains followed this far (a cycle of cascades stops at the table it came from)
 
@@ -27,73 +26,79 @@ def _plain(value):
     return None if value is m.SEED_DEFAULT else value
 
 
-def _cast(value, type_: str) -> psql.Composable:
-    return psql.SQL("CAST({} AS {})").format(psql.Literal(_plain(value)), psql.SQL(type_))
+def _cast(value, type_: str) -> str:
+    """The model's value as the rendered INSERT wrote it (sqltext.quote_literal, through the loader), cast."""
+    return sql.compose("rowcheck_cast", value=_plain(value), type=type_)
 
 
-def _model_rows(t: m.Table, db: m.Database, orgs) -> psql.Composable:
+def _any_of(parts: list[str], separator: str, empty: str) -> str:
+    """Conditions (or queries) composed from the templates, joined: `OR`, `AND` or `UNION ALL` between them."""
+    return f" {separator} ".join(parts) if parts else empty
+
+
+def _key_in(column: str, values: list, type_: str) -> str:
+    """The key column holds one of the values (false when there are none)."""
+    if not values:
+        return "false"
+    return sql.compose("rowcheck_in", column=column, values=", ".join(_cast(v, type_) for v in values))
+
+
+def _model_rows(t: m.Table, db: m.Database, orgs) -> str:
     """A condition true for the rows of t that are the model's own: a seed row with every value the model gives
     it (compared as text of the column's type: json has no equality), an org's registry row by its key."""
     types = {c.name: c.type for c in t.columns}
-    ours: list[psql.Composable] = []
+    ours: list[str] = []
     if t.seed:
         for row in t.seed.rows:
-            same = [psql.SQL("CAST({} AS text) IS NOT DISTINCT FROM CAST({} AS text)").format(
-                        psql.Identifier(c), _cast(v, types[c]))
+            same = [sql.compose("rowcheck_same_value", column=c, value=_cast(v, types[c]))
                     for c, v in zip(t.seed.columns, row) if v is not m.SEED_DEFAULT]
-            ours.append(psql.SQL("({})").format(psql.SQL(" AND ").join(same or [psql.SQL("true")])))
+            ours.append(f"({_any_of(same, 'AND', 'true')})")
     reg = db.org_registry
     if reg and (reg.schema, reg.table) == (t.schema, t.name):
         keys = [r.org for r in db.org_rows if r.org in (orgs or db.orgs)]
         key_values = [dict(r.values)[reg.key_column] for r in db.org_rows if r.org in keys]
         if key_values:
-            ours.append(psql.SQL("{} IN ({})").format(psql.Identifier(reg.key_column), psql.SQL(", ").join(
-                _cast(v, types[reg.key_column]) for v in key_values)))
-    return psql.SQL(" OR ").join(ours) if ours else psql.SQL("false")
+            ours.append(_key_in(reg.key_column, key_values, types[reg.key_column]))
+    return _any_of(ours, "OR", "false")
 
 
 def _present(conn: psycopg.Connection, tables: list[m.Table]) -> list[m.Table]:
-    names = [t.qname for t in tables]
-    rows = conn.execute("SELECT n FROM unnest(%s::text[]) n WHERE to_regclass(n) IS NOT NULL", (names,)).fetchall()
+    rows = conn.execute(sql.query("rowcheck_present"), ([t.qname for t in tables],)).fetchall()
     present = {r[0] for r in rows}
     return [t for t in tables if t.qname in present]
 
 
 def _user_rows(conn: psycopg.Connection, tables: list[m.Table], db: m.Database, orgs) -> list[tuple[str, int]]:
     """(table, rows that are not the model's own) for each table rollback drops, in one query."""
-    parts = [psql.SQL("SELECT {}::text, (SELECT count(*) FROM {} WHERE NOT coalesce({}, false))").format(
-                 psql.Literal(t.qname), psql.Identifier(t.schema, t.name), _model_rows(t, db, orgs))
-             for t in tables]
-    return [(n, c) for n, c in conn.execute(psql.SQL(" UNION ALL ").join(parts)).fetchall() if c]
+    parts = [sql.compose("rowcheck_user_rows", name=t.qname, table=(t.schema, t.name),
+                         model_rows=_model_rows(t, db, orgs)) for t in tables]
+    return [(n, c) for n, c in conn.execute(_any_of(parts, "UNION ALL", "")).fetchall() if c]
 
 
-def _deleted(t: m.Table, db: m.Database, orgs) -> psql.Composable | None:
+def _deleted(t: m.Table, db: m.Database, orgs) -> str | None:
     """The (tableoid, ctid) of the rows rollback's DELETE removes from t (by key, as the rollback file does)."""
     if orgs:
         reg = db.org_registry
         if not reg or (reg.schema, reg.table) != (t.schema, t.name):
             return None
         keys = [dict(r.values)[reg.key_column] for r in db.org_rows if r.org in orgs]
-        types = {c.name: c.type for c in t.columns}
-        where = psql.SQL("{} IN ({})").format(psql.Identifier(reg.key_column), psql.SQL(", ").join(
-            _cast(v, types[reg.key_column]) for v in keys)) if keys else psql.SQL("false")
+        where = _key_in(reg.key_column, keys, {c.name: c.type for c in t.columns}[reg.key_column])
     elif t.seed:
         where = _model_keys(t)
     else:
         return None
-    return psql.SQL("SELECT tableoid, ctid FROM {} WHERE {}").format(psql.Identifier(t.schema, t.name), where)
+    return sql.compose("rowcheck_rows", table=(t.schema, t.name), condition=where)
 
 
-def _model_keys(t: m.Table) -> psql.Composable:
+def _model_keys(t: m.Table) -> str:
     types = {c.name: c.type for c in t.columns}
     index = [t.seed.columns.index(k) for k in t.seed.key]
-    rows = [psql.SQL("({})").format(psql.SQL(" AND ").join(
-                psql.SQL("{} = {}").format(psql.Identifier(k), _cast(row[i], types[k])) for k, i in zip(t.seed.key, index)))
-            for row in t.seed.rows]
-    return psql.SQL(" OR ").join(rows) if rows else psql.SQL("false")
+    rows = [_any_of([sql.compose("rowcheck_equal", column=k, value=_cast(row[i], types[k]))
+                     for k, i in zip(t.seed.key, index)], "AND", "true") for row in t.seed.rows]
+    return _any_of([f"({r})" for r in rows], "OR", "false")
 
 
-def _reached(edges: list[tuple], start: Rel, rows: psql.Composable, dropped: set[Rel]) -> dict[Rel, list]:
+def _reached(edges: list[tuple], start: Rel, rows: str, dropped: set[Rel]) -> dict[Rel, list]:
     """For each table the cascades from `rows` of `start` reach: the (tableoid, ctid) queries of the rows they
     delete or change, found depth first along the foreign keys (not through a table twice on one path)."""
     found: dict[Rel, list] = {}
@@ -103,10 +108,8 @@ def _reached(edges: list[tuple], start: Rel, rows: psql.Composable, dropped: set
         for cs, ct, ccols, ps, pt, pcols, action in edges:
             if (ps, pt) != table or (cs, ct) in path or len(path) > DEPTH:
                 continue
-            child = psql.SQL("SELECT tableoid, ctid FROM {c} WHERE ({cc}) IN (SELECT {pc} FROM {p} WHERE "
-                             "(tableoid, ctid) IN ({sel}))").format(
-                c=psql.Identifier(cs, ct), cc=psql.SQL(", ").join(map(psql.Identifier, ccols)),
-                pc=psql.SQL(", ").join(map(psql.Identifier, pcols)), p=psql.Identifier(ps, pt), sel=selected)
+            child = sql.compose("rowcheck_reached", child=(cs, ct), child_columns=list(ccols),
+                                parent_columns=list(pcols), parent=(ps, pt), selected=selected)
             if (cs, ct) not in dropped:
                 found.setdefault((cs, ct), []).append((child, action, table))
             if action == "cascade":
@@ -118,7 +121,7 @@ def _cascades(conn: psycopg.Connection, tables: list[m.Table], db: m.Database, o
               dropped: set[Rel]) -> list[str]:
     """One line per table whose rows rollback's seed or org-row DELETEs would delete or change through a foreign
     key, with the count."""
-    edges = conn.execute(history.query("history_cascades")).fetchall()
+    edges = conn.execute(sql.query("rowcheck_cascades")).fetchall()
     if not edges:
         return []
     reach: dict[Rel, list] = {}
@@ -129,8 +132,8 @@ def _cascades(conn: psycopg.Connection, tables: list[m.Table], db: m.Database, o
                 reach.setdefault(rel, []).extend(found)
     lines = []
     for (schema, name), found in sorted(reach.items()):
-        union = psql.SQL(" UNION ").join(q for q, _, _ in found)
-        count = conn.execute(psql.SQL("SELECT count(*) FROM ({}) x").format(union)).fetchone()[0]
+        union = _any_of([q for q, _, _ in found], "UNION", "")
+        count = conn.execute(sql.compose("rowcheck_count", rows=union)).fetchone()[0]
         if count:
             how = ", ".join(sorted({f"ON DELETE {a.upper()} from {'.'.join(src)}" for _, a, src in found}))
             lines.append(f"  {schema}.{name}: {count} row(s) ({how})")

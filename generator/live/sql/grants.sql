@@ -13,11 +13,10 @@
 -- set or whose owner differs.
 WITH history AS (
   SELECT c.relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = 'schemagen' AND c.relname = 'history'
+  WHERE n.nspname = %(history_schema)s AND c.relname = 'history'
 ), managed AS (
   SELECT n.oid, n.nspname FROM pg_namespace n
-  WHERE (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
-    AND n.nspname NOT IN ('information_schema', 'schemagen') AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)'
+  WHERE @managed(n.nspname)
 ), objects AS (
   -- class: relation | function | schema | column; part: the column, or the owning table of a sequence
   SELECT 'relation' AS class, s.nspname AS schema, c.relname AS name, c.relkind::text AS kind,

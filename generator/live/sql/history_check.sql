@@ -4,10 +4,11 @@
 -- row (a trigger, a rule, a row-level security policy, RLS enabled), or a relation of one of schemagen's names that
 -- is not schemagen's (not a table, or without the columns schemagen writes). One row per problem:
 -- (object, owner, problem); no rows when all is well. Every name is pg_catalog's: no planted overload is reached.
+-- Parameter: schema, the history schema's name (history.SCHEMA).
 WITH me AS (
     SELECT r.oid, r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = pg_catalog.current_user()
 ), ns AS (
-    SELECT n.oid, n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'schemagen'
+    SELECT n.oid, n.nspname, n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = %(schema)s
 ), expected(relname, columns) AS (VALUES
     ('history', ARRAY['database', 'script', 'checksum', 'statements', 'duration_ms', 'skipped_features',
                       'tool_version', 'applied_at']),
@@ -15,10 +16,10 @@ WITH me AS (
     ('objects', ARRAY['database', 'kind', 'schema', 'name', 'signature', 'script'])
 ), rels AS (
     SELECT c.oid, c.relname, c.relkind, c.relowner, c.relrowsecurity OR c.relforcerowsecurity AS rls, e.columns,
-           'schemagen.' || c.relname AS label
+           pg_catalog.quote_ident(ns.nspname) || '.' || c.relname AS label
       FROM pg_catalog.pg_class c JOIN ns ON c.relnamespace = ns.oid JOIN expected e ON e.relname = c.relname
 ), owners AS (
-    SELECT 'schema schemagen' AS object, ns.nspowner AS owner FROM ns
+    SELECT 'schema ' || pg_catalog.quote_ident(ns.nspname) AS object, ns.nspowner AS owner FROM ns
     UNION ALL
     SELECT 'table ' || r.label, r.relowner FROM rels r
 )

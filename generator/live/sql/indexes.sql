@@ -23,9 +23,7 @@ JOIN pg_am am ON am.oid = ic.relam
 JOIN (SELECT x.indexrelid, pg_catalog.array_agg(CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END ORDER BY k.i)::text[]
       FROM pg_index x, pg_catalog.unnest(x.indclass::oid[]) WITH ORDINALITY k(opc, i) JOIN pg_opclass oc ON oc.oid = k.opc
       GROUP BY x.indexrelid) opc(indexrelid, names) ON opc.indexrelid = i.indexrelid  -- one join, not one per index
-WHERE (((%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
-        AND n.nspname NOT IN ('information_schema', 'schemagen')
-        AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)')
+WHERE (@managed(n.nspname)
        OR n.nspname || '.' || c.relname = ANY(%(materializations)s::text[]))
   AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid

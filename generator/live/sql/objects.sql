@@ -4,8 +4,7 @@
 -- Extension members (pg_depend deptype 'e') and TimescaleDB's schemas are left out as everywhere.
 WITH managed AS (
   SELECT n.oid, n.nspname FROM pg_namespace n
-  WHERE (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
-    AND n.nspname NOT IN ('information_schema', 'schemagen') AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)'
+  WHERE @managed(n.nspname)
 )
 SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'foreign table' END AS kind, s.nspname AS schema,
        c.relname AS name, NULL::text AS arguments

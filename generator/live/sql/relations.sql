@@ -9,8 +9,7 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
 --@timescaledb AND NOT EXISTS (SELECT 1 FROM _timescaledb_catalog.continuous_agg ca WHERE ca.user_view_schema = n.nspname AND ca.user_view_name = c.relname)
          THEN pg_catalog.pg_get_viewdef(c.oid, true) END AS definition
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
-  AND n.nspname NOT IN ('information_schema', 'schemagen') AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)'
+WHERE @managed(n.nspname)
   AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
   AND c.relname !~ '^_(direct|partial)_view_'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid

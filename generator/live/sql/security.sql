@@ -8,8 +8,7 @@ WITH rel AS (
   SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind, c.relrowsecurity, c.relforcerowsecurity,
          c.relpersistence, c.relreplident, c.reloptions
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
-    AND n.nspname NOT IN ('information_schema', 'schemagen') AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)'
+  WHERE @managed(n.nspname)
     AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
 ), found AS (
 SELECT r.oid, r.schema, r.name, 'row level security' AS fact, NULL::text AS part, 'enabled' AS actual

@@ -18,7 +18,6 @@ LEFT JOIN pg_depend dd ON dd.classid = 'pg_attrdef'::regclass AND dd.objid = ad.
 LEFT JOIN pg_class ds ON ds.oid = dd.refobjid
 LEFT JOIN pg_namespace dn ON dn.oid = ds.relnamespace
 WHERE s.relkind = 'S'
-  AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
-  AND n.nspname NOT IN ('information_schema', 'schemagen') AND n.nspname !~ '^(pg_|_timescaledb|timescaledb_)'
+  AND @managed(n.nspname)
   AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 ORDER BY n.nspname, c.relname, a.attnum, ds.relname

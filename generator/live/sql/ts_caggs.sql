@@ -4,6 +4,5 @@
 SELECT view_schema AS schema, view_name AS name, materialized_only, view_definition AS definition,
        materialization_hypertable_schema || '.' || materialization_hypertable_name AS materialization
 FROM timescaledb_information.continuous_aggregates
-WHERE (%(schemas)s::text[] IS NULL OR view_schema = ANY(%(schemas)s::text[]))
-  AND view_schema NOT IN ('information_schema', 'schemagen') AND view_schema !~ '^(pg_|_timescaledb|timescaledb_)'
+WHERE @managed(view_schema)
 ORDER BY view_schema, view_name

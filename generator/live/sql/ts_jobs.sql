@@ -4,8 +4,6 @@ SELECT j.proc_name AS kind, j.hypertable_schema AS schema, j.hypertable_name AS 
        j.schedule_interval, j.config::text AS config
 FROM timescaledb_information.jobs j
 WHERE j.job_id >= 1000
-  AND (((%(schemas)s::text[] IS NULL OR j.hypertable_schema = ANY(%(schemas)s::text[]))
-        AND j.hypertable_schema NOT IN ('information_schema', 'schemagen')
-        AND j.hypertable_schema !~ '^(pg_|_timescaledb|timescaledb_)')
+  AND (@managed(j.hypertable_schema)
        OR j.hypertable_schema || '.' || j.hypertable_name = ANY(%(materializations)s::text[]))
 ORDER BY j.hypertable_schema, j.hypertable_name, j.proc_name
