@@ -28,12 +28,12 @@ from enum import Enum
 from typing import TypeVar
 
 import psycopg
-from psycopg import sql as psql
 
 from schemagen import model as m
 from schemagen import scripts as sc
 from schemagen.errors import DatabaseError, Interrupted, UsageError
 from schemagen.live import history, ownership, preflight, privileges, rowcheck
+from schemagen.live import sql as queries
 from schemagen.live.connect import ServerInfo, connection, server_message, timescaledb_dropped, timescaledb_gone
 
 QUIET_ABOVE = 100  # with more scripts than this, org scripts report through progress lines, not one line each
@@ -126,14 +126,13 @@ def session(dsn: str, what: str, body: Callable[[psycopg.Connection, bool], R], 
 
 def _set_lock_timeout(conn: psycopg.Connection, seconds: float) -> None:
     """For the session (sql/apply_lock_timeout.sql); reset when done, as PGlite's server resets a departing client's."""
-    conn.execute(psql.SQL(history.query("apply_lock_timeout")).format(
-        timeout=psql.Literal(f"{max(1, int(seconds * 1000))}ms")))
+    conn.execute(queries.compose("apply_lock_timeout", timeout=f"{max(1, int(seconds * 1000))}ms"))
 
 
 def _reset_lock_timeout(conn: psycopg.Connection) -> None:
     try:
         if not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            conn.execute(history.query("apply_reset_lock_timeout"))
+            conn.execute(queries.query("apply_reset_lock_timeout"))
     except psycopg.Error:
         pass
 

@@ -16,7 +16,7 @@ from schemagen import model as m
 from schemagen import scripts as sc
 from schemagen.errors import DatabaseError, UnsupportedFeatures
 from schemagen.live.connect import ServerInfo, server_info
-from schemagen.live.history import query
+from schemagen.live.sql import query
 from schemagen.scripts import extension_schema
 from schemagen.sqltext import quote_ident
 

@@ -27,8 +27,8 @@ from schemagen import model as m
 from schemagen import scripts as sc
 from schemagen.errors import MissingPrivileges
 from schemagen.live import history
-from schemagen.live.history import query
 from schemagen.live.preflight import grouped
+from schemagen.live.sql import query
 from schemagen.sqltext import qualified, quote_ident
 
 SYSTEM_SCHEMAS = frozenset({"public", "pg_catalog"})
