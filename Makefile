@@ -34,8 +34,9 @@ testdb:
 testdb-stop:
 	scripts/testdb.sh stop
 
-# The import contracts of pyproject.toml's [tool.importlinter] (who may import whom).
+# ruff (pyproject.toml's [tool.ruff]) and the import contracts of [tool.importlinter] (who may import whom).
 lint: $(STAMP)
+	$(BIN)/ruff check --no-cache generator tests bench scripts
 	$(BIN)/lint-imports
 
 # Everything: install, check the import contracts, start the servers, run the whole suite.

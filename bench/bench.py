@@ -129,7 +129,8 @@ def psql_files(dsn: str, folder: Path, one_session: bool = False) -> float:
 
 def rendered_subset(model_path: Path, out: Path, skip: bool) -> Path:
     """The files psql runs: exactly what apply runs (with --skip-unsupported, the same supported subset)."""
-    code = ("import sys; from pathlib import Path; from schemagen.load import load_model; from schemagen import render\n"
+    code = ("import sys; from pathlib import Path; from schemagen.load import load_model\n"
+            "from schemagen import render\n"
             "m = load_model(sys.argv[1]); skip = frozenset(sys.argv[3].split(',')) if sys.argv[3] else frozenset()\n"
             "render.write_out(render.render(m, database='datakwip', skip_features=skip), Path(sys.argv[2]), m)")
     subprocess.run([sys.executable, "-c", code, str(model_path), str(out), SKIP if skip else ""], check=True)
@@ -274,7 +275,8 @@ def report(rows: list[dict]) -> str:
               "follows every apply."]
     lines += ["", "diff s: the comparison in a warm process (connect, 12 catalog queries, compare); diff CLI s: "
               "`schemagen diff` as a command,", "with Python's start, imports and loading the model.", "",
-              "apply split (from schemagen.history): the server's time in the scripts, schemagen's own time (the rest),",
+              "apply split (from schemagen.history): the server's time in the scripts, schemagen's own time "
+              "(the rest),",
               "and the server's mean ms per org script in the first and last tenth of the run:"]
     for r in rows:
         own = r["apply_s"] - r["apply_server_s"]
@@ -289,7 +291,8 @@ def report(rows: list[dict]) -> str:
         own = lambda r: r["apply_s"] - r["apply_server_s"]  # noqa: E731
         parts = [f"{name} {value(cur) / value(prev) / k:.2f}" for name, value in
                  (("render", lambda r: r["render_s"]), ("apply", lambda r: r["apply_s"]), ("apply own", own),
-                  ("psql", lambda r: r["psql_s"]), ("psql 1", lambda r: r["psql_one_s"]), ("diff", lambda r: r["diff_s"]),
+                  ("psql", lambda r: r["psql_s"]), ("psql 1", lambda r: r["psql_one_s"]),
+                  ("diff", lambda r: r["diff_s"]),
                   ("pg_dump", lambda r: r["pg_dump_s"]), ("diff RSS", lambda r: r["diff_rss_mb"]),
                   ("size", lambda r: r["bytes"]))]
         lines.append(f"  {prev['orgs']:,} -> {cur['orgs']:,}: " + ", ".join(parts))

@@ -53,7 +53,7 @@ def build(doc: Document) -> m.Model:
     try:
         model = builder.model()
         more = builder.problems + validate(model, doc)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         if not problems:  # the schema let through what the builder cannot read: a bug, still no traceback
             raise ModelError([Problem(doc.file, 1, 1, "", f"cannot read the model ({type(e).__name__}: {e}); "
                                                           "please report this")]) from e

@@ -379,7 +379,9 @@ class Database:
 
     def for_org(self, org: str | None) -> Database:
         """The objects of one org only (org=None: the shared objects only)."""
-        keep = lambda o: o.org == org  # noqa: E731
+        def keep(o) -> bool:
+            return o.org == org
+
         return Database(
             name=self.name,
             extensions=self.extensions if org is None else (),

@@ -255,7 +255,7 @@ def plpgsql_error(create: str, budget: Budget | None = None) -> str | None:
             budget.charge(32 * len(create), check=False)
         message = _message(e)
         return f"is not valid PL/pgSQL ({message})" if _PLPGSQL_TEXT_ERRORS.match(message) else None
-    except Exception:  # noqa: BLE001 - whatever else the catalog-less compiler cannot do: the server decides
+    except Exception:  # whatever else the catalog-less compiler cannot do: the server decides
         return None
     if budget is not None:
         budget.charge(len(raw))
@@ -358,7 +358,7 @@ def query_relations(query: str) -> list[tuple[str | None, str]]:
     found: list[tuple[str | None, str]] = []
 
     class Relations(Visitor):
-        def visit_RangeVar(self, ancestors, node):  # noqa: N802 (pglast's naming)
+        def visit_RangeVar(self, ancestors, node):  # pglast names its visitor methods after node types
             found.append((node.schemaname, node.relname))
 
     try:
@@ -380,7 +380,7 @@ def trim(text: str, statement: bool = False) -> str:
         return text
     try:
         tokens = scan(text)
-    except Exception:  # noqa: BLE001 - an unterminated string or comment: validation reports it
+    except Exception:  # an unterminated string or comment: validation reports it
         return text
     while tokens and tokens[-1].name in ("SQL_COMMENT", "C_COMMENT"):
         tokens.pop()
@@ -390,3 +390,25 @@ def trim(text: str, statement: bool = False) -> str:
             while tokens and tokens[-1].name in ("SQL_COMMENT", "C_COMMENT"):
                 tokens.pop()
     return text[: tokens[-1].end + 1].rstrip() if tokens else text
+
+
+# --- for render: where a column DEFAULT needs parentheses ----------------------------------------------------
+
+def column_definition(statement: str):
+    """The column definition of a one-column CREATE TABLE as parsed, without positions; None if it does not parse
+    as one statement of one column."""
+    try:
+        tree = json.loads(parse_sql_json(statement))
+    except ParseError:
+        return None
+    stmts = tree.get("stmts", [])
+    elements = stmts[0]["stmt"].get("CreateStmt", {}).get("tableElts", []) if len(stmts) == 1 else []
+    return _without_locations(elements) if len(elements) == 1 else None
+
+
+def _without_locations(node):
+    if isinstance(node, dict):
+        return {k: _without_locations(v) for k, v in node.items() if k != "location"}
+    if isinstance(node, list):
+        return [_without_locations(v) for v in node]
+    return node

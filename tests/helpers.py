@@ -50,7 +50,8 @@ UNION ALL SELECT 'proc ' || p.oid::regprocedure::text FROM pg_proc p JOIN pg_nam
 UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal
 ORDER BY 1
 """
-SNAPSHOT_JOBS = "SELECT 'job ' || proc_name || ' ' || coalesce(hypertable_name, '') FROM timescaledb_information.jobs " \
+SNAPSHOT_JOBS = "SELECT 'job ' || proc_name || ' ' || coalesce(hypertable_name, '') " \
+                "FROM timescaledb_information.jobs " \
                 "WHERE job_id >= 1000 ORDER BY 1"
 
 

@@ -217,8 +217,10 @@ SELECT 'role', quote_ident(rolname), NULL FROM pg_roles WHERE rolname NOT LIKE '
 
 _DROP = {
     ("relation", "r"): "DROP TABLE IF EXISTS {} CASCADE", ("relation", "p"): "DROP TABLE IF EXISTS {} CASCADE",
-    ("relation", "v"): "DROP VIEW IF EXISTS {} CASCADE", ("relation", "m"): "DROP MATERIALIZED VIEW IF EXISTS {} CASCADE",
-    ("relation", "S"): "DROP SEQUENCE IF EXISTS {} CASCADE", ("relation", "f"): "DROP FOREIGN TABLE IF EXISTS {} CASCADE",
+    ("relation", "v"): "DROP VIEW IF EXISTS {} CASCADE",
+    ("relation", "m"): "DROP MATERIALIZED VIEW IF EXISTS {} CASCADE",
+    ("relation", "S"): "DROP SEQUENCE IF EXISTS {} CASCADE",
+    ("relation", "f"): "DROP FOREIGN TABLE IF EXISTS {} CASCADE",
     ("routine", "f"): "DROP FUNCTION IF EXISTS {} CASCADE", ("routine", "w"): "DROP FUNCTION IF EXISTS {} CASCADE",
     ("routine", "p"): "DROP PROCEDURE IF EXISTS {} CASCADE", ("routine", "a"): "DROP AGGREGATE IF EXISTS {} CASCADE",
     ("type", "d"): "DROP DOMAIN IF EXISTS {} CASCADE",

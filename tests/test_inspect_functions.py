@@ -3,7 +3,6 @@ model declares them, so that what the catalogs hold could be written back as a m
 drift check read the same way."""
 from __future__ import annotations
 
-import pytest
 from helpers import run_cli
 
 from schemagen import model as m
@@ -77,8 +76,6 @@ def test_shadow_functions_read_back_like_the_live_ones(pg_plain_db, tmp_path):
         sorted((f.name, f.arguments, f.returns) for f in live.functions)
 
 
-@pytest.mark.xfail(strict=True, reason="compare/diff.py function_facts prints arguments as `name type`: it must "
-                                       "print mode and default too (as pg_get_function_arguments does)")
 def test_a_changed_default_or_mode_is_drift(pg_plain_db, tmp_path):
     _, args = _apply(pg_plain_db, tmp_path)
     with pg_plain_db.connect() as c:

@@ -47,7 +47,9 @@ def scope(actual: m.Database, expected: m.Database, orgs: Sequence[str] | None) 
     if not orgs:
         return actual
     patterns = templates(expected)
-    keep = lambda o: org_of(o.schema, o.name, patterns, orgs) in orgs  # noqa: E731
+    def keep(o) -> bool:
+        return org_of(o.schema, o.name, patterns, orgs) in orgs
+
     return replace(actual, extensions=(), schemas=(), functions=(), tables=tuple(filter(keep, actual.tables)),
                    views=tuple(filter(keep, actual.views)),
                    continuous_aggregates=tuple(filter(keep, actual.continuous_aggregates)))

@@ -158,10 +158,16 @@ def cagg_facts(c: m.ContinuousAggregate) -> Facts:
     return f
 
 
+def _argument(a: m.Argument) -> str:
+    """An argument as pg_get_function_arguments prints it: `OUT c text`, `b integer DEFAULT 1`."""
+    mode = a.mode.upper() if a.mode != "in" else ""
+    name = quote_ident(a.name) if a.name else ""
+    return " ".join(filter(None, (mode, name, a.type, f"DEFAULT {a.default}" if a.default else "")))
+
+
 def function_facts(fn: m.Function) -> Facts:
     f = Facts()
-    single = len(fn.arguments) == 1 and fn.arguments[0].name is None  # as read back: one printed string
-    f.put("arguments", value=fn.arguments[0].type if single else ", ".join(f"{a.name} {a.type}" for a in fn.arguments))
+    f.put("arguments", value=", ".join(_argument(a) for a in fn.arguments))
     f.put("returns", value=fn.returns)
     f.put("language", value=fn.language)
     f.put("volatility", value=fn.volatility)

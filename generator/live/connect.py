@@ -70,7 +70,7 @@ def connection(dsn: str, *, purpose: str = "schemagen") -> Iterator[psycopg.Conn
         if BAD_OPTION.search(str(e)):  # libpq refused an option's value before trying to connect
             raise UsageError(f"malformed DSN (--dsn or DATABASE_URL): {server_message(e, dsn)}") from None
         raise DatabaseError(f"cannot connect to the database: {server_message(e, dsn)}") from None
-    except Exception as e:  # noqa: BLE001 - a malformed DSN raises ProgrammingError or ValueError
+    except Exception as e:  # a malformed DSN raises ProgrammingError or ValueError
         raise DatabaseError(f"cannot connect to the database: {redact(str(e), dsn)}") from None
     try:
         try:

@@ -60,8 +60,9 @@ def _select(n: int, table: m.Table, seed: m.SeedRows) -> str:
     rows = (f"({k}, " + ", ".join(f"CAST({quote_literal(None if v is m.SEED_DEFAULT else v)} AS {types[c]})"
                                   for c, v in zip(seed.columns, row)) + ")"
             for k, row in enumerate(seed.rows))
-    pairs = lambda alias: ", ".join(f"{quote_literal(c)}, {alias}.{q}"  # noqa: E731
-                                    for c, q in zip(seed.columns, cols))
+    def pairs(alias: str) -> str:
+        return ", ".join(f"{quote_literal(c)}, {alias}.{q}" for c, q in zip(seed.columns, cols))
+
     return _sql("drift_rows").format(
         part=n, same=", ".join(f"t.{c}{cast} IS NOT DISTINCT FROM v.{c}{cast}" for c, cast in zip(cols, casts)),
         expected=pairs("v"), actual=pairs("t"), rows=", ".join(rows), columns=", ".join(cols),

@@ -96,7 +96,7 @@ def _libpq_password(dsn: str) -> str | None:
         from psycopg.conninfo import conninfo_to_dict
 
         return conninfo_to_dict(dsn).get("password")
-    except Exception:  # noqa: BLE001 - unparseable: its secret is taken by grammar above
+    except Exception:  # unparseable: its secret is taken by grammar above
         return None
 
 

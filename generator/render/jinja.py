@@ -6,14 +6,13 @@ macro.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
 import jinja2
-from pglast.parser import ParseError, parse_sql_json
 
 from schemagen import model as m
+from schemagen.sqlparse import column_definition
 from schemagen.sqltext import Interval, dollar_quote, qualified, quote_ident, quote_literal
 
 
@@ -66,30 +65,10 @@ def _column_default(expression: str) -> str:
     """A column's DEFAULT in CREATE TABLE: as written where the grammar reads it so, else in parentheses. There it
     takes a restricted expression (`NOT true`, `a IS NULL`, `x IN (...)`, `x LIKE y` need parentheses), and one
     that parses bare may mean something else (`'x' COLLATE "C"` would collate the column)."""
-    bare = _column_def(f"CREATE TABLE t (c int DEFAULT {expression})")
-    if bare is not None and bare == _column_def(f"CREATE TABLE t (c int DEFAULT ({expression}))"):
+    bare = column_definition(f"CREATE TABLE t (c int DEFAULT {expression})")
+    if bare is not None and bare == column_definition(f"CREATE TABLE t (c int DEFAULT ({expression}))"):
         return expression
     return f"({expression})"
-
-
-def _column_def(statement: str):
-    """The column definition of a one-column CREATE TABLE as parsed, without positions; None if it does not parse
-    as one statement of one column."""
-    try:
-        tree = json.loads(parse_sql_json(statement))
-    except ParseError:
-        return None
-    stmts = tree.get("stmts", [])
-    elements = stmts[0]["stmt"].get("CreateStmt", {}).get("tableElts", []) if len(stmts) == 1 else []
-    return _without_locations(elements) if len(elements) == 1 else None
-
-
-def _without_locations(node):
-    if isinstance(node, dict):
-        return {k: _without_locations(v) for k, v in node.items() if k != "location"}
-    if isinstance(node, list):
-        return [_without_locations(v) for v in node]
-    return node
 
 
 def _key_literal(value: object) -> str:

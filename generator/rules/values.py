@@ -262,7 +262,7 @@ def _known_zone(name: str) -> bool:
     try:
         from zoneinfo import ZoneInfo
         ZoneInfo(name)
-    except Exception:  # noqa: BLE001 - ZoneInfoNotFoundError, ValueError for a path-like name
+    except Exception:  # ZoneInfoNotFoundError, ValueError for a path-like name
         return False
     return re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-/]*", name, re.A) is not None
 
