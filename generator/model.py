@@ -315,6 +315,12 @@ class Function:
     def qname(self) -> str:
         return qualified(self.schema, self.name)
 
+    @property
+    def signature(self) -> str:
+        """"(integer, text)": the input argument types, the way DROP FUNCTION names the function (OUT arguments
+        are not part of it); the signature of its ObjectKey, for ownership and the drift check alike."""
+        return "(" + ", ".join(a.type for a in self.arguments if a.mode != "out") + ")"
+
 
 @dataclass(frozen=True)
 class Org:

@@ -73,13 +73,12 @@ def test_printed_argument_types():
     assert printed_types('"My Arg" numeric(10,2), time with time zone, "time" integer') == [
         "numeric(10,2)", "time with time zone", "integer"]
     assert signature(_fn(m.Argument("a", "integer"), m.Argument("b", "text", "out"))) == "(integer)"
-    assert signature(_fn(m.Argument(None, "a integer, b text DEFAULT 'x'::text"))) == "(integer, text)"
 
 
 def test_overloads_are_matched_by_signature():
     model = _db(functions=(_fn(m.Argument("a", "integer")), _fn(m.Argument("a", "integer"), name="g")))
-    live = _db(functions=(_fn(m.Argument(None, "a integer")), _fn(m.Argument(None, "b text"), body="SELECT 2"),
-                          _fn(m.Argument(None, "a bigint"), name="g")))
+    live = _db(functions=(_fn(m.Argument("a", "integer")), _fn(m.Argument("b", "text"), body="SELECT 2"),
+                          _fn(m.Argument("a", "bigint"), name="g")))
     changes = diff(model, live)
     assert [(c.object, c.change, c.attribute, c.expected, c.actual) for c in changes] == [
         ("core.f(text)", "extra", "", None, None),  # f(integer) is the model's: no drift

@@ -59,10 +59,8 @@ def printed_types(arguments: str) -> list[str]:
 
 
 def signature(fn: m.Function) -> str:
-    """"(integer, text)": the function's input argument types."""
-    if len(fn.arguments) == 1 and fn.arguments[0].name is None:  # as read back: one printed string
-        return "(" + ", ".join(printed_types(fn.arguments[0].type)) + ")"
-    return "(" + ", ".join(a.type for a in fn.arguments if a.mode != "out") + ")"
+    """"(integer, text)": the function's input argument types (model.Function.signature)."""
+    return fn.signature
 
 
 def object_key(kind: str, obj) -> m.ObjectKey:

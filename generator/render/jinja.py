@@ -36,8 +36,8 @@ def _param(value: str) -> str:
 
 
 def signature(f: m.Function) -> str:
-    types = [a.type for a in f.arguments if a.mode != "out"]
-    return f"{qualified(f.schema, f.name)}({', '.join(types)})"
+    """The function as DROP FUNCTION names it: `s.f(integer, text)`."""
+    return qualified(f.schema, f.name) + f.signature
 
 
 def _dotted(name: str) -> str:

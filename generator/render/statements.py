@@ -28,7 +28,7 @@ def extension_schemas(db: m.Database) -> list[str]:
 
 def _fkey(f: m.Function) -> m.ObjectKey:
     """A function's key: its argument types as the signature, the way DROP FUNCTION names it."""
-    return K("function", f.schema, f.name, "(" + ", ".join(a.type for a in f.arguments if a.mode != "out") + ")")
+    return K("function", f.schema, f.name, f.signature)
 
 
 class Objects:
