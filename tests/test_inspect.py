@@ -182,7 +182,8 @@ SAMPLES = {"schema": "schemagen", "table": ("pg_temp", "t"), "column": "a", "nam
            "mode": "OUT", "type": "integer", "arguments": "a integer", "language": "sql", "returns": "integer",
            "body": "$b$SELECT 1$b$",
            "model_rows": "true", "value": "1", "values": "1, 2", "condition": "true", "rows": "SELECT 1",
-           "selected": "SELECT tableoid, ctid FROM s.p"}
+           "selected": "SELECT tableoid, ctid FROM s.p", "timeout": "1ms", "part": "0", "same": "true",
+           "expected": "'a', 1", "actual": "'a', 1", "tuples": "(0, 1)", "key": "true"}
 _WRAPS = ("{}", "SELECT {}", "CREATE FUNCTION f({}) RETURNS integer LANGUAGE sql AS 'SELECT 1'")  # fragments
 
 

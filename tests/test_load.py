@@ -124,13 +124,14 @@ def test_a_template_problem_is_reported_once_for_all_orgs():
     assert "(org acme; and 2 other org(s))" in problem.message
 
 
-def test_five_thousand_orgs_load_quickly():
-    started = time.monotonic()
+def test_five_thousand_orgs_load_without_blowing_up():
+    """A guard against quadratic loading, not a speed target (bench/ measures speed): CPU time, not wall time, so a
+    loaded machine does not fail it; about 0.7 s here, and a quadratic step at 5,000 orgs takes minutes."""
+    started = time.process_time()
     model = haystack(orgs=5000)
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     assert len(model.database("datakwip").tables) == 6 + 2 * 5000
-    print(f"load + validate of 5,000 orgs: {elapsed:.2f} s")
-    assert elapsed < 4  # about 0.7 s on the 2-core test machine; generous for a loaded CI runner
+    assert elapsed < 20, f"load + validate of 5,000 orgs took {elapsed:.1f} s of CPU"
 
 
 # --- YAML, stamping, names ---------------------------------------------------------------------------------------

@@ -14,9 +14,10 @@ import psycopg
 
 from schemagen import model as m
 from schemagen.errors import DatabaseError
+from schemagen.live import sql as queries
 from schemagen.live.connect import server_message
 from schemagen.live.inspect import query
-from schemagen.sqltext import base_type, qualified, quote_ident, quote_literal
+from schemagen.sqltext import base_type, quote_ident, quote_literal
 
 DATA_BATCH = 25  # tables per data query: each is read under a share lock held until its savepoint rolls back
 
@@ -63,10 +64,11 @@ def _select(n: int, table: m.Table, seed: m.SeedRows) -> str:
     def pairs(alias: str) -> str:
         return ", ".join(f"{quote_literal(c)}, {alias}.{q}" for c, q in zip(seed.columns, cols))
 
-    return _sql("drift_rows").format(
-        part=n, same=", ".join(f"t.{c}{cast} IS NOT DISTINCT FROM v.{c}{cast}" for c, cast in zip(cols, casts)),
-        expected=pairs("v"), actual=pairs("t"), rows=", ".join(rows), columns=", ".join(cols),
-        table=qualified(table.schema, table.name),
+    return queries.compose(
+        "drift_rows", part=str(n),
+        same=", ".join(f"t.{c}{cast} IS NOT DISTINCT FROM v.{c}{cast}" for c, cast in zip(cols, casts)),
+        expected=pairs("v"), actual=pairs("t"), tuples=", ".join(rows), columns=list(seed.columns),
+        table=(table.schema, table.name),
         key=" AND ".join(f"t.{quote_ident(k)} = v.{quote_ident(k)}" for k in seed.key))
 
 
