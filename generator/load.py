@@ -17,7 +17,6 @@ from schemagen.modelfile.build import Builder
 from schemagen.modelfile.schema import schema_problems
 from schemagen.modelfile.yamlsrc import parse_text, read
 from schemagen.naming import default_name
-from schemagen.sqlparse import reset_budget
 
 MAX_SCHEMA_PROBLEMS = 10_000  # the JSON Schema's problems listed at most; then the model is not built
 
@@ -39,7 +38,6 @@ def build(doc: Document) -> m.Model:
     reports every error it can."""
     from schemagen.rules.validate import validate  # semantic rules, on the built model
 
-    reset_budget()
     reset_hints()
     problems = list(islice(schema_problems(doc), MAX_SCHEMA_PROBLEMS + 1))
     if len(problems) > MAX_SCHEMA_PROBLEMS:  # a file far from the format: listing each of 100,000 helps no one

@@ -87,11 +87,6 @@ class Budget:
                              "parse trees); split it or simplify the expressions")
 
 
-def reset_budget() -> None:
-    """Nothing to reset: the budget is no longer global, each validation has its own (a `Budget`). Kept for
-    callers that still call it."""
-
-
 # Levels of nesting of a parse tree's JSON at most. Decoding it (json.loads), render's and diff's walks of it and
 # pglast's own objects recurse once or twice per level, and Python stops at 1,000 frames (a RecursionError,
 # "cannot read the model"). Measured: render fails from ~490 levels (240 chained operators in a default), json.loads

@@ -9,7 +9,7 @@ from schemagen.changes import Change, part_text, value_text
 from schemagen.commands.drift import DiffResult
 from schemagen.compare import behaviour, rows
 from schemagen.compare.diff import diff
-from schemagen.compare.keys import printed_types, signature
+from schemagen.compare.keys import signature
 from schemagen.compare.report import format_json, format_text
 from schemagen.live.behaviour import Live
 from schemagen.sqltext import Interval
@@ -65,13 +65,7 @@ def _fn(*arguments: m.Argument, **over) -> m.Function:
     return m.Function("core", over.pop("name", "f"), arguments, "integer", "sql", over.pop("body", "SELECT 1"), **over)
 
 
-def test_printed_argument_types():
-    assert printed_types("") == []
-    assert printed_types("a integer, OUT b text, c text DEFAULT 'x, y'::text") == ["integer", "text"]
-    assert printed_types("double precision, a double precision, VARIADIC v integer[]") == [
-        "double precision", "double precision", "integer[]"]
-    assert printed_types('"My Arg" numeric(10,2), time with time zone, "time" integer') == [
-        "numeric(10,2)", "time with time zone", "integer"]
+def test_signature_leaves_out_out_arguments():
     assert signature(_fn(m.Argument("a", "integer"), m.Argument("b", "text", "out"))) == "(integer)"
 
 

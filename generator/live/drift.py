@@ -16,7 +16,6 @@ from schemagen import model as m
 from schemagen.errors import DatabaseError
 from schemagen.live import sql as queries
 from schemagen.live.connect import server_message
-from schemagen.live.inspect import query
 from schemagen.sqltext import base_type, quote_ident, quote_literal
 
 DATA_BATCH = 25  # tables per data query: each is read under a share lock held until its savepoint rolls back
@@ -25,11 +24,6 @@ DATA_BATCH = 25  # tables per data query: each is read under a share lock held u
 # compare areas): compared as text, which each prints exactly. json is compared as jsonb (its text keeps blanks).
 _COMPARED_AS = {"json": "::jsonb",
                 **dict.fromkeys(("point", "line", "lseg", "box", "path", "polygon", "circle", "xml"), "::text")}
-
-
-def _sql(name: str) -> str:
-    """A query of live/sql/ without its comment lines."""
-    return "\n".join(line for line in query(name).splitlines() if not line.startswith("--")).strip()
 
 
 @contextmanager
@@ -48,8 +42,8 @@ def snapshot(conn: psycopg.Connection, prelude: Sequence[str]) -> Iterator[None]
     idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction(force_rollback=True):
         if idle:
-            conn.execute(_sql("drift_snapshot"))
-        conn.execute(" ".join([*prelude, _sql("drift_session")]))
+            conn.execute(queries.query("drift_snapshot"))
+        conn.execute(" ".join([*prelude, queries.query("drift_session")]))
         yield
 
 
