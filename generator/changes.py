@@ -56,14 +56,15 @@ def part_text(part: Part) -> str:
 
 
 def value_text(value: object) -> str | None:
-    """A value as the reports show it: booleans true/false, intervals as written, lists comma-separated, a
-    changed row's columns as a JSON object; None (absent) stays None."""
+    """A value as the reports show it: booleans true/false, intervals by their length, lists comma-separated, a
+    changed row's columns as a JSON object; None (absent) stays None. An interval in one form on both sides
+    (Interval.canonical: `1 hour`, `2 days`), whether the model wrote `60 minutes` or the server printed `01:00:00`."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Interval):
-        return value.text
+        return value.canonical
     if isinstance(value, (tuple, list)):
         return ", ".join(str(value_text(v)) for v in value)
     if isinstance(value, dict):

@@ -76,6 +76,23 @@ def _load(model_path: Path):
     return model
 
 
+PLAN_OPTION = click.option("--plan", "plan_file", type=_Path(dir_okay=False, exists=True, path_type=Path),
+                           metavar="FILE", help="Run exactly the steps of this plan file (schemagen plan -o).")
+ALLOW_OPTION = click.option("--allow-hazards", "allow", metavar="KIND,...|all", default="",
+                            help="With --plan: the hazard kinds the plan may hold (all: every one).")
+
+
+def _hazards(text: str) -> frozenset[str]:
+    from schemagen.plan.ops import HAZARD_KINDS
+
+    kinds = frozenset(k.strip() for k in text.split(",") if k.strip())
+    unknown = sorted(kinds - set(HAZARD_KINDS) - {"all"})
+    if unknown:
+        raise UsageError(f"--allow-hazards: unknown kind(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(sorted(HAZARD_KINDS))}, all")
+    return kinds
+
+
 def _need_dsn(dsn: str | None) -> str:
     if not dsn:
         raise UsageError("no database given: pass --dsn or set DATABASE_URL")
@@ -122,11 +139,17 @@ def schema() -> None:
 @DATABASE_OPTION
 @ORG_OPTION
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the files of out/ that are stale.")
-def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[str, ...], check: bool) -> None:
+@click.option("--edition", type=click.Choice(["community", "apache", "postgresql"]), default="community",
+              show_default=True, help="The server the files are for: apache leaves out what needs TimescaleDB's "
+              "community edition (compression, policies, continuous aggregates and what depends on them), "
+              "postgresql all of TimescaleDB; each file that lost statements names them.")
+def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[str, ...], check: bool,
+           edition: str) -> None:
     """Render numbered init and rollback SQL files into OUT/<database>/."""
     from schemagen.commands import render as rendering
 
-    rendering.render(_load(model_path), out_dir, database=database, orgs=orgs or None, check=check, say=_note)
+    rendering.render(_load(model_path), out_dir, database=database, orgs=orgs or None, check=check,
+                     edition=edition, say=_note)
 
 
 @cli.command()
@@ -140,10 +163,26 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
 @SKIP_OPTION
 @click.option("--adopt", is_flag=True, help="Record existing objects of the model's names that schemagen did not "
               "create as schemagen's (instead of refusing); their differences are then drift.")
-def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupported, adopt) -> None:
-    """Run the init scripts on a live database, each in its own transaction, recording them in a history table."""
+@PLAN_OPTION
+@ALLOW_OPTION
+@click.option("--from", "old_path", type=_Path(dir_okay=False, path_type=Path), metavar="OLD_MODEL",
+              help="With --plan of a plan made offline: the model it starts from (checked: no drift against it).")
+def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupported, adopt, plan_file, allow,
+          old_path) -> None:
+    """Run the init scripts on a live database, each in its own transaction, recording them in a history table;
+    or, with --plan, exactly the steps of a plan file."""
     from schemagen.commands import apply as applying
 
+    if plan_file is not None:
+        from schemagen.commands import planrun
+
+        result = planrun.apply_plan(_need_dsn(dsn), _load(model_path), plan_file, allow=_hazards(allow),
+                                    old=_load(old_path) if old_path else None, lock_timeout=lock_timeout,
+                                    skip_unsupported=skip_unsupported, say=_say)
+        _say(f"{result.database}: {result.run} step(s) run, {result.done_before} done before")
+        if result.changes:
+            raise Difference(result.message + "; schemagen diff lists them")
+        return
     applying.apply(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, dry_run=dry_run,
         lock_timeout=lock_timeout, skip_unsupported=skip_unsupported, adopt=adopt, say=_say,
@@ -157,10 +196,23 @@ def apply(dsn, model_path, database, orgs, dry_run, lock_timeout, skip_unsupport
 @ORG_OPTION
 @click.option("--yes", is_flag=True, help="Drop tables even when they hold rows.")
 @click.option("--lock-timeout", default=60.0, show_default=True, type=SECONDS, metavar="S")
-def rollback(dsn, model_path, database, orgs, yes, lock_timeout) -> None:
-    """Run the rollback scripts: remove what the model created (one org with --org)."""
+@PLAN_OPTION
+@ALLOW_OPTION
+def rollback(dsn, model_path, database, orgs, yes, lock_timeout, plan_file, allow) -> None:
+    """Run the rollback scripts: remove what the model created (one org with --org); or, with --plan, the
+    rollback steps of a plan file that was applied."""
     from schemagen.commands import apply as applying
 
+    if plan_file is not None:
+        from schemagen.commands import planrun
+
+        result = planrun.rollback_plan(_need_dsn(dsn), _load(model_path), plan_file, allow=_hazards(allow),
+                                       lock_timeout=lock_timeout, say=_say)
+        _say(f"{result.database}: {result.run} rollback step(s) run, {result.done_before} done before")
+        if not result.back:
+            raise Difference(f"database {result.database}: not in the state the plan started from after its "
+                             "rollback (an irreversible step, or changes made meanwhile)")
+        return
     applying.rollback(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, yes=yes, lock_timeout=lock_timeout,
         say=_say,
@@ -184,6 +236,64 @@ def diff(dsn, model_path, database, orgs, fmt, skip_unsupported) -> None:
     )
     click.echo(drift.report(result, fmt))
     if result.changes:
+        raise Difference(result.message)
+
+
+@cli.command(name="import")
+@DSN_OPTION
+@click.option("--database", help="The model database's name (default: the DSN's database).")
+@click.option("--schemas", metavar="S1,S2", help="Only these schemas (default: every user schema).")
+@click.option("--orgs", "orgs", type=click.Choice(["auto", "none"]), default="auto", show_default=True,
+              help="Recognise org tables (values_acme, values_demo) as one {org} template and an orgs list.")
+@click.option("-o", "--output", "out_file", default="model.yaml", show_default=True, metavar="FILE",
+              help="The model file to write; - for stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def import_(dsn, database, schemas, orgs, out_file, force) -> None:
+    """Write a model of a live database; exit 1 when the written model does not validate."""
+    from schemagen.commands import importdb
+
+    out = None if out_file == "-" else Path(out_file)
+    if out is not None and not out_file:
+        raise UsageError("-o is empty: give a path")
+    wanted = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
+    result = importdb.import_database(_need_dsn(dsn), out, database=database, schemas=wanted, orgs=orgs,
+                                      force=force, say=_say)
+    if out is None:
+        click.echo(result.text, nl=False)
+    if result.problems:
+        raise Difference("the imported model does not validate (a bug of schemagen import):\n"
+                         + "\n".join(result.problems))
+
+
+@cli.command()
+@DSN_OPTION
+@click.option("--from", "old_path", type=_Path(dir_okay=False, path_type=Path), metavar="OLD_MODEL",
+              help="Plan offline, from this model file to the current one (no database).")
+@MODEL_OPTION
+@DATABASE_OPTION
+@ORG_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "sql", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", "out_file", type=_Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the plan to FILE instead of stdout (with --format json: the plan file).")
+@SKIP_OPTION
+def plan(dsn, old_path, model_path, database, orgs, fmt, out_file, skip_unsupported) -> None:
+    """Plan the steps (and their rollback) that take the live database, or one built from OLD_MODEL, to the
+    model; exit 1 when there are any."""
+    from schemagen.commands import plan as planning
+
+    new = _load(model_path)
+    if old_path is not None:
+        result = planning.plan_offline(_load(old_path), new, database=database)
+    else:
+        result = planning.plan_live(_need_dsn(dsn), new, database=database, orgs=orgs or None,
+                                    skip_unsupported=skip_unsupported,
+                                    say=lambda text: click.echo(printable(text), err=True))
+    text = planning.output(result, new, fmt)
+    if out_file is not None:
+        planning.write(out_file, text)
+    else:
+        click.echo(text, nl=False)
+    if not result.empty:
         raise Difference(result.message)
 
 

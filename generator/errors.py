@@ -137,10 +137,26 @@ def did_you_mean(word: str, candidates, cutoff: float = 0.6, work: list[int] | N
     work[0] += len(candidates)
     if work[0] > HINT_BUDGET or len(word) > 200:
         return None
-    found = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    found = [c for c in difflib.get_close_matches(word, candidates, n=3, cutoff=cutoff) if _really_close(word, c)]
     if key is not None and len(_hint_cache) < 10_000:
         _hint_cache[key] = found[0] if found else None
     return found[0] if found else None
+
+
+def _really_close(word: str, candidate: str) -> bool:
+    """A hint only for a slip of the fingers: at most a third of the word's letters (at least 2) edited, so
+    `compress_chunk_time_interval` suggests no `schedule_interval` and `chat_role` no `char`, though difflib's
+    ratio likes their shared parts."""
+    a, b = word.lower(), candidate.lower()
+    limit = max(2, len(a) // 3)
+    if abs(len(a) - len(b)) > limit:
+        return False
+    row = list(range(len(b) + 1))  # Levenshtein distance, one row at a time
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1] <= limit
 
 
 def _position(p: Problem) -> tuple:

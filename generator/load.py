@@ -7,6 +7,7 @@ what `schemagen schema` prints), build (data -> Model), validate (semantic rules
 from __future__ import annotations
 
 import gc
+import re
 from itertools import islice
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from schemagen import model as m
 from schemagen.document import Document
 from schemagen.errors import ModelError, Problem, reset_hints
 from schemagen.modelfile.build import Builder
+from schemagen.modelfile.prune import pruned
 from schemagen.modelfile.schema import schema_problems
 from schemagen.modelfile.yamlsrc import parse_text, read
 from schemagen.naming import default_name
@@ -36,8 +38,6 @@ def load_model_text(text: str, file: str = "model.yaml") -> m.Model:
 def build(doc: Document) -> m.Model:
     """Schema problems first; then the model is built and checked whenever the structure allows, so one run
     reports every error it can."""
-    from schemagen.rules.validate import validate  # semantic rules, on the built model
-
     reset_hints()
     problems = list(islice(schema_problems(doc), MAX_SCHEMA_PROBLEMS + 1))
     if len(problems) > MAX_SCHEMA_PROBLEMS:  # a file far from the format: listing each of 100,000 helps no one
@@ -45,28 +45,50 @@ def build(doc: Document) -> m.Model:
         raise ModelError(problems[:MAX_SCHEMA_PROBLEMS] + [Problem(
             doc.file, last.line, last.column, "", f"stopped after {MAX_SCHEMA_PROBLEMS:,} problems of structure; "
                                                   "fix these, then validate again")])
+    if problems:  # check the rest of the file too: build what the schema accepts, keep what does not follow
+        raise ModelError(_unique(problems + _semantic_after_cuts(doc, problems)))
+    model, more = _built(doc)
+    if more:
+        raise ModelError(_unique(more))
+    return model
+
+
+def _built(doc: Document) -> tuple[m.Model, list[Problem]]:
+    """The model and its semantic problems (the builder's and the rules')."""
+    from schemagen.rules.validate import validate  # semantic rules, on the built model
+
     builder = Builder(doc)
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of acyclic objects: the cycle collector would rescan them again and again
     try:
         model = builder.model()
-        more = builder.problems + validate(model, doc)
-    except Exception as e:
-        if not problems:  # the schema let through what the builder cannot read: a bug, still no traceback
-            raise ModelError([Problem(doc.file, 1, 1, "", f"cannot read the model ({type(e).__name__}: {e}); "
-                                                          "please report this")]) from e
-        more = []  # a structure the schema already refused; its errors are enough
+        return model, builder.problems + validate(model, doc)
+    except Exception as e:  # the schema let through what the builder cannot read: a bug, still no traceback
+        raise ModelError([Problem(doc.file, 1, 1, "", f"cannot read the model ({type(e).__name__}: {e}); "
+                                                      "please report this")]) from e
     finally:
         if collecting:
             gc.enable()
-    if problems:
-        seen = {(p.line, p.column) for p in problems}
-        problems += [p for p in more if (p.line, p.column) not in seen]
-    else:
-        problems = more
-    if problems:
-        raise ModelError(_unique(problems))
-    return model
+
+
+def _semantic_after_cuts(doc: Document, problems: list[Problem]) -> list[Problem]:
+    """The semantic problems of a file the JSON Schema refused: of the file as it is when it can be built, else of
+    the file without what was refused; except those at a place already reported and those naming something cut
+    out (they would go away with the fix)."""
+    cut = pruned(doc)
+    lost = cut[1] if cut else set()
+    try:  # most refused structures still build (a value of the wrong form is read as far as it goes)
+        _, more = _built(doc)
+    except ModelError:  # the builder cannot read what was refused: build the rest without it
+        if cut is None:
+            return []
+        try:
+            _, more = _built(cut[0])
+        except ModelError:
+            return []
+    seen = {(p.line, p.column) for p in problems}
+    follows = re.compile("|".join(rf"(?<![\w.]){re.escape(n)}(?![\w])" for n in sorted(lost))) if lost else None
+    return [p for p in more if (p.line, p.column) not in seen and not (follows and follows.search(p.message))]
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

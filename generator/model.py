@@ -43,6 +43,16 @@ def _src() -> Source:
     return field(default=NOWHERE, compare=False, repr=False)  # type: ignore[return-value]
 
 
+# Grants: (role, privileges) per role the model names, in the model's order; privileges lower-case SQL words
+# (`select`, `usage`, `all`, ...), sorted; "PUBLIC" is the pseudo-role. Compared by compare/security.py, not as a
+# fact of the object (the catalogs' privileges are read apart): so compare=False wherever it is a field.
+Grants = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _grants() -> Grants:
+    return field(default=(), compare=False)  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Extension:
     name: str
@@ -56,6 +66,7 @@ class Schema:
     name: str
     comment: str | None = None
     source: Source = _src()
+    grants: Grants = _grants()
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,7 @@ class Hypertable:
     dimensions: tuple[Dimension, ...] = ()
     create_default_indexes: bool = field(default=True, compare=False)
     source: Source = _src()
+    integer_now: str | None = None  # "schema.function" (set_integer_now_func): integer time columns only
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,9 @@ class Compression:
     after: Interval | int | None = None  # compress chunks older than this (the policy)
     schedule_interval: Interval | None = None  # None: TimescaleDB's default (not compared then)
     source: Source = _src()
+    chunk_time_interval: Interval | None = None  # compress_chunk_time_interval; None: not set (not compared then)
+    initial_start: str | None = None  # of the policy's job (jobs.py); None: not compared
+    scheduled: bool = True  # False: the policy's job is paused (alter_job(scheduled => false))
 
 
 @dataclass(frozen=True)
@@ -172,6 +187,8 @@ class Retention:
     drop_after: Interval | int
     schedule_interval: Interval | None = None
     source: Source = _src()
+    initial_start: str | None = None
+    scheduled: bool = True
 
 
 class _SeedDefault:
@@ -208,6 +225,30 @@ class Trigger:
     when: SqlText | None = None
     update_of: tuple[str, ...] = ()
     source: Source = _src()
+    enabled: str = "enabled"  # enabled | disabled | replica | always (pg_trigger.tgenabled O, D, R, A)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A row-level security policy (CREATE POLICY)."""
+
+    name: str
+    command: str = "all"  # all | select | insert | update | delete
+    roles: tuple[str, ...] = ("PUBLIC",)
+    using: SqlText | None = None
+    with_check: SqlText | None = None
+    permissive: bool = True  # False: RESTRICTIVE
+    source: Source = _src()
+
+
+@dataclass(frozen=True)
+class RowSecurity:
+    """A table's row_level_security: ENABLE / FORCE ROW LEVEL SECURITY and its policies."""
+
+    enabled: bool = True
+    forced: bool = False
+    policies: tuple[Policy, ...] = ()
+    source: Source = _src()
 
 
 @dataclass(frozen=True)
@@ -229,6 +270,8 @@ class Table:
     org: str | None = field(default=None, compare=False)  # the org this table was stamped out for
     template: str | None = field(default=None, compare=False)  # e.g. "values_{org}"
     source: Source = _src()
+    grants: Grants = _grants()
+    row_security: RowSecurity | None = field(default=None, compare=False)  # compared by compare/security.py
 
     @property
     def qname(self) -> str:
@@ -244,6 +287,8 @@ class RefreshPolicy:
     end_offset: Interval | int | None  # None: up to now
     schedule_interval: Interval
     source: Source = _src()
+    initial_start: str | None = None
+    scheduled: bool = True
 
 
 @dataclass(frozen=True)
@@ -265,10 +310,16 @@ class ContinuousAggregate:
     org: str | None = field(default=None, compare=False)
     template: str | None = field(default=None, compare=False)
     source: Source = _src()
+    refresh_windows: tuple[RefreshPolicy, ...] = ()  # the refresh policies after the first (TimescaleDB 2.21+)
 
     @property
     def qname(self) -> str:
         return qualified(self.schema, self.name)
+
+    @property
+    def refreshes(self) -> tuple[RefreshPolicy, ...]:
+        """Every refresh policy: `refresh` first, then the other windows."""
+        return ((self.refresh,) if self.refresh else ()) + self.refresh_windows
 
 
 @dataclass(frozen=True)
@@ -283,6 +334,7 @@ class View:
     org: str | None = field(default=None, compare=False)
     template: str | None = field(default=None, compare=False)
     source: Source = _src()
+    grants: Grants = _grants()
 
     @property
     def qname(self) -> str:
@@ -310,6 +362,7 @@ class Function:
     security_definer: bool = False
     comment: str | None = None
     source: Source = _src()
+    grants: Grants = _grants()
 
     @property
     def qname(self) -> str:
@@ -320,6 +373,64 @@ class Function:
         """"(integer, text)": the input argument types, the way DROP FUNCTION names the function (OUT arguments
         are not part of it); the signature of its ObjectKey, for ownership and the drift check alike."""
         return "(" + ", ".join(a.type for a in self.arguments if a.mode != "out") + ")"
+
+
+SEQUENCE_TYPES = {"smallint": (-2 ** 15, 2 ** 15 - 1), "integer": (-2 ** 31, 2 ** 31 - 1),
+                  "bigint": (-2 ** 63, 2 ** 63 - 1)}  # a sequence's `as` type -> its range
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A sequence of its own (`sequences:`), with every setting resolved to PostgreSQL's value: the builder fills
+    in the defaults CREATE SEQUENCE would pick, so the model and the catalog compare field by field."""
+
+    schema: str
+    name: str
+    as_type: str = "bigint"  # smallint | integer | bigint
+    start: int = 1
+    increment: int = 1
+    min: int = 1
+    max: int = 2 ** 63 - 1
+    cache: int = 1
+    cycle: bool = False
+    owned_by: tuple[str, str] | None = None  # (table, column) of the same schema: ALTER SEQUENCE ... OWNED BY
+    comment: str | None = None
+    source: Source = _src()
+    grants: Grants = _grants()
+
+    org = None  # sequences are shared objects (`{org}` is refused in their names)
+
+    @property
+    def qname(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Type:
+    """A type of the model's own (`types:` of a schema): an enum (values in order), a composite (attributes in
+    order) or a domain (base type, NOT NULL, default, CHECKs). Column, argument and attribute types that name it
+    are canonical as `schema.name` (quoted where needed), the way format_type prints it off the search_path."""
+
+    schema: str
+    name: str
+    kind: str  # "enum" | "composite" | "domain"
+    values: tuple[str, ...] = ()  # enum
+    attributes: tuple[tuple[str, str], ...] = ()  # composite: (name, canonical type)
+    base: str | None = None  # domain: canonical base type
+    not_null: bool = False  # domain
+    default: SqlText | None = None  # domain
+    checks: tuple[Check, ...] = ()  # domain
+    comment: str | None = None
+    source: Source = _src()
+
+    @property
+    def qname(self) -> str:
+        return qualified(self.schema, self.name)
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        """The canonical types it is built on (a composite's attributes, a domain's base)."""
+        return tuple(t for _, t in self.attributes) + ((self.base,) if self.base else ())
 
 
 @dataclass(frozen=True)
@@ -360,9 +471,11 @@ class Database:
     continuous_aggregates: tuple[ContinuousAggregate, ...] = ()  # sources before aggregates built on them
     functions: tuple[Function, ...] = ()
     org_registry: OrgRegistry | None = None
+    sequences: tuple[Sequence, ...] = ()  # shared only
     org_rows: tuple[OrgRow, ...] = ()
     orgs: tuple[str, ...] = field(default=(), compare=False)  # keys of the orgs stamped into this database
     source: Source = _src()
+    types: tuple[Type, ...] = ()  # enums, composites, domains: what they are built on first
 
     @property
     def uses_timescaledb(self) -> bool:
@@ -374,6 +487,8 @@ class Database:
             yield "extension", e.name, e
         for s in self.schemas:
             yield "schema", qualified(None, s.name), s
+        for ty in self.types:
+            yield "type", ty.qname, ty
         for t in self.tables:
             yield "table", t.qname, t
         for v in self.views:
@@ -382,6 +497,8 @@ class Database:
             yield "continuous aggregate", c.qname, c
         for f in self.functions:
             yield "function", f.qname, f
+        for q in self.sequences:
+            yield "sequence", q.qname, q
 
     def for_org(self, org: str | None) -> Database:
         """The objects of one org only (org=None: the shared objects only)."""
@@ -400,6 +517,8 @@ class Database:
             org_rows=tuple(r for r in self.org_rows if r.org == org),
             orgs=self.orgs if org is None else (org,),
             source=self.source,
+            types=self.types if org is None else (),
+            sequences=self.sequences if org is None else (),
         )
 
 
@@ -425,14 +544,16 @@ FEATURE_TIMESCALEDB = "timescaledb"  # hypertables, time_bucket: any TimescaleDB
 FEATURE_COMPRESSION = "compression"  # ALTER TABLE ... SET (timescaledb.compress): community license
 FEATURE_POLICY = "policy"  # add_*_policy, jobs: community license
 FEATURE_CAGG = "continuous aggregate"  # CREATE MATERIALIZED VIEW ... WITH (timescaledb.continuous): community
-COMMUNITY_FEATURES = frozenset({FEATURE_COMPRESSION, FEATURE_POLICY, FEATURE_CAGG})
+# a continuous aggregate's refresh policies after its first: community license, and TimescaleDB 2.21+
+FEATURE_REFRESH_WINDOWS = "several refresh policies"
+COMMUNITY_FEATURES = frozenset({FEATURE_COMPRESSION, FEATURE_POLICY, FEATURE_CAGG, FEATURE_REFRESH_WINDOWS})
 
 
 @dataclass(frozen=True, order=True)
 class ObjectKey:
-    """An object schemagen may create: kind ("schema", "extension", "table", "view", "materialized view",
-    "continuous aggregate", "index", "function", "trigger"), schema ("" for schemas and extensions), name, and
-    signature: a function's argument types "(integer, text)", a trigger's table name; "" otherwise."""
+    """An object schemagen may create: kind ("schema", "extension", "type", "table", "view", "materialized view",
+    "continuous aggregate", "index", "function", "trigger", "sequence"), schema ("" for schemas and extensions),
+    name, and signature: a function's argument types "(integer, text)", a trigger's table name; "" otherwise."""
 
     kind: str
     schema: str

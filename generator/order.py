@@ -7,11 +7,11 @@ PHASES is the one place that decides the order of the init files; rollback files
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from schemagen import model as m
-from schemagen.sqlparse import query_relations
+from schemagen.sqlparse import call_names, query_relations
 from schemagen.sqltext import qualified
 
 T = TypeVar("T")
@@ -66,6 +66,132 @@ def views_in_order(views: Sequence[m.View]) -> list[m.View]:
     return dependency_order(views, lambda v: v.qname, lambda v: [
         q for schema, rel in query_relations(v.query)
         for q in ([qualified(schema, rel)] if schema else names.get(rel, []))])
+
+
+def views_reading(views: Sequence[m.View], relations: Iterable[str]) -> set[str]:
+    """The qualified names of the views that read one of `relations` (qualified names), directly or through
+    another such view: what cannot exist when those relations do not (a view on a continuous aggregate that
+    --skip-unsupported leaves out). An unqualified name matches a relation of that name in any schema."""
+    gone = set(relations)
+    found: set[str] = set()
+    for v in views_in_order(views):
+        for schema, rel in query_relations(v.query):
+            if qualified(schema, rel) in gone or (schema is None and any(g.rpartition(".")[2] == qualified(None, rel)
+                                                                          for g in gone)):
+                found.add(v.qname)
+                gone.add(v.qname)
+                break
+    return found
+
+
+# --- functions the tables need: created in 028_early_functions.sql, before 030_tables.sql --------------------
+
+def table_sql(t: m.Table) -> Iterator[tuple[str, m.SqlText]]:
+    """The free-form SQL of a table that runs when its phases do (030 tables, 050 indexes): what it is, its text."""
+    for c in t.columns:
+        if c.default is not None:
+            yield f"the default of column {c.name}", c.default
+    for k in t.checks:
+        yield f"check {k.name}", k.expression
+    for i in t.indexes:
+        for e in i.elements:
+            if e.expression is not None:
+                yield f"index {i.name}", e.expression
+        if i.where is not None:
+            yield f"the predicate of index {i.name}", i.where
+
+
+def needed_before_tables(db: m.Database) -> Iterator[tuple[m.Table, str, str | None, str]]:
+    """What the shared tables call while their phases run: (table, what calls, schema or None, function name).
+    Org tables need nothing early: their file comes after every shared phase. Add here what else a table's phases
+    call (a hypertable's integer_now function, say): the functions it names move to 028 with all they call."""
+    names = {f.name.lower() for f in db.functions}
+    for t in db.tables:
+        if t.org is None and names:
+            for what, text in table_sql(t):
+                if not _may_call(text, names):  # parse only the SQL that can name a model function
+                    continue
+                for schema, name in sorted(call_names(text), key=str):
+                    yield t, what, schema, name
+        if t.hypertable and t.hypertable.integer_now:  # set_integer_now_func in 040 needs it
+            schema, _, name = t.hypertable.integer_now.rpartition(".")
+            yield t, "the integer_now of the hypertable", schema or None, name
+
+
+def _may_call(text: str, names: set[str]) -> bool:
+    """Whether a text holds one of the model's function names at all (as a quoted name it keeps its case)."""
+    lowered = text.lower()
+    return any(n in lowered for n in names)
+
+
+def _resolve(db: m.Database, schema: str | None, name: str) -> list[m.Function]:
+    """The model's functions a call names: of that schema, or (unqualified) of the search path's schemas, else of
+    any schema (at worst one more function is created early, which is harmless)."""
+    named = [f for f in db.functions if f.name == name]
+    if schema is not None:
+        return [f for f in named if f.schema == schema]
+    path = {"public", "pg_catalog", *(e.schema or "public" for e in db.extensions)}  # as scripts.search_path
+    return [f for f in named if f.schema in path] or named
+
+
+def early_functions(db: m.Database) -> list[m.Function]:
+    """The model's functions that must exist before the tables (in the model's order): those the tables'
+    defaults, checks, index expressions and predicates call (needed_before_tables), and what those call in turn
+    (their bodies and argument defaults), transitively."""
+    early = why_early(db)
+    return [f for f in db.functions if id(f) in early]
+
+
+def why_early(db: m.Database) -> dict[int, tuple[m.Function, str]]:
+    """Each early function (by id) with why it is needed early: `check c of table s.t calls it`, or `s.g calls
+    it, and check c of table s.t calls s.g` for one reached through another's body."""
+    todo = [(f, f"{what} of table {t.qname} calls it") for t, what, schema, name in needed_before_tables(db)
+            for f in _resolve(db, schema, name)]
+    todo.reverse()
+    early: dict[int, tuple[m.Function, str]] = {}
+    while todo:
+        f, why = todo.pop()
+        if id(f) in early:
+            continue
+        early[id(f)] = (f, why)
+        for text in (f.body, *(a.default for a in f.arguments if a.default is not None)):
+            for schema, name in sorted(call_names(text), key=str):
+                todo += [(g, f"{f.qname} calls it, and {why.removesuffix(' calls it')} calls {f.qname}")
+                         for g in _resolve(db, schema, name) if g is not f]
+    return early
+
+
+def row_types_named(db: m.Database, f: m.Function) -> list[str]:
+    """The tables and views whose row type a function's arguments or result name (`s.shared`, `setof s.shared`,
+    `s.shared[]`, a `table(...)` column): such a function cannot be created before them."""
+    relations = [*db.tables, *db.views, *db.continuous_aggregates]
+    words = {w for text in (f.returns, *(a.type for a in f.arguments))
+             for w in _type_words(text)}
+    return [r.qname for r in relations if r.qname in words or (r.schema == "public" and r.name in words)]
+
+
+def _type_words(text: str) -> set[str]:
+    """The type names a type text holds, as qualified names: `setof s.t` -> {s.t}, `table(a s.t[])` -> {a, s.t}."""
+    words = set()
+    body = text[6:-1] if text.startswith("table(") and text.endswith(")") else text
+    for part in _top_level_parts(body):
+        part = part.strip().removeprefix("setof ").removesuffix("[]").strip()
+        words.add(part)
+        words.add(part.partition(" ")[2].strip().removesuffix("[]"))
+    return words
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """The comma-separated parts of a text, commas inside parentheses or double quotes not counted."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for n, ch in enumerate(text):
+        quoted ^= ch == '"'
+        if not quoted:
+            depth += (ch == "(") - (ch == ")")
+            if ch == "," and depth == 0:
+                parts.append(text[start:n])
+                start = n + 1
+    return [*parts, text[start:]]
 
 
 # --- the order the builder puts the model's objects in (before rendering) -----------------------------------

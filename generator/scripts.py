@@ -42,6 +42,7 @@ class Script:
     source: str = ""  # the model file's name, as the header names it
     text: str = ""  # the exact content of the file
     lines: tuple[int, ...] = ()  # the line (1-based, in text) where each statement starts, in statement order
+    notes: tuple[str, ...] = ()  # comment lines written before BEGIN (what `render --edition` left out)
 
     @property
     def filename(self) -> str:
@@ -85,6 +86,17 @@ class Phase:
 PHASES: tuple[Phase, ...] = (
     Phase(10, "extensions", "everything else may use their types and functions (timescaledb, vector, ...)"),
     Phase(20, "schemas", "tables, views and functions live in them"),
+    Phase(25, "types", "enums, composites and domains: tables, functions and other types may use them; each after "
+                       "the model types it is built on"),
+    Phase(27, "sequences", "nextval() defaults of the tables read them. OWNED BY comes in 030_tables.sql, right "
+                           "after the owning table's CREATE TABLE: it needs the table, and so the one idempotent "
+                           "script that creates the table also ties the sequence to it (rollback/970_tables.sql "
+                           "drops an owned sequence with its table; rollback/973_sequences.sql, after it, drops the "
+                           "others, which the tables' defaults depended on, IF EXISTS)"),
+    Phase(28, "early_functions", "the functions the tables need while they are created: called by a CHECK, a "
+                                 "DEFAULT, an index expression or predicate (and what those functions call); one "
+                                 "whose arguments or result name a table's row type cannot come here (validate "
+                                 "refuses it)"),
     Phase(30, "tables", "columns and constraints; foreign key targets come before the tables that reference them"),
     Phase(40, "hypertables", "create_hypertable needs the table, and runs before the indexes so TimescaleDB "
                              "builds them on every chunk",
@@ -98,7 +110,10 @@ PHASES: tuple[Phase, ...] = (
     Phase(90, "continuous_aggregates", "they read hypertables and may call functions; an aggregate built on "
                                        "another comes after it"),
     Phase(100, "views", "views and materialized views may read tables, continuous aggregates and functions"),
+    Phase(105, "row_security", "ENABLE / FORCE ROW LEVEL SECURITY and policies: their expressions may call "
+                               "functions and read views; before the triggers and the seed rows they govern"),
     Phase(110, "triggers", "they need their table and their function; created after the objects they may touch"),
+    Phase(115, "grants", "privileges of every kind of object, after all the objects exist"),
     Phase(120, "seed", "rows last among shared objects: tables, defaults and triggers all exist"),
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
-from functools import wraps
+from functools import lru_cache, wraps
 from itertools import accumulate
 
 from pglast.parser import ParseError, parse_plpgsql_json, parse_sql_json, scan
@@ -180,6 +180,18 @@ def parse_expression(text: str, budget: Budget | None = None) -> Parsed | str:
     return inner
 
 
+def is_null_constant(text: str | None) -> bool:
+    """True when an expression is the NULL constant, cast or not (`NULL`, ` null `, `NULL::text`): as a column's
+    default, PostgreSQL stores none (unless the column's type is a domain)."""
+    parsed = parse_expression(text.strip()) if text and text.strip() else None
+    if not isinstance(parsed, Parsed):
+        return False
+    node = parsed.tree
+    while "TypeCast" in node:
+        node = node["TypeCast"].get("arg", {})
+    return node.get("A_Const", {}).get("isnull") is True
+
+
 def expression_error(text: str, budget: Budget | None = None) -> str | None:
     """None when text is exactly one SQL expression, else why not."""
     parsed = parse_expression(text, budget)
@@ -316,6 +328,36 @@ def has_subquery(tree: object) -> bool:
 def calls(tree: object) -> set[str]:
     """Names of the functions an expression calls (without schema)."""
     return {unescape(_LAST_NAME.search(m[1])[1]) for m in _CALL.finditer(json_of(tree))}
+
+
+_NOT_NAMES = frozenset({"SCONST", "USCONST", "BCONST", "XCONST", "ICONST", "FCONST", "PARAM", "Op", "SQL_COMMENT",
+                        "C_COMMENT", "TYPECAST", "DOT_DOT", "COLON_EQUALS", "EQUALS_GREATER", "LESS_EQUALS",
+                        "GREATER_EQUALS", "NOT_EQUALS"})
+
+
+@lru_cache(maxsize=4096)  # 5,000 orgs stamp the same defaults and checks
+def call_names(text: str) -> frozenset[tuple[str | None, str]]:
+    """(schema or None, name) of every `name(` and `schema.name(` in a piece of SQL or a PL/pgSQL body, read from
+    its tokens (so a body that needs a catalog to compile is read too): a superset of the functions it calls (a
+    type's modifier `varchar(10)` is a name too), never one fewer. Nothing when the text does not scan."""
+    try:
+        tokens = scan(text)
+    except Exception:  # an unterminated string or comment: validation reports it
+        return frozenset()
+
+    def name(t) -> str | None:
+        if t.name in _NOT_NAMES or t.name.startswith("ASCII_"):
+            return None
+        word = text[t.start:t.end + 1]
+        return word[1:-1].replace('""', '"') if word.startswith('"') else word.lower()
+
+    found: set[tuple[str | None, str]] = set()
+    for n in range(1, len(tokens)):
+        if tokens[n].name != "ASCII_40" or (last := name(tokens[n - 1])) is None:
+            continue
+        qualified = n >= 3 and tokens[n - 2].name == "ASCII_46" and name(tokens[n - 3]) is not None
+        found.add((name(tokens[n - 3]) if qualified else None, last))
+    return frozenset(found)
 
 
 def _names(fields: list) -> list[str]:

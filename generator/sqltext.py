@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -253,3 +254,29 @@ class Interval:
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def canonical(self) -> str:
+        """The interval as the reports show it, one form for the model's side and the server's: its length in
+        the units a model writes, largest first (`1 hour`, `2 days`, `1 day 12 hours`, `1 minute 30.5 seconds`,
+        `0 seconds`; a month is 30 days, as compared, and a whole number of 360-day years reads `1 year`, `2 years`), so
+        `24 hours` and `1 day` both read `1 day`, `01:00:00` reads `1 hour`."""
+        sign, rest = ("-" if self.total < 0 else ""), abs(self.total)
+        if rest and rest % (360 * _DAY_USECS) == 0:  # `1 year` as compared: 12 months of 30 days
+            n = rest // (360 * _DAY_USECS)
+            return f"{sign}{n} year{'s' if n != 1 else ''}"
+        parts = []
+        for unit, size in (("day", _DAY_USECS), ("hour", 3_600_000_000), ("minute", 60_000_000)):
+            n, rest = divmod(rest, size)
+            if n:
+                parts.append(f"{sign}{n} {unit}{'s' if n != 1 else ''}")
+        if rest or not parts:
+            seconds = f"{rest // 1_000_000}" + (f".{rest % 1_000_000:06d}".rstrip("0") if rest % 1_000_000 else "")
+            parts.append(f"{sign if rest else ''}{seconds} second{'' if seconds == '1' else 's'}")
+        return " ".join(parts)
+
+def canonical_timestamptz(value: datetime) -> str:
+    """A timestamptz as the model keeps it (a job's initial_start): UTC, `2024-01-01 00:00:00+00`, microseconds
+    only when there are any; the model's spelling and the catalog's value then compare equal."""
+    text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return text + (f".{value.microsecond:06d}" if value.microsecond else "") + "+00"

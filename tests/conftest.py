@@ -15,6 +15,7 @@ import os
 
 import psycopg
 import pytest
+from helpers import ensure_roles
 from servers import (
     SERVERS,
     TestDatabase,
@@ -47,13 +48,26 @@ def require(name: str):
     pytest.skip(message)
 
 
+_ROLES_MADE: set[str] = set()
+
+
+def _roles(name: str, dsn: str) -> None:
+    """The roles the tests' grants name (helpers.TEST_ROLES): the cluster's, as schemagen expects them."""
+    if name not in _ROLES_MADE:
+        ensure_roles(dsn)
+        _ROLES_MADE.add(name)
+
+
 def _database(name: str):
     server = require(name)
     if server_is_pglite(server):
         with pglite_lock():
-            yield reset_pglite(server)
+            db = reset_pglite(server)
+            ensure_roles(db.dsn)  # every time: a restarted PGlite has lost them
+            yield db
     else:
         db = create_database(server)
+        _roles(name, db.dsn)
         try:
             yield db
         finally:

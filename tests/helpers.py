@@ -37,22 +37,56 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 
 SNAPSHOT = """
-SELECT 'rel ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text FROM pg_class c
+SELECT 'rel ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text
+       || coalesce(' acl ' || ({acl}), '')
+       || CASE WHEN c.relrowsecurity THEN ' rls' ELSE '' END
+       || CASE WHEN c.relforcerowsecurity THEN ' force' ELSE '' END
+  FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%'
    AND n.nspname NOT LIKE '\\_timescaledb%%' AND n.nspname NOT LIKE 'timescaledb\\_%%'
-UNION ALL SELECT 'schema ' || nspname FROM pg_namespace
+UNION ALL SELECT 'schema ' || nspname || coalesce(' acl ' || ({nspacl}), '') FROM pg_namespace
+UNION ALL SELECT 'policy ' || polrelid::regclass::text || ' ' || polname FROM pg_policy
 UNION ALL SELECT 'ext ' || extname FROM pg_extension
 UNION ALL SELECT 'proc ' || p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE '\\_timescaledb%%'
    AND n.nspname NOT LIKE 'timescaledb\\_%%'
    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
 UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal
+UNION ALL SELECT 'type ' || t.oid::regtype::text || ' ' || t.typtype::text FROM pg_type t
+  JOIN pg_namespace n ON n.oid = t.typnamespace
+ WHERE t.typtype IN ('e', 'd') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND n.nspname NOT LIKE '\\_timescaledb%%' AND n.nspname NOT LIKE 'timescaledb\\_%%'
 ORDER BY 1
 """
+# The privileges of PUBLIC and of the tests' grantees (TEST_ROLES) in an ACL, as "role:PRIVILEGE,...": what a
+# model's grants change and its rollback must put back (other tests' roles are granted to by those tests themselves)
+_ACL = """SELECT pg_catalog.string_agg(coalesce(r.rolname, 'PUBLIC') || ':' || a.privilege_type, ',' ORDER BY 1)
+  FROM pg_catalog.aclexplode({acl}) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+ WHERE a.grantee = 0 OR r.rolname IN ('sg_reader', 'sg_writer', 'sg odd "role" ü')"""
+SNAPSHOT = SNAPSHOT.replace("{acl}", _ACL.format(acl="c.relacl")).replace("{nspacl}", _ACL.format(acl="nspacl"))
 SNAPSHOT_JOBS = "SELECT 'job ' || proc_name || ' ' || coalesce(hypertable_name, '') " \
                 "FROM timescaledb_information.jobs " \
                 "WHERE job_id >= 1000 ORDER BY 1"
+
+
+# The roles the tests' grants and policies name (tests/golden/rich.yaml, test_security.py): cluster-wide, created
+# once per server by conftest (schemagen never creates roles), never dropped (other tests' databases may use them).
+TEST_ROLES = ("sg_reader", "sg_writer", 'sg odd "role" ü')
+
+
+def ensure_roles(dsn: str) -> None:
+    """CREATE ROLE each of TEST_ROLES that the server does not have yet (NOLOGIN)."""
+    import contextlib
+
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(dsn, autocommit=True) as c:
+        for role in TEST_ROLES:
+            if not c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                with contextlib.suppress(psycopg.errors.DuplicateObject):  # another test run made it meanwhile
+                    c.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
 
 
 def snapshot(db) -> list[str]:

@@ -73,7 +73,7 @@ def test_each_column_attribute_with_expected_and_actual():
         ("column timestamp: default", "changed", None, "now()"),
         ("column value: identity", "changed", None, "by default"),
         ("column value: comment", "changed", None, "v"),
-        ("column extra", "extra", None, None),
+        ("column extra", "extra", None, '{"type": "text", "not null": "false", "serial": "false"}'),
     }
     assert all(c.org == "acme" and c.object == "core.values_acme" and c.kind == "table" for c in changes)
 

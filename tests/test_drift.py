@@ -476,7 +476,7 @@ def test_catalog_queries_do_not_grow_with_orgs_and_300_orgs_take_seconds(ts_apac
     print(f"inspect+diff: 3 orgs {figures[3]}, 300 orgs {figures[300]} (seconds, catalog queries, "
           "normalize statements, data queries)")
     assert figures[3][1] == figures[300][1] == len(CATALOG_QUERIES) + len(TIMESCALEDB_QUERIES) + len(
-        BEHAVIOUR_QUERIES) == 16
+        BEHAVIOUR_QUERIES) == 18
     assert figures[3][3] == 1 and figures[300][3] == 13, "seed and org rows: one query per 25 tables"
     assert figures[300][2] < 100, "org tables share one shadow; views go in batches"
     assert figures[300][0] < 5, f"300 orgs took {figures[300][0]:.1f} s"

@@ -15,6 +15,7 @@ from schemagen import model as m
 from schemagen.live import sql
 from schemagen.live.behaviour import BEHAVIOUR_QUERIES
 from schemagen.live.inspect import CATALOG_QUERIES, TIMESCALEDB_QUERIES, Catalog, inspect, query
+from schemagen.live.security import GRANTS_QUERIES
 from schemagen.sqltext import Interval
 
 PLAIN_SQL = """
@@ -64,7 +65,7 @@ def test_plain_objects_as_the_model_speaks_them(pg_plain_db):
     with pg_plain_db.connect() as c:
         c.execute(PLAIN_SQL)
     db, queries = _inspect(pg_plain_db)
-    assert queries == len(CATALOG_QUERIES) == 8, "no TimescaleDB: its views are not read"
+    assert queries == len(CATALOG_QUERIES) == 10, "no TimescaleDB: its views are not read"
     assert db.schemas == (m.Schema("shop", "The shop"),)
     assert ("pg_trgm", "shop") in {(e.name, e.schema) for e in db.extensions}
     category, item = db.tables
@@ -130,7 +131,7 @@ def test_timescaledb_internals_are_left_out(ts_apache_db):
         chunks = c.execute("SELECT count(*) FROM timescaledb_information.chunks").fetchone()[0]
     assert chunks >= 20
     db, queries = _inspect(ts_apache_db, schemas=None)
-    assert queries == len(CATALOG_QUERIES) + len(TIMESCALEDB_QUERIES) == 12
+    assert queries == len(CATALOG_QUERIES) + len(TIMESCALEDB_QUERIES) == 14
     assert [t.qname for t in db.tables] == ["public.m", "public.ticks"], \
         "chunks live in _timescaledb_internal: not reported"
     assert {s.name for s in db.schemas} == {"public"}
@@ -143,7 +144,8 @@ def test_timescaledb_internals_are_left_out(ts_apache_db):
     assert hyper["ticks"].indexes == ()
 
 
-OTHERS = ("apply_", "privileges_", "preflight_", "drift_")  # the files of the modules of those names
+# the files of the modules of those names
+OTHERS = ("apply_", "privileges_", "preflight_", "drift_", "plan_", "import_")
 MODULES = ("history_", "connect_", "ownership_", "rowcheck_", "normalize_", *OTHERS)
 
 
@@ -155,7 +157,7 @@ def _sql_files() -> list[str]:
 def test_the_sql_files_follow_the_conventions():
     names = _sql_files()
     catalog = [n for n in names if not n.startswith(MODULES) and n not in sql.FRAGMENTS]
-    assert catalog == sorted(CATALOG_QUERIES + TIMESCALEDB_QUERIES + BEHAVIOUR_QUERIES)
+    assert catalog == sorted(CATALOG_QUERIES + TIMESCALEDB_QUERIES + BEHAVIOUR_QUERIES + GRANTS_QUERIES)
     for name in catalog:
         text = re.sub(r"--[^\n]*", "", query(name, frozenset({"pg15"})))
         last = [line.strip() for line in text.strip().splitlines()][-1]
@@ -182,8 +184,10 @@ SAMPLES = {"schema": "schemagen", "table": ("pg_temp", "t"), "column": "a", "nam
            "mode": "OUT", "type": "integer", "arguments": "a integer", "language": "sql", "returns": "integer",
            "body": "$b$SELECT 1$b$",
            "model_rows": "true", "value": "1", "values": "1, 2", "condition": "true", "rows": "SELECT 1",
-           "selected": "SELECT tableoid, ctid FROM s.p", "timeout": "1ms", "part": "0", "same": "true",
-           "expected": "'a', 1", "actual": "'a', 1", "tuples": "(0, 1)", "key": "true"}
+           "selected": "SELECT tableoid, ctid FROM s.p", "timeout": "1ms", "path": ["pg_catalog", "pg_temp"],
+           "referenced": ("s", "p"), "key_columns": ["a", "b"], "part": "0", "same": "true",
+           "expected": "'a', 1", "actual": "'a', 1", "tuples": "(0, 1)", "key": "true", "domain": ("pg_temp", "d"),
+           "base": "integer"}
 _WRAPS = ("{}", "SELECT {}", "CREATE FUNCTION f({}) RETURNS integer LANGUAGE sql AS 'SELECT 1'")  # fragments
 
 

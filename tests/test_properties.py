@@ -33,6 +33,7 @@ from functools import cache
 import pglast
 import pytest
 import yaml
+from helpers import TEST_ROLES, ensure_roles
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from servers import connect, create_database, drop_database, pglite_lock, reset_pglite, server_is_pglite
@@ -231,6 +232,43 @@ class Gen:
     def ext(self, name: str) -> None:
         self.extensions.setdefault(name, None)
 
+    # sequences of their own
+    def sequences(self, schema: str, tables: dict) -> dict:
+        """Up to two sequences of `schema`, each read by the nextval() default of a shared table's integer or
+        bigint column (no default, identity or serial there yet), maybe OWNED BY it; settings drawn in range."""
+        draw, out = self.draw, {}
+        spots = [(t, c) for t, spec in tables.items() for c, col in spec["columns"].items()
+                 if isinstance(col, dict) and self.tables[(schema, t)]["kinds"].get(c) in ("integer", "bigint")
+                 and col["type"] not in SERIALS and not {"default", "identity"} & set(col)]
+        for t, c in draw(st.lists(st.sampled_from(spots), min_size=1, max_size=2, unique=True)) if spots else ():
+            name = f"{draw(st.sampled_from(['seq', 'Order No', 'select', 'q.s', LONG[:40]]))} {self.n()}"
+            if not self.free(schema, name):
+                continue
+            self.take(schema, name)
+            kind = self.tables[(schema, t)]["kinds"][c]
+            spec: dict = {}
+            as_type = draw(st.sampled_from(["integer", "smallint"] + (["bigint", None] if kind == "bigint" else [])))
+            if as_type:
+                spec["as"] = as_type
+            increment = draw(st.sampled_from([1, 1, 7, -1, -3]))
+            if increment != 1:
+                spec["increment"] = increment
+            if draw(st.booleans()):  # a window of its own, the start inside it
+                low = draw(st.integers(-1000, 1000))
+                high = low + draw(st.integers(1, 5000))
+                spec.update({"min": low, "max": high, "start": draw(st.integers(low, high))})
+            if draw(st.booleans()):
+                spec["cache"] = draw(st.integers(1, 20))
+            if draw(st.booleans()):
+                spec["cycle"] = draw(st.booleans())
+            if draw(st.booleans()):
+                spec["owned_by"] = f"{t}.{c}"
+            if draw(st.integers(0, 3)) == 0:
+                spec["comment"] = draw(st.sampled_from(COMMENTS))
+            out[name] = spec
+            tables[t]["columns"][c]["default"] = f"nextval({lit(q(schema) + '.' + q(name))})"
+        return out
+
     # columns
     def column(self, kinds: list[str]) -> tuple[str, dict]:
         draw = self.draw
@@ -363,9 +401,24 @@ class Gen:
         self.indexes(schema, name, table, info)
         if draw(st.integers(0, 3)) == 0:
             table["comment"] = draw(st.sampled_from(COMMENTS + ["org {org_name}'s table"] if org else COMMENTS))
+        if draw(st.integers(0, 3)) == 0:
+            self.security(table, next(iter(columns)))
         if seeded:
             self.seed(table, info)
         return name, table
+
+    def security(self, table: dict, column: str) -> None:
+        """Grants to the tests' roles (helpers.TEST_ROLES), maybe row-level security with a policy or two."""
+        draw = self.draw
+        roles = draw(st.lists(st.sampled_from([*TEST_ROLES, "PUBLIC"]), min_size=1, max_size=3, unique=True))
+        privileges = ["select", "insert", "update", "delete", "truncate", "references", "trigger", "all"]
+        table["grants"] = {r: draw(st.lists(st.sampled_from(privileges), max_size=3, unique=True)) for r in roles}
+        if draw(st.booleans()):
+            policies = {"own rows": {"using": f"{q(column)} IS NOT NULL", "roles": [TEST_ROLES[0]]}}
+            if draw(st.booleans()):
+                policies["p ünï"] = {"command": "insert", "with_check": "true", "permissive": False}
+            table["row_level_security"] = {"enabled": draw(st.booleans()), "forced": draw(st.booleans()),
+                                           "policies": policies}
 
     def check_for(self, c: str, kind: str, safe: bool) -> str | None:
         """A column check its defaults and seed values pass (safe: only those; else also ones PostgreSQL rewrites
@@ -722,6 +775,8 @@ class Gen:
                                                      else ["7 days", "30 days"]))
                 if draw(st.booleans()):
                     comp["schedule_interval"] = draw(st.sampled_from(["12 hours", "1 day"]))
+                if not draw(st.integers(0, 3)):
+                    comp["scheduled"] = False  # a paused job
             table["compression"] = comp
         self.tables[(schema, name)] = info
         if draw(st.integers(0, 3)) == 0:
@@ -910,8 +965,40 @@ class Gen:
                     tr_name = f"trg {k} {{org}}" if draw(st.booleans()) else f"trg {k}"
                 else:
                     tr_name = draw(st.sampled_from(["trg", "Trg Ünï", "select"])) + f" {k}"
+                if "hypertable" not in table and not draw(st.integers(0, 2)):  # TimescaleDB refuses it there
+                    tr["enabled"] = draw(st.sampled_from([False, "replica", "always"]))
                 triggers[tr_name] = tr
             table["triggers"] = triggers
+
+    def types(self, schema: str, tables: dict) -> dict:
+        """The model's own types (`types:`): an enum, a composite built on it, a domain with a CHECK; columns of a
+        shared plain table of the schema use them (the enum's with a default that is one of its values)."""
+        draw, out = self.draw, {}
+        names = {"enum": "sg mood", "composite": "sg pair ☃", "domain": "sg_pos"}
+        if not all(self.free(schema, n) for n in names.values()):
+            return out
+        for n in names.values():
+            self.take(schema, n)
+        values = draw(st.lists(st.sampled_from(["a", "it's", "B C", "ünï", "x;--"]), min_size=1, max_size=4,
+                               unique=True))
+        out[names["enum"]] = {"enum": values}
+        out[names["composite"]] = {"composite": {"m": q(names["enum"]), "n": "numeric(10,2)"}}
+        domain = {"domain": draw(st.sampled_from(["integer", "bigint"])), "check": "VALUE > 0", "default": "1"}
+        if draw(st.booleans()):
+            domain["not_null"] = True
+        if draw(st.booleans()):
+            domain["comment"] = draw(st.sampled_from(COMMENTS))
+        out[names["domain"]] = domain
+        plain = [k for k, t in self.tables.items() if k[0] == schema and not t["org"] and not t["hyper"]
+                 and k[1] in tables]
+        if plain:
+            table = tables[draw(st.sampled_from(plain))[1]]
+            cols = table["columns"]
+            for name, spec in (("mood col", {"type": q(names["enum"]), "default": lit(draw(st.sampled_from(values)))}),
+                               ("pairs col", f"{q(names['composite'])}[]"), ("pos col", names["domain"])):
+                if name not in cols:
+                    cols[name] = spec
+        return out
 
     def kind_of(self, schema: str, table: str, column: str) -> Kind:
         return KINDS[self.tables[(schema, table)]["kinds"][column]]
@@ -995,6 +1082,11 @@ def models(draw, caps: Caps):
         schema = draw(st.sampled_from(sorted(schemas)))
         name, table = g.table(schema)
         schemas[schema].setdefault("tables", {})[name] = table
+    # sequences of their own, read by the shared tables' defaults
+    for schema in sorted(schemas):
+        sequences = g.sequences(schema, schemas[schema].get("tables", {}))
+        if sequences:
+            schemas[schema]["sequences"] = sequences
     # the org registry, a shared table org tables may reference
     registry = None
     if g.orgs and draw(st.booleans()):
@@ -1029,6 +1121,8 @@ def models(draw, caps: Caps):
                     hyper["retention"] = {"drop_after": draw(st.sampled_from(options))}
                     if draw(st.booleans()):
                         hyper["retention"]["schedule_interval"] = "1 day"
+                    if not draw(st.integers(0, 3)):
+                        hyper["retention"]["initial_start"] = "2030-01-01 00:00:00+00"
             if org:
                 hyper_template = (hyper, hinfo)
         if not schemas[main]["continuous_aggregates"]:
@@ -1043,6 +1137,10 @@ def models(draw, caps: Caps):
     g.triggers(main, schemas[main].get("tables", {}), functions)
     if functions:
         schemas[main]["functions"] = functions
+    if draw(st.integers(0, 2)) == 0:
+        types = g.types(main, schemas[main].get("tables", {}))
+        if types:
+            schemas[main] = {"types": types, **schemas[main]}
     # views and materialized views (on tables and on views drawn before), shared ones and org ones
     for _ in range(draw(st.integers(0, 3))):
         org = bool(g.orgs) and draw(st.booleans())
@@ -1094,8 +1192,13 @@ def features(model: m.Model) -> set[str]:
     if db.org_registry:
         out.add("org registry")
     out |= {f"extension {e.name}" for e in db.extensions}
+    for sq in db.sequences:
+        out.add("sequence owned by a column" if sq.owned_by else "sequence")
+        if sq.increment < 0:
+            out.add("descending sequence")
     if len(db.schemas) > 1:
         out.add("two schemas")
+    out |= {f"model type {t.kind}" for t in db.types}
     for t in db.tables:
         out |= {f"type {re.sub(r'[(][0-9, ]+[)]', '', c.type)}" for c in t.columns}
         if any(c.identity for c in t.columns):
@@ -1132,6 +1235,16 @@ def features(model: m.Model) -> set[str]:
                 out.add("multi-column index")
         if t.triggers:
             out.add("trigger")
+        if t.grants:
+            out.add("grants")
+        if t.row_security:
+            out.add("row level security")
+        if any(tr.enabled != "enabled" for tr in t.triggers):
+            out.add("trigger state")
+        if t.compression and t.compression.after and not t.compression.scheduled:
+            out.add("paused job")
+        if t.retention and t.retention.initial_start:
+            out.add("job initial_start")
         if t.seed:
             out.add("seed rows")
         if t.comment or any(c.comment for c in t.columns):
@@ -1340,6 +1453,7 @@ def _native(name: str, data, test: str) -> None:
     text = data.draw(models(caps), label="model")
     started = time.monotonic()
     db = create_database(server)
+    ensure_roles(db.dsn)
     try:
         model = round_trip(db.dsn, text, skip_unsupported=server.license == "apache")
     finally:
@@ -1376,6 +1490,7 @@ def test_round_trip_on_community_timescaledb(data):
         text = data.draw(models(caps), label="model")
         started = time.monotonic()
         db = reset_pglite(server)
+        ensure_roles(db.dsn)
         model = round_trip(db.dsn, text, skip_unsupported=False)
     _count("ts-community (PGlite PG17.5, TimescaleDB community)", model, time.monotonic() - started)
 

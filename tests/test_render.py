@@ -190,8 +190,9 @@ def test_phase_numbers_are_fixed_and_ordered():
     numbers = [p.number for p in PHASES]
     assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
     assert {p.name: p.number for p in PHASES} == {
-        "extensions": 10, "schemas": 20, "tables": 30, "hypertables": 40, "indexes": 50, "compression": 60,
-        "policies": 70, "functions": 80, "continuous_aggregates": 90, "views": 100, "triggers": 110, "seed": 120}
+        "extensions": 10, "schemas": 20, "types": 25, "sequences": 27, "early_functions": 28, "tables": 30,
+        "hypertables": 40, "indexes": 50, "compression": 60, "policies": 70, "functions": 80,
+        "continuous_aggregates": 90, "views": 100, "row_security": 105, "triggers": 110, "grants": 115, "seed": 120}
     assert all(p.why for p in PHASES)
 
 

@@ -143,7 +143,9 @@ def test_rich_model_on_ts_community(ts_community_db, tmp_path):
     folder = _render(tmp_path, RICH, "Mixed-DB")
     created = _round_trip(ts_community_db, folder, _rich_data)
     jobs = [r for r in created if r.startswith("job ")]
-    assert len(jobs) == 2 + 2 * 6, jobs
+    # shared: events' retention, ticks' compression (paused) and retention (integer_now), events_hourly's two
+    # refresh windows; per org: six
+    assert len(jobs) == 5 + 2 * 6, jobs
     assert 'rel Odd Schema.child_b2_daily v' in created
 
 

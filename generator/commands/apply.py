@@ -56,7 +56,7 @@ def apply(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequen
         say(f"server: {plan.server.describe()}")
         if plan.left_out:
             say(f"left out {len(plan.left_out)} object(s) this server cannot create (--skip-unsupported):\n"
-                + preflight.grouped(plan.left_out, 3))
+                + preflight.grouped(plan.left_out, 20))
         scripts = render.leave_out(full, plan.skip)
         # --org: the shared scripts the history must hold; those of only what this server refuses were never
         # applied, and are not needed
@@ -110,7 +110,9 @@ def rollback(dsn: str, model: m.Model, *, database: str | None = None, orgs: Seq
         scripts.sort(key=lambda s: s.filename)  # ls order is the order to undo: 100_org_* first, then 880..990
         applying.rollback_scripts(conn, db, scripts, orgs=orgs, yes=yes, lock_timeout=lock_timeout,
                                   prelude=render.prelude(db), result=result, say=say)
-        say(f"{db.name}: {len(result.scripts)} rollback script(s) run")
+        ran = sum(run.status != "nothing to undo" for run in result.scripts)
+        idle = len(result.scripts) - ran
+        say(f"{db.name}: {ran} rollback script(s) run" + (f", {idle} with nothing to undo" if idle else ""))
         return result
 
     return applying.session(dsn, "rollback", body, say)

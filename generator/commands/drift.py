@@ -20,14 +20,17 @@ from dataclasses import dataclass, field
 from schemagen import model as m
 from schemagen import render
 from schemagen.changes import Change
-from schemagen.compare import behaviour, rows
+from schemagen.compare import behaviour, rows, sequences
+from schemagen.compare import security as compare_security
 from schemagen.compare.diff import diff as compare
 from schemagen.compare.expected import expected_database, scope
 from schemagen.compare.report import format_json, format_text
 from schemagen.errors import printable
 from schemagen.live import behaviour as live_behaviour
 from schemagen.live import drift as live_drift
-from schemagen.live import preflight
+from schemagen.live import normalize_types, preflight
+from schemagen.live import security as live_security
+from schemagen.live import types as live_types
 from schemagen.live.connect import check_orgs, connection, pick_database, server_info
 from schemagen.live.inspect import Catalog, inspect
 from schemagen.live.normalize import normalize
@@ -41,6 +44,8 @@ class Report:
     catalog_queries: int = 0  # inspect's: fixed, whatever the number of orgs
     normalize_statements: int = 0  # shadow objects created and read back
     data_queries: int = 0
+    expected: m.Database | None = None  # the model's database as the server prints it (what plan goes to)
+    actual: m.Database | None = None  # the live database as inspected (what plan starts from)
 
 
 @contextmanager
@@ -69,16 +74,24 @@ def compare_live(conn, model: m.Model, db: m.Database, *, orgs: Sequence[str] | 
     with _no_gc(), live_drift.snapshot(conn, render.prelude(db)):
         actual = inspect(conn, schemas=schemas, name=db.name, catalog=catalog)
         normalized, statements = normalize(conn, expected)
+        normalized, more = normalize_types.domains(conn, normalized)
+        statements += more
+        normalized = live_types.qualify(normalized, catalog.type_names)  # as inspect wrote the live side's
+        normalized = sequences.as_read(normalized, actual)  # a column owning a declared sequence reads as serial
         changes = compare(normalized, scope(actual, expected, orgs), managed_schemas=schemas,
                           known_orgs=[o.key for o in model.orgs])
         # rules, RLS, grants, owners, ... and objects of kinds the model has none of (with --org: not those)
-        changes += behaviour.changes(expected, live_behaviour.read(catalog, schemas), extra_objects=not orgs)
+        printed, policy_statements = live_security.policies(conn, expected.tables)
+        statements += policy_statements
+        live = live_behaviour.read(catalog, schemas, compare_security.roles(expected))
+        changes += behaviour.changes(expected, live, extra_objects=not orgs, printed=printed)
         parts = rows.data_parts(db, actual, orgs)  # db: the registry table is shared
         found, data_queries = live_drift.read_rows(conn, [(p.table, p.seed) for p in parts])
         changes += rows.row_changes(db.name, parts, found)
     if report is not None:
         report.changes, report.catalog_queries = changes, catalog.queries
         report.normalize_statements, report.data_queries = statements, data_queries
+        report.expected, report.actual = normalized, scope(actual, expected, orgs)
     return sorted(changes, key=Change.sort_key)
 
 
@@ -101,13 +114,21 @@ def diff(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequenc
     db = pick_database(model, database)
     check_orgs(model, db, orgs)
     with connection(dsn) as conn, live_drift.server_errors(dsn):
-        info = server_info(conn, dsn)
-        skip = frozenset(info.unsupported()) if skip_unsupported else frozenset()
-        if skip:
-            say(printable(f"--skip-unsupported: not expecting {', '.join(sorted(skip))} on this server "
-                          f"({info.describe()})"))
+        skip = skipped(conn, dsn, skip_unsupported, say)
         changes = compare_live(conn, model, db, orgs=orgs, skip=skip)
     return DiffResult(db.name, changes, skip)
+
+
+def skipped(conn, dsn: str, skip_unsupported: bool, say: Callable[[str], None]) -> frozenset[str]:
+    """With --skip-unsupported, the features this server cannot provide (not expected), and say() is told."""
+    if not skip_unsupported:
+        return frozenset()
+    info = server_info(conn, dsn)
+    skip = frozenset(info.unsupported())
+    if skip:
+        say(printable(f"--skip-unsupported: not expecting {', '.join(sorted(skip))} on this server "
+                      f"({info.describe()})"))
+    return skip
 
 
 def report(result: DiffResult, fmt: str) -> str:

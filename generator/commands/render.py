@@ -19,11 +19,12 @@ class Rendered:
 
 
 def render(model: m.Model, out_dir: Path, *, database: str | None = None, orgs: Sequence[str] | None = None,
-           check: bool = False, say: Say = silent) -> Rendered:
+           check: bool = False, edition: str = "community", say: Say = silent) -> Rendered:
     """Render the scripts of the chosen database(s) and org(s) into out_dir/<database>/, or with check verify that
     out_dir holds exactly them (Difference, exit 1, listing the stale, missing and extra files). Only a full render
-    (no database, no org) removes the files of a database the model no longer has."""
-    scripts = rendering.render(model, database=database, orgs=orgs or None)
+    (no database, no org) removes the files of a database the model no longer has. edition: "apache" leaves out
+    what needs TimescaleDB's community edition, "postgresql" all of TimescaleDB (render.EDITIONS)."""
+    scripts = rendering.render_for(model, edition, database=database, orgs=orgs or None)
     complete, all_databases = not orgs, not database and not orgs
     if check:
         rendering.check_out(scripts, out_dir, complete=complete, all_databases=all_databases)

@@ -15,7 +15,9 @@ from typing import Protocol
 
 from schemagen import model as m
 from schemagen.changes import Change, Part
+from schemagen.compare import security
 from schemagen.compare.keys import object_key
+from schemagen.compare.sequences import owned_columns
 from schemagen.naming import default_name
 from schemagen.sqltext import qualified
 
@@ -42,7 +44,7 @@ def _index(expected: m.Database) -> tuple[_Index, _Index, _Index]:
     """Relations (tables, views, aggregates), functions and schemas of the expected side by catalog name."""
     relations: _Index = {}
     for kind, _, obj in expected.objects():
-        if kind in ("table", "view", "materialized view", "continuous aggregate"):
+        if kind in ("table", "view", "materialized view", "continuous aggregate", "sequence"):
             relations[(obj.schema, obj.name)] = (object_key(kind, obj), obj.org or "")
     # the catalog rows name a function without its arguments; the model has one function per name
     functions = {(f.schema, f.name): (object_key("function", f), "") for f in expected.functions}
@@ -50,7 +52,7 @@ def _index(expected: m.Database) -> tuple[_Index, _Index, _Index]:
     return relations, functions, schemas
 
 
-def _security(rows: list[dict], relations: _Index) -> Iterator[_Found]:
+def _security(rows: list[dict], relations: _Index, triggers: dict[tuple[str, str], set[str]]) -> Iterator[_Found]:
     for r in rows:
         target = relations.get((r["schema"], r["name"]))
         if target is None:
@@ -61,6 +63,8 @@ def _security(rows: list[dict], relations: _Index) -> Iterator[_Found]:
             yield key, org, "extra", (fact, part), None, re.sub(r"\n\s*", " ", actual)
         elif fact == "trigger enabled":  # part: "trigger <name>" or "constraint <name>" (its internal triggers)
             what, name = part.split(" ", 1)
+            if what == "trigger" and name in triggers.get((r["schema"], r["name"]), ()):
+                continue  # the model's own trigger: its `enabled:` is compared with the table (compare/facts.py)
             yield key, org, "changed", (what, name, "enabled"), "enabled", actual
         elif fact == "option":
             yield key, org, "changed", ("option", part), None, actual
@@ -72,7 +76,9 @@ def _grants(rows: list[dict], relations: _Index, functions: _Index, schemas: _In
     """Owners and privileges: a sequence's and a column's are reported on their table."""
     for r in rows:
         cls, prefix, key = r["class"], (), (r["schema"], r["name"])
-        if cls == "relation" and r["kind"] == "S":
+        if cls == "relation" and r["kind"] == "S" and (r["schema"], r["name"]) in relations:
+            pass  # a declared sequence (`sequences:`): its owner and grants are its own
+        elif cls == "relation" and r["kind"] == "S":
             if r["part"] is None or r["fact"] == "owner":
                 continue  # a sequence no column owns is an extra object; an owned one has its table's owner
             prefix, key = ("sequence", r["name"]), (r["schema"], r["part"])
@@ -95,13 +101,19 @@ def _sequences(rows: list[dict], expected: m.Database) -> Iterator[_Found]:
     column whose default reads another sequence than the one it owns."""
     columns = {(t.schema, t.name, c.name): (t, c) for t in expected.tables for c in t.columns
                if c.serial or c.identity}
+    declared = owned_columns(expected)  # a column owning a declared sequence reads as serial when owned so
+    tables = {(t.schema, t.name): t for t in expected.tables} if declared else {}
     for r in rows:
-        found = columns.get((r["schema"], r["table"], r["column"]))
+        where = (r["schema"], r["table"], r["column"])
+        found = columns.get(where)
+        if where in declared:  # owned by another sequence: the column's default and the sequence's owned_by say so
+            found = (tables[where[:2]], m.Column(r["column"], "", serial=True)) \
+                if r["sequence"] == declared[where].name and where[:2] in tables else None
         if found is None:
             continue
         t, c = found
         key, org = object_key("table", t), t.org or ""
-        want = default_name(t.name, c.name, "seq")
+        want = declared[where].name if where in declared else default_name(t.name, c.name, "seq")
         if r["sequence"] != want:
             yield (key, org, "changed", ("column", c.name, "sequence"), qualified(t.schema, want),
                    qualified(r["schema"], r["sequence"]))
@@ -118,12 +130,18 @@ def _extra_objects(rows: list[dict]) -> Iterator[_Found]:
         yield m.ObjectKey(r["kind"], r["schema"], r["name"], signature), "", "extra", (), None, None
 
 
-def changes(expected: m.Database, live: LiveRows, *, extra_objects: bool = True) -> list[Change]:
+def changes(expected: m.Database, live: LiveRows, *, extra_objects: bool = True,
+            printed: security.Printed | None = None) -> list[Change]:
     """What differs from the defaults on the expected side's objects (with --org, expected holds that org's
     objects only), and, with extra_objects, the objects of kinds the model does not describe."""
     relations, functions, schemas = _index(expected)
-    found = [*_security(live.security, relations), *_grants(live.grants, relations, functions, schemas),
-             *_sequences(live.sequences, expected)]
+    # the model's grants and row_level_security replace the defaults for what they name (compare/security.py)
+    rls_rows, grant_rows = security.unclaimed(expected, live.security, live.grants)
+    triggers = {(t.schema, t.name): {tr.name for tr in t.triggers} for t in expected.tables}
+    found = [*_security(rls_rows, relations, triggers), *_grants(grant_rows, relations, functions, schemas),
+             *_sequences(live.sequences, expected),
+             *security.grant_changes(expected, getattr(live, "model_grants", [])),
+             *security.rls_changes(expected, live.security, printed or {})]
     if extra_objects:
         found += _extra_objects(live.objects)
     return [Change(expected.name, org, key, change, part, value, actual)

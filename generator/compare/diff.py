@@ -18,6 +18,8 @@ from schemagen.changes import Change, Part
 from schemagen.compare.facts import cagg_facts, compare_facts, function_facts, table_facts, view_facts
 from schemagen.compare.keys import object_key, signature
 from schemagen.compare.orgs import Template, org_of, templates
+from schemagen.compare.sequences import not_extra, sequence_facts
+from schemagen.compare.types import type_facts
 
 Found = tuple[str, Part, object, object]  # (change, part, expected, actual)
 
@@ -71,6 +73,10 @@ def _object_changes(kind: str, e, a) -> Iterator[Found]:
         yield from compare_facts(view_facts(e), view_facts(a))
     elif kind == "continuous aggregate":
         yield from compare_facts(cagg_facts(e), cagg_facts(a))
+    elif kind == "type":
+        yield from compare_facts(type_facts(e), type_facts(a))
+    elif kind == "sequence":
+        yield from compare_facts(sequence_facts(e), sequence_facts(a))
     else:
         yield from compare_facts(function_facts(e), function_facts(a))
 
@@ -145,7 +151,8 @@ def diff(expected: m.Database, actual: m.Database, *, managed_schemas: Iterable[
             found: Iterable[Found] = [("missing", (), None, None)]
         elif e is None:
             # extensions the model does not name (plpgsql, ...) and schemas it does not manage are not its business
-            extra = p.kind != "extension" and (a.name if p.kind == "schema" else a.schema) in managed
+            extra = p.kind != "extension" and (a.name if p.kind == "schema" else a.schema) in managed \
+                and not (p.kind == "sequence" and not_extra(a))
             found = [("extra", (), None, None)] if extra else []
         else:
             found = _object_changes(p.kind, e, a)

@@ -7,11 +7,12 @@ from dataclasses import replace
 
 from schemagen import model as m
 from schemagen.compare.orgs import org_of, templates
+from schemagen.order import views_reading
 
 
 def _for_orgs(db: m.Database, orgs: Sequence[str]) -> m.Database:
     parts = [db.for_org(o) for o in orgs]
-    return replace(db, extensions=(), schemas=(), functions=(),
+    return replace(db, extensions=(), schemas=(), functions=(), types=(), sequences=(),
                    tables=tuple(t for p in parts for t in p.tables), views=tuple(v for p in parts for v in p.views),
                    continuous_aggregates=tuple(c for p in parts for c in p.continuous_aggregates),
                    org_rows=tuple(r for p in parts for r in p.org_rows))
@@ -36,10 +37,15 @@ def expected_database(db: m.Database, orgs: Sequence[str] | None, skip: frozense
     if m.FEATURE_POLICY in skip:
         tables = [t if t.retention is None and (t.compression is None or t.compression.after is None)
                   else replace(t, retention=None, compression=_no_policy(t.compression)) for t in tables]
-        caggs = [replace(c, refresh=None, retention=None, compression=_no_policy(c.compression)) for c in caggs]
-    if m.FEATURE_CAGG in skip:
-        caggs = ()
-    return replace(db, tables=tuple(tables), continuous_aggregates=tuple(caggs))
+        caggs = [replace(c, refresh=None, retention=None, compression=_no_policy(c.compression), refresh_windows=())
+                 for c in caggs]
+    if m.FEATURE_REFRESH_WINDOWS in skip:
+        caggs = [replace(c, refresh_windows=()) for c in caggs]
+    views = db.views
+    if m.FEATURE_CAGG in skip:  # and the views that read them, directly or through other views
+        gone = views_reading(views, [c.qname for c in db.continuous_aggregates])
+        caggs, views = (), tuple(v for v in views if v.qname not in gone)
+    return replace(db, tables=tuple(tables), continuous_aggregates=tuple(caggs), views=views)
 
 
 def scope(actual: m.Database, expected: m.Database, orgs: Sequence[str] | None) -> m.Database:
@@ -50,6 +56,7 @@ def scope(actual: m.Database, expected: m.Database, orgs: Sequence[str] | None) 
     def keep(o) -> bool:
         return org_of(o.schema, o.name, patterns, orgs) in orgs
 
-    return replace(actual, extensions=(), schemas=(), functions=(), tables=tuple(filter(keep, actual.tables)),
+    return replace(actual, extensions=(), schemas=(), functions=(), types=(), sequences=(),
+                   tables=tuple(filter(keep, actual.tables)),
                    views=tuple(filter(keep, actual.views)),
                    continuous_aggregates=tuple(filter(keep, actual.continuous_aggregates)))

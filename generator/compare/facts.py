@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from schemagen import model as m
-from schemagen.changes import Part
-from schemagen.sqltext import qualified, quote_ident
+from schemagen.changes import Part, part_text, value_text
+from schemagen.sqltext import Interval, qualified, quote_ident
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def _index_facts(f: Facts, i: m.Index) -> None:
         f.put(*p, f"key {k} operator class", value=e.opclass and e.opclass.rsplit(".", 1)[-1].strip('"'),
               optional=True)
     for attr in ("method", "unique", "nulls_not_distinct", "include", "where", "with_", "comment"):
-        f.put(*p, attr.rstrip("_").replace("_", " "), value=getattr(i, attr) or None)
+        value = getattr(i, attr)  # a boolean stays one: false is a value, not an absence
+        f.put(*p, attr.rstrip("_").replace("_", " "), value=value if isinstance(value, bool) else value or None)
 
 
 def _compression_facts(f: Facts, c: m.Compression | None) -> None:
@@ -57,10 +58,18 @@ def _compression_facts(f: Facts, c: m.Compression | None) -> None:
         f.put("compression", "order_by", value=tuple(
             f"{quote_ident(o.column)} {_order(o.descending, o.nulls_first)}" for o in c.order_by) or None,
             optional=True)
+        f.put("compression", "chunk_time_interval", value=c.chunk_time_interval, optional=True)
     if c and c.after is not None:
         f.part("compression policy")
         f.put("compression policy", "compress_after", value=c.after)
         f.put("compression policy", "schedule_interval", value=c.schedule_interval, optional=True)
+        _job_facts(f, ("compression policy",), c)
+
+
+def _job_facts(f: Facts, p: tuple, job: m.Compression | m.Retention | m.RefreshPolicy) -> None:
+    """What every policy's job says besides its arguments: when it first runs, and whether it is paused."""
+    f.put(*p, "initial_start", value=job.initial_start, optional=True)
+    f.put(*p, "scheduled", value=job.scheduled)
 
 
 def _retention_facts(f: Facts, r: m.Retention | None) -> None:
@@ -68,6 +77,7 @@ def _retention_facts(f: Facts, r: m.Retention | None) -> None:
         f.part("retention policy")
         f.put("retention policy", "drop_after", value=r.drop_after)
         f.put("retention policy", "schedule_interval", value=r.schedule_interval, optional=True)
+        _job_facts(f, ("retention policy",), r)
 
 
 def _column_facts(f: Facts, c: m.Column) -> None:
@@ -104,6 +114,7 @@ def _hypertable_facts(f: Facts, ht: m.Hypertable | None) -> None:
     f.part("hypertable")
     f.put("hypertable", "time column", value=ht.time_column)
     f.put("hypertable", "chunk_interval", value=ht.chunk_interval, optional=True)
+    f.put("hypertable", "integer_now", value=ht.integer_now)
     for d in ht.dimensions:
         f.part("hypertable", "dimension", d.column)
         f.put("hypertable", "dimension", d.column, "partitions", value=d.partitions)
@@ -125,6 +136,7 @@ def table_facts(t: m.Table) -> Facts:
                                       f"execute {tr.function}()")
         f.put(*p, "when", value=tr.when)
         f.put(*p, "update of", value=tr.update_of or None)
+        f.put(*p, "enabled", value=tr.enabled)
     _hypertable_facts(f, t.hypertable)
     _compression_facts(f, t.compression)
     _retention_facts(f, t.retention)
@@ -146,11 +158,14 @@ def cagg_facts(c: m.ContinuousAggregate) -> Facts:
     f.put("definition", value=c.query)
     f.put("materialized_only", value=c.materialized_only)
     f.put("comment", value=c.comment)
-    if c.refresh:
-        f.part("refresh policy")
-        f.put("refresh policy", "start_offset", value=c.refresh.start_offset)
-        f.put("refresh policy", "end_offset", value=c.refresh.end_offset)
-        f.put("refresh policy", "schedule_interval", value=c.refresh.schedule_interval, optional=True)
+    windows = _newest_first(c.refreshes)
+    for n, r in enumerate(windows, 1):  # one policy: "refresh policy"; several: "refresh policy 1" (newest), ...
+        p = ("refresh policy",) if len(windows) == 1 else (f"refresh policy {n}",)
+        f.part(*p)
+        f.put(*p, "start_offset", value=r.start_offset)
+        f.put(*p, "end_offset", value=r.end_offset)
+        f.put(*p, "schedule_interval", value=r.schedule_interval, optional=True)
+        _job_facts(f, p, r)
     for i in c.indexes:
         _index_facts(f, i)
     _compression_facts(f, c.compression)
@@ -158,11 +173,26 @@ def cagg_facts(c: m.ContinuousAggregate) -> Facts:
     return f
 
 
+def _newest_first(windows: tuple[m.RefreshPolicy, ...]) -> list[m.RefreshPolicy]:
+    """Refresh windows in one order on both sides: by end_offset, newest (none: up to now) first."""
+    def key(r: m.RefreshPolicy) -> tuple:
+        end = r.end_offset
+        return (end is not None, end.total if isinstance(end, Interval) else end or 0)
+    return sorted(windows, key=key)
+
+
 def _argument(a: m.Argument) -> str:
     """An argument as pg_get_function_arguments prints it: `OUT c text`, `b integer DEFAULT 1`."""
     mode = a.mode.upper() if a.mode != "in" else ""
     name = quote_ident(a.name) if a.name else ""
     return " ".join(filter(None, (mode, name, a.type, f"DEFAULT {a.default}" if a.default else "")))
+
+
+def body_text(body: str) -> str:
+    """A function body as compared: without blanks at its ends and at the end of each line. PostgreSQL keeps the
+    body exactly as written, but trailing blanks carry no meaning to SQL or PL/pgSQL (outside a string literal
+    spanning lines, the one case this does not see), so they are no drift; any other difference is."""
+    return "\n".join(line.rstrip() for line in body.strip().splitlines())
 
 
 def function_facts(fn: m.Function) -> Facts:
@@ -173,7 +203,7 @@ def function_facts(fn: m.Function) -> Facts:
     f.put("volatility", value=fn.volatility)
     f.put("strict", value=fn.strict)
     f.put("security definer", value=fn.security_definer)
-    f.put("body", value=fn.body.strip())
+    f.put("body", value=body_text(fn.body))
     f.put("comment", value=fn.comment)
     return f
 
@@ -181,6 +211,16 @@ def function_facts(fn: m.Function) -> Facts:
 def _folded(path: Part, parts: set[Part]) -> bool:
     """True when path lies inside one of parts (a missing or extra part, reported as one change)."""
     return any(path[:n] in parts for n in range(1, len(path)))
+
+
+def part_value(facts: Facts, key: Part) -> dict[str, str] | None:
+    """What a part holds, as its facts read (`{"drop_after": "30 days", "schedule_interval": "1 day"}` for a
+    retention policy): the actual value of an extra part, so a report shows what is there. None when it holds no
+    fact of its own (a column's facts are all set, so a column has one)."""
+    n = len(key)
+    value = {part_text(path[n:]): value_text(fact.value) for path, fact in facts.items()
+             if len(path) > n and path[:n] == key and not fact.part and fact.value is not None}
+    return value or None
 
 
 def compare_facts(expected: Facts, actual: Facts) -> Iterator[tuple[str, Part, object, object]]:
@@ -191,7 +231,7 @@ def compare_facts(expected: Facts, actual: Facts) -> Iterator[tuple[str, Part, o
     for key in want - have:
         yield "missing", key, None, None
     for key in have - want:
-        yield "extra", key, None, None
+        yield "extra", key, None, part_value(actual, key)
     absent = Fact(None)
     for key in (expected.keys() | actual.keys()) - want - have:
         if folded and _folded(key, folded):

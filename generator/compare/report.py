@@ -1,23 +1,42 @@
 """The drift reports: text for people, JSON for CI (docs/drift-json.md). Where Changes become text."""
 from __future__ import annotations
 
+import difflib
 import json
 
 from schemagen.changes import Change, shown
 from schemagen.errors import printable
 
 
+def _visible(line: str) -> str:
+    """Whitespace made visible: a space as `·`, a tab as `→`, a carriage return as `␍`."""
+    return line.replace(" ", "·").replace("\t", "→").replace("\r", "␍")
+
+
+def unified(expected: str, actual: str, context: int = 3) -> list[str]:
+    """The lines of a unified diff from the expected text to the actual one (a few lines of context); when they
+    differ only in whitespace, the changed lines show it (`·` a space, `→` a tab)."""
+    left, right = expected.strip("\n").splitlines(), actual.strip("\n").splitlines()
+    blank = "".join(expected.split()) == "".join(actual.split())
+    out = []
+    for line in difflib.unified_diff(left, right, "expected", "found", n=context, lineterm=""):
+        changed = line[:1] in "-+" and not line.startswith(("---", "+++"))
+        out.append(line[0] + _visible(line[1:]) if blank and changed else line)
+    return out
+
+
 def _change_lines(c: Change) -> list[str]:
     expected, actual = c.expected_text, c.actual_text
-    if c.change == "changed" and "\n" in f"{expected}{actual}":  # view queries, function bodies
-        lines = [f"      {c.attribute}:"]
-        for label, value in (("expected", expected), ("found", actual)):
-            lines.append(f"        {label}:")
-            lines += [f"          {line}" for line in shown(value).strip("\n").splitlines()]
-        return lines
+    if c.change == "changed" and "\n" in f"{expected}{actual}":  # view queries, function bodies: a unified diff
+        note = " (whitespace only: · a space, → a tab)" if "".join(shown(expected).split()) == \
+            "".join(shown(actual).split()) else ""
+        return [f"      {c.attribute}:{note}"] + [f"        {line}" for line in
+                                                    unified(shown(expected), shown(actual))]
     if c.change == "changed":
         return [f"      {c.attribute}: expected {shown(expected)}, found {shown(actual)}"]
-    if c.attribute:  # an extra rule or policy comes with its definition
+    if c.attribute:  # an extra part comes with what it holds (a rule or policy: its definition)
+        if isinstance(c.actual, dict):
+            actual = ", ".join(f"{k} {shown(v)}" for k, v in c.actual.items())
         return [f"      {c.attribute}: {c.change}" + (f": {actual}" if actual else "")]
     return []
 

@@ -47,6 +47,7 @@ R = TypeVar("R")
 class ScriptRun:  # one script of a run
     name: str  # relpath within the database: "030_tables.sql", "900_org_acme.sql", "rollback/100_org_acme.sql"
     status: str  # apply: "applied" | "unchanged"; dry run: "new" | "changed" | "unchanged"; rollback: "rolled back"
+    #              | "nothing to undo" (its init script never ran)
     statements: int = 0
     ms: int = 0
 
@@ -344,12 +345,23 @@ def rollback_scripts(conn: psycopg.Connection, db: m.Database, scripts: list[sc.
         progress = _Progress(len(scripts), say)
         # every object that exists and is not recorded as schemagen's (extensions it keeps included)
         leave = found.live.keys() - found.owned.keys()
+        done = history.read(conn, db.name)
         for script in scripts:
+            if _never_applied(script, done, found):
+                result.scripts.append(ScriptRun(script.name, "nothing to undo"))
+                progress.script(script, f"  nothing to undo  {script.name}  ({script.init_name} never ran)")
+                continue
             run = _rollback_script(conn, script, leave, bool(found.owned), say)
             result.scripts.append(run)
             progress.script(script, f"  undone  {run.name}  {_count(run.statements, 'statement')}  {run.ms} ms")
         if history.drop_if_empty(conn):
             say("removed the schemagen history schema")
+
+
+def _never_applied(script: sc.Script, done: dict[str, history.Entry], found: ownership.Survey) -> bool:
+    """A rollback script with nothing to undo: its init script has no history row (it never committed: a refused
+    or interrupted apply) and none of its objects is recorded as schemagen's (one an older phase created)."""
+    return script.init_name not in done and not any(k in found.owned for k in ownership.targets([script]))
 
 
 def _leaving(foreign: dict[m.ObjectKey, str], found: ownership.Survey, scripts: list[sc.Script],

@@ -13,8 +13,10 @@ column storage, a table's tablespace.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from schemagen.live import security
 from schemagen.live.inspect import Catalog
 
 BEHAVIOUR_QUERIES = ("security", "grants", "objects", "sequences")
@@ -28,9 +30,11 @@ class Live:
     grants: list[dict]
     objects: list[dict]
     sequences: list[dict]
+    model_grants: list[dict] = field(default_factory=list)  # the model's roles' privileges (live/security.py)
 
 
-def read(cat: Catalog, schemas: list[str] | None) -> Live:
-    """Run the four queries (in the caller's transaction, through its Catalog, so that they are counted)."""
+def read(cat: Catalog, schemas: list[str] | None, roles: Sequence[str] = ()) -> Live:
+    """Run the four queries (in the caller's transaction, through its Catalog, so that they are counted), and a
+    fifth when the model grants to `roles`."""
     p = {"schemas": None if schemas is None else sorted(schemas)}
-    return Live(*(cat.rows(name, **p) for name in BEHAVIOUR_QUERIES))
+    return Live(*(cat.rows(name, **p) for name in BEHAVIOUR_QUERIES), security.grants(cat, schemas, roles))

@@ -104,6 +104,9 @@ class ServerInfo:
             why = ("TimescaleDB here is the Apache edition (timescaledb.license = apache); it needs the community "
                    "license")
             return dict.fromkeys(m.COMMUNITY_FEATURES, why)
+        if _older(self.timescaledb_version, (2, 21)):
+            return {m.FEATURE_REFRESH_WINDOWS: f"TimescaleDB {self.timescaledb_version} allows one refresh policy per "
+                                               "continuous aggregate; several non-overlapping ones need 2.21 or later"}
         return {}
 
     def describe(self) -> str:
@@ -112,6 +115,14 @@ class ServerInfo:
             ts = f"TimescaleDB {self.timescaledb_version or 'available, not installed'}"
             ts += f", license {self.license or 'unknown until installed'}"
         return f"PostgreSQL {self.version}, {ts}"
+
+
+def _older(version: str | None, than: tuple[int, int]) -> bool:
+    """True when an installed TimescaleDB version ("2.19.3", "2.23.0-dev") is older than `than`."""
+    if not version:
+        return False  # not installed yet: CREATE EXTENSION installs the server's default, checked after
+    parts = [int(p) for p in re.findall(r"\d+", version)[:2]]
+    return tuple(parts) < than
 
 
 PREFLIGHT = sql.query("connect_server_info")

@@ -1,7 +1,7 @@
 """Stage 5a, inspect: a live database's catalogs -> the same model.Database the loader builds.
 
 A fixed number of catalog queries, whatever the number of tables or orgs: each catalog query in live/sql/ reads
-one kind of object for every schema at once (8 queries; 12 when TimescaleDB is installed, none of its views being
+one kind of object for every schema at once (9 queries; 13 when TimescaleDB is installed, none of its views being
 read when it is not). The queries keep to the managed schemas (sql/managed.sql: not the system schemas, nor the
 TimescaleDB schemas where chunks, materialization hypertables and the _direct_view/_partial_view views live, nor
 schemagen's history schema) and leave out extension members (pg_depend deptype 'e') and TimescaleDB's own jobs
@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import psycopg
@@ -33,10 +33,12 @@ from psycopg.rows import dict_row
 
 from schemagen import model as m
 from schemagen.live import history
+from schemagen.live import types as live_types
 from schemagen.live.sql import query
-from schemagen.sqltext import Interval, canonical_type
+from schemagen.sqltext import Interval, canonical_timestamptz, canonical_type
 
-CATALOG_QUERIES = ("extensions", "schemas", "relations", "columns", "constraints", "indexes", "triggers", "functions")
+CATALOG_QUERIES = ("extensions", "schemas", "relations", "columns", "constraints", "indexes", "triggers", "functions",
+                   "types", "sequence_settings")
 TIMESCALEDB_QUERIES = ("ts_caggs", "ts_dimensions", "ts_compression", "ts_jobs")
 PRINTS_VIEWS = ("relations", "ts_caggs", "security")  # share locks (pg_get_viewdef, pg_get_ruledef): in a savepoint
 
@@ -56,6 +58,7 @@ class Catalog:
         self.conn = conn
         self.queries = 0
         self.markers = markers(conn)
+        self.type_names: dict[str, str] = {}  # model types format_type prints unqualified -> schema.name
 
     def rows(self, name: str, **params) -> list[dict]:
         self.queries += 1
@@ -147,7 +150,8 @@ def _trigger(r: dict) -> m.Trigger:
     events = tuple(sorted(e for bit, e in ((4, "insert"), (8, "delete"), (16, "update"), (32, "truncate")) if t & bit))
     when = WHEN.search(r["definition"])
     return m.Trigger(r["name"], f"{r['function_schema']}.{r['function_name']}", timing, events,
-                     "row" if t & 1 else "statement", when[1] if when else None, tuple(r["update_of"] or ()))
+                     "row" if t & 1 else "statement", when[1] if when else None, tuple(r["update_of"] or ()),
+                     enabled=r["enabled"])
 
 
 def _triggers(rows: list[dict]) -> dict[Key, list[m.Trigger]]:
@@ -180,6 +184,14 @@ def arguments(r: dict) -> tuple[m.Argument, ...]:
 def _functions(rows: list[dict]) -> tuple[m.Function, ...]:
     return tuple(m.Function(r["schema"], r["name"], arguments(r), r["returns"], r["language"], r["body"],
                             r["volatility"], r["strict"], r["security_definer"], r["comment"]) for r in rows)
+
+
+def _sequences(rows: list[dict]) -> tuple[m.Sequence, ...]:
+    """Every sequence but identity columns' (sql/sequence_settings.sql), with the column that owns it."""
+    return tuple(m.Sequence(r["schema"], r["name"], r["as_type"], r["start"], r["increment"], r["min"], r["max"],
+                            r["cache"], r["cycle"],
+                            (r["owned_table"], r["owned_column"]) if r["owned_table"] else None, r["comment"])
+                 for r in rows)
 
 
 # --- continuous aggregates and the rest of TimescaleDB -------------------------------------------------------
@@ -220,8 +232,15 @@ def _hypertables(rows: list[dict]) -> dict[Key, m.Hypertable]:
             first["column"], interval_of(first["time_interval"]) or first["integer_interval"],
             tuple(m.Dimension(d["column"], d["partitions"],
                               None if d["partitions"] else interval_of(d["time_interval"]) or d["integer_interval"])
-                  for d in rest))
+                  for d in rest),
+            integer_now=f"{first['integer_now_schema']}.{first['integer_now']}" if first["integer_now"] else None)
     return out
+
+
+def _compress_chunk_intervals(rows: list[dict]) -> dict[Key, Interval]:
+    """compress_chunk_time_interval of each hypertable (its time dimension's, in microseconds)."""
+    return {(r["schema"], r["table"]): Interval.from_usecs(r["compress_interval"]) for r in rows
+            if r["number"] == 1 and r["compress_interval"] and r["time_interval"] is not None}
 
 
 def _compression(rows: list[dict], owner: Callable[[str, str], Key]) -> dict[Key, m.Compression]:
@@ -246,26 +265,38 @@ class _Timescale:
     retention: dict[Key, m.Retention] = field(default_factory=dict)
     refresh: dict[Key, m.RefreshPolicy] = field(default_factory=dict)
 
+    windows: dict[Key, list[m.RefreshPolicy]] = field(default_factory=dict)  # refresh policies after the first
+
     def add_policies(self, rows: list[dict], owner: Callable[[str, str], Key]) -> None:
-        """The ts_jobs rows: compression, retention and refresh policies."""
+        """The ts_jobs rows: compression, retention and refresh policies, and their jobs' settings."""
         for r in rows:
             key = owner(r["schema"], r["relation"])
             config = json.loads(r["config"] or "{}")
             every = interval_of(r["schedule_interval"])
+            job = {"initial_start": r["initial_start"] and canonical_timestamptz(r["initial_start"]),
+                   "scheduled": r["scheduled"]}
             if r["kind"] == "policy_compression":
                 c = self.compression.get(key, m.Compression())
-                self.compression[key] = m.Compression(c.segment_by, c.order_by,
-                                                      interval_of(config.get("compress_after")), every)
+                self.compression[key] = replace(c, after=interval_of(config.get("compress_after")),
+                                                schedule_interval=every, **job)
             elif r["kind"] == "policy_retention":
-                self.retention[key] = m.Retention(interval_of(config.get("drop_after")), every)
+                self.retention[key] = m.Retention(interval_of(config.get("drop_after")), every, **job)
             elif r["kind"] == "policy_refresh_continuous_aggregate":
-                self.refresh[key] = m.RefreshPolicy(interval_of(config.get("start_offset")),
-                                                    interval_of(config.get("end_offset")), every)
+                policy = m.RefreshPolicy(interval_of(config.get("start_offset")),
+                                         interval_of(config.get("end_offset")), every, **job)
+                if key in self.refresh:
+                    self.windows.setdefault(key, []).append(policy)
+                else:
+                    self.refresh[key] = policy
 
 
 def _timescale(cat: Catalog, params: dict, with_materializations: dict, aggs: _Aggregates) -> _Timescale:
-    ts = _Timescale(_hypertables(cat.rows("ts_dimensions", **params)),
-                    _compression(cat.rows("ts_compression", **with_materializations), aggs.owner))
+    dimensions = cat.rows("ts_dimensions", **params)
+    ts = _Timescale(_hypertables(dimensions), _compression(cat.rows("ts_compression", **with_materializations),
+                                                           aggs.owner))
+    for key, every in _compress_chunk_intervals(dimensions).items():
+        if key in ts.compression:
+            ts.compression[key] = replace(ts.compression[key], chunk_time_interval=every)
     ts.add_policies(cat.rows("ts_jobs", **with_materializations), aggs.owner)
     return ts
 
@@ -309,7 +340,8 @@ def _continuous_aggregates(aggs: _Aggregates, parts: _Parts,
     ts = parts.ts
     return tuple(m.ContinuousAggregate(
         r["schema"], r["name"], r["definition"], r["materialized_only"], ts.refresh.get(key),
-        tuple(parts.indexes[key]), ts.compression.get(key), ts.retention.get(key), comments.get(key))
+        tuple(parts.indexes[key]), ts.compression.get(key), ts.retention.get(key), comments.get(key),
+        refresh_windows=tuple(ts.windows.get(key, ())))
         for r, key in ((r, (r["schema"], r["name"])) for r in aggs.rows))
 
 
@@ -330,8 +362,13 @@ def inspect(conn: psycopg.Connection, *, schemas: Collection[str] | None = None,
     parts = _Parts(_columns(cat.rows("columns", **p)), _constraints(cat.rows("constraints", **p)),
                    _indexes(cat.rows("indexes", **pm), aggs), _triggers(cat.rows("triggers", **p)))
     functions = _functions(cat.rows("functions", **p))
+    sequences = _sequences(cat.rows("sequence_settings", **p))
     if has_ts:
         parts.ts = _timescale(cat, p, pm, aggs)
     tables, views = _tables_and_views(relations, parts, aggs)
-    return m.Database(name, exts, schema_objs, tuple(tables), tuple(views),
-                      _continuous_aggregates(aggs, parts, relations), functions)
+    types, printed = live_types.read(cat.rows("types", **p))
+    cat.type_names = printed
+    return live_types.qualify(m.Database(name, exts, schema_objs, tuple(tables), tuple(views),
+                                         _continuous_aggregates(aggs, parts, relations), functions, types=types,
+                                         sequences=sequences),
+                              printed)

@@ -35,6 +35,7 @@ from psycopg.rows import dict_row
 from schemagen import model as m
 from schemagen.live import sql
 from schemagen.live.inspect import WHEN, arguments
+from schemagen.sqlparse import is_null_constant
 from schemagen.sqltext import dollar_quote, quote_ident
 
 BATCH = 10  # objects per savepoint: a shadow table holds up to ~5 locks (itself, toast, indexes)
@@ -109,8 +110,7 @@ class Normalizer:
     def _shadow_table(self, name: str, shape: tuple) -> list[str]:
         columns, checks, indexes, triggers = shape
         table = ("pg_temp", name)  # pg_temp is searched last: a same-named table elsewhere would win
-        statements = [sql.compose("normalize_table", table=table,
-                                  columns=", ".join(f"{quote_ident(c)} {t}" for c, t, _ in columns))]
+        statements = shadow_table(table, [(c, t) for c, t, _ in columns])
         # one statement per default, check, index and trigger: the slow path can refuse one and keep the others
         statements += [sql.compose("normalize_default", table=table, column=c, default=default)
                        for c, _, default in columns if default]
@@ -162,8 +162,12 @@ class Normalizer:
             for c in t.columns:
                 ctype, default = read["columns"].get(c.name, (c.type, None))
                 # a default the server refused (its function is gone) keeps the model's text: it differs, as it
-                # should
-                cols.append(replace(c, type=ctype, default=None if c.serial else default or c.default))
+                # should; a NULL the server stored no default for is none (`default: "NULL"` is no drift)
+                if not default and c.name in read["columns"] and is_null_constant(c.default):
+                    default = None
+                elif not default:
+                    default = c.default
+                cols.append(replace(c, type=ctype, default=None if c.serial else default))
             memo[key] = tuple(cols), tuple(replace(k, expression=read["checks"].get(n, k.expression))
                                            for n, k in enumerate(t.checks))
         columns, checks = memo[key]
@@ -214,6 +218,14 @@ class Normalizer:
                                   prelude=sql.query("normalize_no_body_check"))
         return [replace(f, arguments=arguments(read_back[n]), returns=read_back[n]["returns"])
                 if n in read_back else f for n, f in zip(names, functions)]
+
+
+def shadow_table(table: tuple[str, str], columns: Sequence[tuple[str, str]]) -> list[str]:
+    """A shadow table of these (name, type) columns: created empty, then one statement per column, so that a
+    type the server lacks (an extension not installed) costs that column only, not the table's other columns,
+    defaults, checks and policies."""
+    return [sql.compose("normalize_table", table=table)] + [
+        sql.compose("normalize_column", table=table, column=c, type=t) for c, t in columns]
 
 
 def _shadow_function(name: str, f: m.Function) -> str:

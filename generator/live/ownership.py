@@ -23,7 +23,7 @@ from schemagen.errors import DatabaseError
 from schemagen.live import history, sql
 from schemagen.sqltext import qualified, quote_ident
 
-RELATIONS = frozenset({"table", "view", "materialized view", "continuous aggregate", "index"})
+RELATIONS = frozenset({"table", "view", "materialized view", "continuous aggregate", "index", "sequence"})
 
 
 class ForeignObjects(DatabaseError):

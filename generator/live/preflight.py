@@ -88,6 +88,30 @@ def _misplaced_extensions(conn: psycopg.Connection, wanted: Sequence[m.Extension
     return out
 
 
+def model_roles(db: m.Database) -> list[str]:
+    """Every role the model's grants and policies name (PUBLIC, the pseudo-role, is no role), in model order."""
+    named: dict[str, None] = {}
+    objects = [*db.schemas, *db.tables, *db.views, *db.functions, *db.sequences]
+    for o in objects:
+        for role, _ in o.grants:
+            named.setdefault(role)
+    for t in db.tables:
+        for p in t.row_security.policies if t.row_security else ():
+            for role in p.roles:
+                named.setdefault(role)
+    named.pop("PUBLIC", None)
+    return list(named)
+
+
+def _missing_roles(conn: psycopg.Connection, db: m.Database) -> list[str]:
+    """Roles are the cluster's: schemagen never creates one, and refuses a model naming one that is not there."""
+    roles = model_roles(db)
+    if not roles:
+        return []
+    return [f"role {quote_ident(r)} does not exist (schemagen never creates roles: CREATE ROLE it first)"
+            for (r,) in conn.execute(query("preflight_roles"), (roles,)).fetchall()]
+
+
 def check(conn: psycopg.Connection, dsn: str, db: m.Database, scripts: Sequence[sc.Script],
           orgs: Sequence[str] | None, skip_unsupported: bool) -> Plan:
     """Raise UnsupportedFeatures (exit 3) before any change when the server cannot run `scripts` (the init
@@ -107,7 +131,7 @@ def check(conn: psycopg.Connection, dsn: str, db: m.Database, scripts: Sequence[
     if m.FEATURE_TIMESCALEDB in skip:
         needed = tuple(e for e in needed if e.name != "timescaledb")
     placed = tuple(e for e in db.extensions if e.name != "timescaledb" or m.FEATURE_TIMESCALEDB not in skip)
-    missing = _missing_extensions(conn, needed) + _misplaced_extensions(conn, placed, db)
+    missing = _missing_extensions(conn, needed) + _misplaced_extensions(conn, placed, db) + _missing_roles(conn, db)
     if missing:
         raise UnsupportedFeatures("; ".join(missing) + "; nothing was changed")
     return Plan(info, skip, left_out)

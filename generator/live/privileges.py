@@ -100,7 +100,10 @@ def apply_needs(db: m.Database, pending: Sequence[sc.Script]) -> Needs:
             needs.table(t)
         elif "tables" in phases:
             needs.table(t, alters=_commented(t))
-    if "functions" in phases:
+    if "sequences" in phases:
+        for q in db.sequences:
+            needs.relation(q.schema, q.name, "sequence")
+    if phases & {"early_functions", "functions"}:
         for f in db.functions:
             needs.write_schemas.add(f.schema)
             needs.functions.add((f.schema, f.name))
@@ -135,6 +138,8 @@ def rollback_needs(db: m.Database, orgs: Sequence[str] | None) -> Needs:
             needs.own[(c.schema, c.name)] = "continuous aggregate"
         for v in part.views:
             needs.own[(v.schema, v.name)] = "materialized view" if v.materialized else "view"
+        for q in part.sequences:
+            needs.own[(q.schema, q.name)] = "sequence"
     if orgs:
         if db.org_registry:
             needs.delete.add((db.org_registry.schema, db.org_registry.table))

@@ -20,10 +20,11 @@ from pathlib import Path
 from schemagen import model as m
 from schemagen.document import Document, PathT
 from schemagen.modelfile import orgs as org_templates
-from schemagen.modelfile import sqlobjects, tables, timescale
+from schemagen.modelfile import security, sequences, sqlobjects, tables, timescale, types
 from schemagen.modelfile.context import Context, comment_of, str_or_none
 from schemagen.modelfile.orgs import Orgs, Template
 from schemagen.modelfile.stamp import ORG, qualified_template
+from schemagen.modelfile.typenames import declared
 from schemagen.order import build_order_of_aggregates, build_order_of_tables, sources_first
 
 
@@ -50,6 +51,7 @@ class Builder:
             for e, o in (spec.get("extensions") or {}).items()
         )
         parts = _Parts()
+        ctx.model_types = declared(spec)  # before any column: `chat_role` may name a type of a later schema
         for sname, sspec in (spec.get("schemas") or {}).items():
             self._schema(sname, sspec or {}, base + ("schemas", sname), parts)
         stamped = orgs.stamp(parts.templates)
@@ -62,15 +64,19 @@ class Builder:
             tables=tuple(build_order_of_tables(parts.shared["tables"] + stamped["tables"])),
             views=tuple(parts.shared["views"] + stamped["views"]),
             continuous_aggregates=tuple(build_order_of_aggregates(parts.shared["caggs"] + stamped["caggs"])),
-            functions=tuple(parts.functions), org_registry=registry, org_rows=rows,
+            functions=tuple(parts.functions), org_registry=registry, org_rows=rows, sequences=tuple(parts.sequences),
             orgs=tuple(o.key for o in orgs.orgs) if (parts.templates or registry) else (), source=ctx.src(base),
+            types=types.in_order(parts.types),
         )
 
     def _schema(self, sname: str, sspec: dict, spath: PathT, parts: _Parts) -> None:
         """One schema's objects, in the order of the model file: tables, views, aggregates (sources first),
         functions; each shared or a template."""
         ctx = self.ctx
-        parts.schemas.append(m.Schema(sname, comment_of(sspec), ctx.src(spath)))
+        parts.schemas.append(m.Schema(sname, comment_of(sspec), ctx.src(spath),
+                                    grants=security.grants(ctx, sspec, "schema", spath)))
+        for yname, yspec in (sspec.get("types") or {}).items():
+            parts.types.append(types.type_(ctx, sname, yname, yspec or {}, spath + ("types", yname)))
         for tname, tspec in (sspec.get("tables") or {}).items():
             t = tables.table(ctx, sname, tname, tspec or {}, spath + ("tables", tname))
             parts.tables[t.qname if ORG not in tname else qualified_template(sname, tname)] = t
@@ -87,6 +93,10 @@ class Builder:
             self._place(c, "caggs", cname, cpath, parts)
         for fname, fspec in (sspec.get("functions") or {}).items():
             parts.functions.append(sqlobjects.function(ctx, sname, fname, fspec, spath + ("functions", fname)))
+        names = set(sspec.get("tables") or ())
+        for qname, qspec in (sspec.get("sequences") or {}).items():
+            parts.sequences.append(sequences.sequence(ctx, sname, qname, qspec or {}, spath + ("sequences", qname),
+                                                      names))
 
     def _place(self, obj, kind: str, name: str, path: PathT, parts: _Parts) -> None:
         org_templates.place(self.ctx, obj, kind, name, path, parts.shared, parts.templates)
@@ -98,6 +108,8 @@ class _Parts:
 
     schemas: list[m.Schema] = field(default_factory=list)
     functions: list[m.Function] = field(default_factory=list)
+    types: list[m.Type] = field(default_factory=list)
+    sequences: list[m.Sequence] = field(default_factory=list)
     shared: dict[str, list] = field(default_factory=lambda: {"tables": [], "views": [], "caggs": []})
     templates: list[Template] = field(default_factory=list)
     tables: dict[str, m.Table] = field(default_factory=dict)  # by qualified name, templates included: cagg sources

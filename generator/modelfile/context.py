@@ -11,6 +11,7 @@ import re
 from schemagen import model as m
 from schemagen.document import Document, PathT, dotted
 from schemagen.errors import Problem
+from schemagen.modelfile.typenames import resolve, written
 from schemagen.sqlparse import Budget, trim
 from schemagen.sqltext import Interval, canonical_type
 
@@ -27,6 +28,7 @@ class Context:
         self.problems: list[Problem] = []
         self.org_keys: list[str] = []
         self.budget = Budget()  # the parse work of the aggregates' expressions (validation has its own)
+        self.model_types: set[tuple[str, str]] = set()  # (schema, name) of the current database's `types:`
 
     def fail(self, path: PathT, message: str) -> None:
         self.problems.append(self.doc.problem(path, message, key=True))
@@ -57,15 +59,20 @@ class Context:
         return parsed
 
     def type_(self, text: str, path: PathT) -> str:
+        schema = path[3] if len(path) > 3 and path[2] == "schemas" else None
+        mine = written(text, schema, self.model_types) if self.model_types else None
+        if mine:  # a model type: `schema.name`, unqualified in the schema of the path
+            return mine
         float_p = _FLOAT_P.match(text)
         if float_p:  # float(p): PostgreSQL's real for p <= 24, double precision above (format_type prints that)
             text = ("real" if int(float_p[1]) <= 24 else "double precision") + float_p[2]
         try:
-            return canonical_type(text)
+            canonical = canonical_type(text)
         except ValueError:
             self.fail(path, f"{text!r} is not a type (write it as in SQL: integer, varchar(50), timestamptz, "
                             "numeric(18,8), text[])")
             return "text"
+        return resolve(canonical, schema, self.model_types) if self.model_types else canonical
 
     def sql(self, text: object, statement: bool = False) -> str:
         return trim(sql_scalar(text), statement)

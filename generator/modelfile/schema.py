@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 
@@ -45,6 +46,26 @@ def schema_problems(doc: Document):
     for error in _validator().iter_errors(doc.data):
         for leaf in _leaves(error):
             yield _describe_error(doc, leaf)
+
+
+def refused(data):
+    """Where the JSON Schema refuses data, for cutting it out (prune.py): (path, unknown keys) per error, the keys
+    empty unless the error is about keys the object may not have."""
+    for error in _validator().iter_errors(data):
+        for leaf in _leaves(error):
+            path = tuple(leaf.absolute_path)
+            if leaf.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(leaf.instance,
+                                                                                                   dict):
+                yield path, tuple(sorted(_unknown_keys(leaf), key=str))
+            else:
+                yield path, ()
+
+
+def _unknown_keys(error: jsonschema.ValidationError) -> list:
+    known = error.schema.get("properties", {})
+    patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
+    return [k for k in error.instance
+            if k not in known and not any(isinstance(k, str) and p.search(k) for p in patterns)] or [None]
 
 
 def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
@@ -131,7 +152,7 @@ def _describe_error(doc: Document, error: jsonschema.ValidationError) -> Problem
                     "writes it (`'{a,b}'`)")
         return doc.problem(path, f"expected {want}, got {_describe(error.instance)}{hint}")
     if v == "enum":
-        choices = [str(c) for c in error.validator_value]
+        choices = [str(c).lower() if isinstance(c, bool) else str(c) for c in error.validator_value]  # as YAML
         hint = did_you_mean(str(error.instance).lower(), choices)
         return doc.problem(path, f"{error.instance!r} is not one of: {', '.join(choices)}"
                                  + (f"; did you mean {hint!r}?" if hint else ""))

@@ -8,6 +8,7 @@ from schemagen import model as m
 from schemagen.document import PathT
 from schemagen.modelfile.context import Context, comment_of
 from schemagen.modelfile.indexes import indexes
+from schemagen.modelfile.security import grants
 
 
 def view(ctx: Context, kind: str, schema: str, name: str, spec: dict, path: PathT) -> m.View:
@@ -15,7 +16,8 @@ def view(ctx: Context, kind: str, schema: str, name: str, spec: dict, path: Path
     materialized = kind == "materialized_views"
     return m.View(schema, name, ctx.sql(spec["query"], statement=True), materialized,
                   spec.get("with_data", True), indexes(ctx, spec.get("indexes"), path), comment_of(spec),
-                  source=ctx.src(path))
+                  source=ctx.src(path),
+                  grants=grants(ctx, spec, "materialized view" if materialized else "view", path))
 
 
 def function(ctx: Context, schema: str, name: str, spec: dict, path: PathT) -> m.Function:
@@ -26,7 +28,8 @@ def function(ctx: Context, schema: str, name: str, spec: dict, path: PathT) -> m
                                (a.get("mode") or "in").lower(), None if default is None else ctx.sql(default)))
     return m.Function(schema, name, tuple(args), _returns(ctx, spec["returns"], path), spec["language"].lower(),
                       spec["body"], spec.get("volatility", "volatile"), spec.get("strict", False),
-                      spec.get("security_definer", False), comment_of(spec), ctx.src(path))
+                      spec.get("security_definer", False), comment_of(spec), ctx.src(path),
+                      grants=grants(ctx, spec, "function", path))
 
 
 def _returns(ctx: Context, written: object, path: PathT) -> str:

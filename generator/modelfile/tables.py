@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from schemagen import model as m
 from schemagen.document import PathT
-from schemagen.modelfile import timescale
+from schemagen.modelfile import security, timescale
 from schemagen.modelfile.context import Context, comment_of, parse_reference
 from schemagen.modelfile.indexes import indexes
 from schemagen.modelfile.stamp import default_name_for
@@ -33,11 +33,12 @@ def table(ctx: Context, schema: str, name: str, spec: dict, path: PathT) -> m.Ta
         schema, name, tuple(parts.columns), primary, tuple(parts.uniques), tuple(parts.fks), tuple(parts.checks),
         indexes(ctx, spec.get("indexes"), path), triggers(ctx, spec.get("triggers"), schema, path),
         comment=comment_of(spec),
-        hypertable=timescale.hypertable(ctx, hyper, path + ("hypertable",)) if hyper else None,
+        hypertable=timescale.hypertable(ctx, hyper, path + ("hypertable",), schema) if hyper else None,
         compression=timescale.compression(ctx, spec.get("compression"), path + ("compression",)),
         retention=timescale.retention(ctx, spec.get("retention"), path + ("retention",)),
         seed=seed(ctx, spec.get("seed"), primary, path + ("seed",)),
         source=ctx.src(path),
+        grants=security.grants(ctx, spec, "table", path), row_security=security.row_security(ctx, spec, path),
     )
 
 
@@ -138,6 +139,10 @@ def column_fk(ctx: Context, table: str, schema: str, column: str, ref, path: Pat
 
 # --- triggers, seed rows -------------------------------------------------------------------------------
 
+# `enabled:` in the model -> the state the model keeps (pg_trigger.tgenabled O, D, R, A)
+TRIGGER_STATES = {True: "enabled", False: "disabled", "replica": "replica", "always": "always"}
+
+
 def triggers(ctx: Context, spec: dict | None, schema: str, path: PathT) -> tuple[m.Trigger, ...]:
     out = []
     for name, t in (spec or {}).items():
@@ -147,7 +152,8 @@ def triggers(ctx: Context, spec: dict | None, schema: str, path: PathT) -> tuple
         when = t.get("when")
         out.append(m.Trigger(name, f"{fschema}.{fname}", t.get("timing", "after"), events,
                              t.get("for_each", "row"), None if when is None else ctx.sql(when),
-                             tuple(t.get("update_of") or ()), ctx.src(path + ("triggers", name))))
+                             tuple(t.get("update_of") or ()), ctx.src(path + ("triggers", name)),
+                             TRIGGER_STATES[t.get("enabled", True)]))
     return tuple(out)
 
 

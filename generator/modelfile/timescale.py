@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from schemagen import model as m
 from schemagen.document import PathT
+from schemagen.modelfile import jobs
 from schemagen.modelfile.context import Context, comment_of, parse_ordered
 from schemagen.modelfile.indexes import indexes
 from schemagen.modelfile.stamp import ORG, qualified_template, quote_template
@@ -14,12 +15,15 @@ from schemagen.sqlparse import TooMuchSql, expression_error
 from schemagen.sqltext import Interval, quote_literal
 
 
-def hypertable(ctx: Context, spec: dict, path: PathT) -> m.Hypertable:
+def hypertable(ctx: Context, spec: dict, path: PathT, schema: str = "") -> m.Hypertable:
     dims = tuple(
         m.Dimension(d["column"], d.get("partitions"), ctx.interval(d.get("interval"), path + ("dimensions", i)))
         for i, d in enumerate(spec.get("dimensions") or ()))
+    now = spec.get("integer_now")
+    if now is not None:  # unqualified: the table's schema
+        now = now.removesuffix("()") if "." in now else f"{schema}.{now.removesuffix('()')}"
     return m.Hypertable(spec["time_column"], ctx.interval(spec.get("chunk_interval"), path + ("chunk_interval",)),
-                        dims, spec.get("create_default_indexes", True), ctx.src(path))
+                        dims, spec.get("create_default_indexes", True), ctx.src(path), integer_now=now)
 
 
 def compression(ctx: Context, spec: dict | None, path: PathT) -> m.Compression | None:
@@ -35,7 +39,10 @@ def compression(ctx: Context, spec: dict | None, path: PathT) -> m.Compression |
     return m.Compression(tuple(spec.get("segment_by") or ()), tuple(order),
                          ctx.interval(spec.get("after"), path + ("after",)),
                          ctx.interval(spec.get("schedule_interval"), path + ("schedule_interval",)),
-                         ctx.src(path))
+                         ctx.src(path),
+                         chunk_time_interval=ctx.interval(spec.get("chunk_time_interval"),
+                                                          path + ("chunk_time_interval",)),
+                         **jobs.settings(ctx, spec, path))
 
 
 def retention(ctx: Context, spec: dict | None, path: PathT) -> m.Retention | None:
@@ -43,7 +50,7 @@ def retention(ctx: Context, spec: dict | None, path: PathT) -> m.Retention | Non
         return None
     return m.Retention(ctx.interval(spec["drop_after"], path + ("drop_after",)),
                        ctx.interval(spec.get("schedule_interval"), path + ("schedule_interval",)),
-                       ctx.src(path))
+                       ctx.src(path), **jobs.settings(ctx, spec, path))
 
 
 # --- continuous aggregates ---------------------------------------------------------------------------------------
@@ -62,19 +69,14 @@ def cagg(ctx: Context, schema: str, name: str, spec: dict, path: PathT, tables: 
     else:
         # "" when it cannot be built: the builder said why, validation leaves the query alone
         query = _query(ctx, spec, source_q, bucket, bucket_column, tables, caggs, path) or ""
-    refresh = None
-    if spec.get("refresh"):
-        r, rpath = spec["refresh"], path + ("refresh",)
-        refresh = m.RefreshPolicy(ctx.interval(r.get("start_offset"), rpath + ("start_offset",)),
-                                  ctx.interval(r.get("end_offset"), rpath + ("end_offset",)),
-                                  ctx.interval(r["schedule_interval"], rpath + ("schedule_interval",)),
-                                  ctx.src(rpath))
+    refresh, *windows = jobs.refresh_policies(ctx, spec.get("refresh"), path + ("refresh",)) or (None,)
     return m.ContinuousAggregate(
         schema, name, query, spec.get("materialized_only", True), refresh,
         indexes(ctx, spec.get("indexes"), path),
         compression(ctx, spec.get("compression"), path + ("compression",)),
         retention(ctx, spec.get("retention"), path + ("retention",)), comment_of(spec),
-        source_relation=source_q, bucket_width=bucket, bucket_column=bucket_column, source=ctx.src(path))
+        source_relation=source_q, bucket_width=bucket, bucket_column=bucket_column, source=ctx.src(path),
+        refresh_windows=tuple(windows))
 
 
 def _query(ctx: Context, spec, source_q, bucket, bucket_column, tables, caggs, path) -> str | None:

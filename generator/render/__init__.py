@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from schemagen import __version__
 from schemagen.render.assemble import leave_out, render, shared
+from schemagen.render.edition import EDITIONS, render_for
 from schemagen.render.jinja import environment, macros, sql
 from schemagen.render.outdir import HEADER_MARK, check_out, write_out
 from schemagen.render.statements import PUBLIC_COMMENT
@@ -23,6 +24,7 @@ from schemagen.scripts import ORG_NUMBER, PHASES, Phase, extension_schema, searc
 from schemagen.sqltext import dollar_quote
 
 __all__ = [
+    "EDITIONS", "render_for",
     "HEADER_MARK", "ORG_NUMBER", "PHASES", "PUBLIC_COMMENT", "Phase", "__version__", "check_out", "dollar_quote",
     "environment", "extension_schema", "finish", "leave_out", "macros", "prelude", "render", "script_text",
     "search_path", "shared", "sql", "statement_lines", "write_out",

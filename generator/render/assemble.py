@@ -105,7 +105,7 @@ def _by_org(db: m.Database) -> dict[str | None, st.Objects]:
         for o in objects:
             groups.setdefault(o.org, ([], [], []))[i].append(o)
     ts = extension_schema(db, "timescaledb")
-    return {org: st.Objects(*lists, ts=ts) for org, lists in groups.items()}
+    return {org: st.Objects(*lists, ts=ts, all_caggs=db.continuous_aggregates) for org, lists in groups.items()}
 
 
 def _file(model: m.Model, db: m.Database) -> _File:
@@ -150,5 +150,5 @@ def shared(model: m.Model, database: str, *, skip_features: frozenset[str] = fro
     db = model.database(database)
     objs = st.Objects(*([o for o in objects if o.org is None]
                         for objects in (db.tables, db.continuous_aggregates, db.views)),
-                      ts=extension_schema(db, "timescaledb"))
+                      ts=extension_schema(db, "timescaledb"), all_caggs=db.continuous_aggregates)
     return _shared_scripts(_file(model, db), db, objs, frozenset(skip_features), only)

@@ -56,6 +56,11 @@ def _orderby(items: Sequence[m.OrderBy]) -> str:
     return ", ".join(out)
 
 
+def _grantee(role: str) -> str:
+    """A grantee: the pseudo-role PUBLIC as the keyword, any other role quoted (a role may be named anything)."""
+    return "PUBLIC" if role == "PUBLIC" else quote_ident(role)
+
+
 def _literal(value: object) -> str:
     return "DEFAULT" if value is m.SEED_DEFAULT else quote_literal(value)
 
@@ -106,6 +111,9 @@ def environment() -> jinja2.Environment:
         regclass=lambda name: f"{quote_literal(name)}::pg_catalog.regclass",
         name_arg=lambda name: f"{quote_literal(name)}::pg_catalog.name",
         text_arg=lambda text: f"{quote_literal(text)}::pg_catalog.text",
+        # a function of no arguments by its exact signature (regprocedure), as a regproc argument
+        regproc=lambda name: f"{quote_literal(_dotted(name) + '()')}::pg_catalog.regprocedure::pg_catalog.regproc",
+        timestamptz=lambda text: f"{quote_literal(text)}::pg_catalog.timestamptz",
         key_literal=_key_literal,
         column_default=_column_default,
         dollar=dollar_quote,
@@ -115,6 +123,8 @@ def environment() -> jinja2.Environment:
         signature=signature,
         dotted=_dotted,
         orderby=_orderby,
+        grantee=_grantee,
+        grantees=lambda roles: ", ".join(_grantee(r) for r in roles),
     )
     return env
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from schemagen import model as m
-from schemagen.order import caggs_in_order, tables_in_order, views_in_order
+from schemagen.order import caggs_in_order, early_functions, tables_in_order, views_in_order, views_reading
+from schemagen.render import security
 from schemagen.render.jinja import signature, sql
 from schemagen.scripts import extension_schema
 from schemagen.sqltext import qualified, quote_ident
@@ -34,9 +35,15 @@ def _fkey(f: m.Function) -> m.ObjectKey:
 class Objects:
     """The tables, aggregates and views one file deals with (the shared ones, or one org's), in dependency order."""
 
-    def __init__(self, tables, caggs, views, ts: str = "public"):
+    def __init__(self, tables, caggs, views, ts: str = "public", all_caggs=None):
         self.tables, self.caggs, self.views = tables_in_order(tables), caggs_in_order(caggs), views_in_order(views)
         self.ts = quote_ident(ts)  # TimescaleDB's schema, which qualifies each of its functions
+        # views that read a continuous aggregate (of this file or a shared one), directly or through another view:
+        # their statements need what the aggregate needs, so --skip-unsupported leaves them out with it
+        self.on_caggs = views_reading(self.views, [c.qname for c in (caggs if all_caggs is None else all_caggs)])
+
+    def view_feature(self, v: m.View) -> str | None:
+        return m.FEATURE_CAGG if v.qname in self.on_caggs else None
 
 
 # --- per object kind ---------------------------------------------------------------------------------------------
@@ -47,6 +54,8 @@ def _hypertable(ts: str, t: m.Table, emit: Emit) -> None:
         return
     table = K("table", t.schema, t.name)
     emit(sql("hypertable", "create", ts, t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB, table)
+    if ht.integer_now:  # accepted on the Apache edition too
+        emit(sql("hypertable", "integer_now", ts, t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB, table)
     if ht.chunk_interval is not None:
         emit(sql("hypertable", "chunk_interval", ts, t), f"hypertable {t.qname}", m.FEATURE_TIMESCALEDB, table)
     for d in ht.dimensions:
@@ -74,8 +83,17 @@ def _policies(ts: str, qname: str, c: m.Compression | None, r: m.Retention | Non
               key: m.ObjectKey) -> None:
     if c and c.after is not None:
         emit(sql("policy", "compression", ts, qname, c), f"compression policy of {qname}", m.FEATURE_POLICY, key)
+        _pause(ts, "compression", qname, c, emit, key)
     if r:
         emit(sql("policy", "retention", ts, qname, r), f"retention policy of {qname}", m.FEATURE_POLICY, key)
+        _pause(ts, "retention", qname, r, emit, key)
+
+
+def _pause(ts: str, kind: str, qname: str, policy, emit: Emit, key: m.ObjectKey,
+           feature: str = m.FEATURE_POLICY) -> None:
+    """`scheduled: false`: the job just added, paused (alter_job is community-only, as the policies are)."""
+    if not policy.scheduled:
+        emit(sql("policy", "pause", ts, kind, key, policy), f"{kind} policy of {qname}", feature, key)
 
 
 def _remove_policies(ts: str, qname: str, c: m.Compression | None, r: m.Retention | None, emit: Emit,
@@ -96,19 +114,20 @@ def _cagg(ts: str, c: m.ContinuousAggregate, emit: Emit) -> None:
         emit(sql("continuous_aggregate", "comment", c), f"continuous aggregate {c.qname}", m.FEATURE_CAGG, key)
     _indexes(c.schema, c.name, c.indexes, emit, m.FEATURE_CAGG, key)
     _compression("MATERIALIZED VIEW", c.qname, c.compression, emit, key)
-    if c.refresh:
-        emit(sql("policy", "refresh", ts, c.qname, c.refresh), f"refresh policy of {c.qname}", m.FEATURE_POLICY,
-             key)
+    for n, r in enumerate(c.refreshes):  # a second window and more: TimescaleDB 2.21+ (the pre-flight checks)
+        feature = m.FEATURE_POLICY if n == 0 else m.FEATURE_REFRESH_WINDOWS
+        emit(sql("policy", "refresh", ts, c.qname, r), f"refresh policy of {c.qname}", feature, key)
+        _pause(ts, "refresh", c.qname, r, emit, key, feature)
     _policies(ts, c.qname, c.compression, c.retention, emit, key)
 
 
-def _view(v: m.View, emit: Emit) -> None:
+def _view(v: m.View, emit: Emit, feature: str | None = None) -> None:
     kind = "materialized view" if v.materialized else "view"
     what, key = f"{kind} {v.qname}", K(kind, v.schema, v.name)
-    emit(sql("view", "create", v), what, None, key, True)
+    emit(sql("view", "create", v), what, feature, key, True)
     if v.comment is not None:
-        emit(sql("view", "comment", v), what, None, key)
-    _indexes(v.schema, v.name, v.indexes, emit)
+        emit(sql("view", "comment", v), what, feature, key)
+    _indexes(v.schema, v.name, v.indexes, emit, feature)
 
 
 def _seed_keys(s: m.SeedRows) -> list[tuple]:
@@ -144,10 +163,34 @@ def _create_schemas(db: m.Database | None, objs: Objects, emit: Emit) -> None:
             emit(sql("schema", "comment", s), f"schema {quote_ident(s.name)}", None, key)
 
 
+def _create_types(db: m.Database | None, objs: Objects, emit: Emit) -> None:
+    for t in db.types:  # in dependency order (the builder's)
+        what, key = f"{'domain' if t.kind == 'domain' else 'type'} {t.qname}", K("type", t.schema, t.name)
+        emit(sql("type", "create", t), what, None, key, True)
+        if t.comment is not None:
+            emit(sql("type", "comment", t), what, None, key)
+
+
+def _create_sequences(db: m.Database | None, objs: Objects, emit: Emit) -> None:
+    for q in db.sequences:
+        key = K("sequence", q.schema, q.name)
+        emit(sql("sequence", "create", q), f"sequence {q.qname}", None, key, True)
+        if q.comment is not None:
+            emit(sql("sequence", "comment", q), f"sequence {q.qname}", None, key)
+
+
+def _owned_sequences(db: m.Database | None, t: m.Table, emit: Emit) -> None:
+    """ALTER SEQUENCE ... OWNED BY the table's column, right after the table is created (see scripts.PHASES)."""
+    for q in db.sequences if db else ():
+        if q.owned_by is not None and (q.schema, q.owned_by[0]) == (t.schema, t.name):
+            emit(sql("sequence", "owned_by", q), f"sequence {q.qname}", None, K("sequence", q.schema, q.name))
+
+
 def _create_tables(db: m.Database | None, objs: Objects, emit: Emit) -> None:
     for t in objs.tables:
         key = K("table", t.schema, t.name)
         emit(sql("table", "create", t), f"table {t.qname}", None, key, True)
+        _owned_sequences(db, t, emit)
         if t.comment is not None:
             emit(sql("table", "comment", t), f"table {t.qname}", None, key)
         for c in t.columns:
@@ -175,13 +218,24 @@ def _create_policies(db: m.Database | None, objs: Objects, emit: Emit) -> None:
         _policies(objs.ts, t.qname, t.compression, t.retention, emit, K("table", t.schema, t.name))
 
 
-def _create_functions(db: m.Database | None, objs: Objects, emit: Emit) -> None:
-    if db.functions:
+def _create_functions(db: m.Database | None, objs: Objects, emit: Emit, early: bool = False) -> None:
+    functions = _functions(db, early)
+    if functions:
         emit(sql("function", "no_body_checks"), "setting check_function_bodies", None)
-    for f in db.functions:
+    for f in functions:
         emit(sql("function", "create", f), f"function {signature(f)}", None, _fkey(f), True)
         if f.comment is not None:
             emit(sql("function", "comment", f), f"function {signature(f)}", None, _fkey(f))
+
+
+def _functions(db: m.Database, early: bool) -> list[m.Function]:
+    """The functions of 028_early_functions.sql (early) or of 080_functions.sql (the others)."""
+    first = {id(f) for f in early_functions(db)}
+    return [f for f in db.functions if (id(f) in first) == early]
+
+
+def _create_early_functions(db: m.Database | None, objs: Objects, emit: Emit) -> None:
+    _create_functions(db, objs, emit, early=True)
 
 
 def _create_caggs(db: m.Database | None, objs: Objects, emit: Emit) -> None:
@@ -191,7 +245,7 @@ def _create_caggs(db: m.Database | None, objs: Objects, emit: Emit) -> None:
 
 def _create_views(db: m.Database | None, objs: Objects, emit: Emit) -> None:
     for v in objs.views:
-        _view(v, emit)
+        _view(v, emit, objs.view_feature(v))
 
 
 def _create_triggers(db: m.Database | None, objs: Objects, emit: Emit) -> None:
@@ -199,6 +253,9 @@ def _create_triggers(db: m.Database | None, objs: Objects, emit: Emit) -> None:
         for tr in t.triggers:
             emit(sql("trigger", "create", t, tr), f"trigger {quote_ident(tr.name)} on {t.qname}", None,
                  K("trigger", t.schema, tr.name, t.name), True)
+            if tr.enabled != "enabled":
+                emit(sql("trigger", "state", t, tr), f"trigger {quote_ident(tr.name)} on {t.qname}", None,
+                     K("trigger", t.schema, tr.name, t.name))
 
 
 def _create_seed(db: m.Database | None, objs: Objects, emit: Emit) -> None:
@@ -208,12 +265,15 @@ def _create_seed(db: m.Database | None, objs: Objects, emit: Emit) -> None:
 
 
 INIT: dict[str, Fill] = {
-    "extensions": _create_extensions, "schemas": _create_schemas, "tables": _create_tables,
+    "extensions": _create_extensions, "schemas": _create_schemas, "types": _create_types,
+    "sequences": _create_sequences, "tables": _create_tables,
     "hypertables": _create_hypertables, "indexes": _create_indexes, "compression": _create_compression,
-    "policies": _create_policies, "functions": _create_functions, "continuous_aggregates": _create_caggs,
-    "views": _create_views, "triggers": _create_triggers, "seed": _create_seed,
+    "policies": _create_policies, "early_functions": _create_early_functions, "functions": _create_functions,
+    "continuous_aggregates": _create_caggs, "views": _create_views, "triggers": _create_triggers, "seed": _create_seed,
+    "row_security": security.create_row_security, "grants": security.create_grants,
 }
-SHARED_ONLY = frozenset({"extensions", "schemas", "functions"})  # phases with nothing in an org's file
+# phases with nothing in an org's file
+SHARED_ONLY = frozenset({"extensions", "schemas", "types", "sequences", "early_functions", "functions"})
 
 
 def init(phase: str, db: m.Database | None, objs: Objects, emit: Emit) -> None:
@@ -245,9 +305,20 @@ def _drop_schemas(db: m.Database | None, objs: Objects, emit: Emit) -> None:
             emit(sql("schema", "comment", m.Schema(s.name, PUBLIC_COMMENT)), f"schema {quote_ident(s.name)}", None)
 
 
+def _drop_types(db: m.Database | None, objs: Objects, emit: Emit) -> None:
+    for t in reversed(db.types):  # those built on others first
+        emit(sql("type", "drop", t), f"{'domain' if t.kind == 'domain' else 'type'} {t.qname}", None,
+             K("type", t.schema, t.name), True)
+
+
 def _drop_tables(db: m.Database | None, objs: Objects, emit: Emit) -> None:
     for t in reversed(objs.tables):  # referrers first
         emit(sql("table", "drop", t), f"table {t.qname}", None, K("table", t.schema, t.name), True)
+
+
+def _drop_sequences(db: m.Database | None, objs: Objects, emit: Emit) -> None:
+    for q in reversed(db.sequences):  # an owned one went with its table already (970 runs first): IF EXISTS
+        emit(sql("sequence", "drop", q), f"sequence {q.qname}", None, K("sequence", q.schema, q.name), True)
 
 
 def _drop_indexes(db: m.Database | None, objs: Objects, emit: Emit) -> None:
@@ -262,9 +333,13 @@ def _drop_policies(db: m.Database | None, objs: Objects, emit: Emit) -> None:
         _remove_policies(objs.ts, t.qname, t.compression, t.retention, emit, K("table", t.schema, t.name))
 
 
-def _drop_functions(db: m.Database | None, objs: Objects, emit: Emit) -> None:
-    for f in reversed(db.functions):
+def _drop_functions(db: m.Database | None, objs: Objects, emit: Emit, early: bool = False) -> None:
+    for f in reversed(_functions(db, early)):
         emit(sql("function", "drop", f), f"function {signature(f)}", None, _fkey(f), True)
+
+
+def _drop_early_functions(db: m.Database | None, objs: Objects, emit: Emit) -> None:
+    _drop_functions(db, objs, emit, early=True)
 
 
 def _drop_caggs(db: m.Database | None, objs: Objects, emit: Emit) -> None:
@@ -276,7 +351,7 @@ def _drop_caggs(db: m.Database | None, objs: Objects, emit: Emit) -> None:
 def _drop_views(db: m.Database | None, objs: Objects, emit: Emit) -> None:
     for v in reversed(objs.views):
         kind = "materialized view" if v.materialized else "view"
-        emit(sql("view", "drop", v), f"{kind} {v.qname}", None, K(kind, v.schema, v.name), True)
+        emit(sql("view", "drop", v), f"{kind} {v.qname}", objs.view_feature(v), K(kind, v.schema, v.name), True)
 
 
 def _drop_triggers(db: m.Database | None, objs: Objects, emit: Emit) -> None:
@@ -294,9 +369,11 @@ def _drop_seed(db: m.Database | None, objs: Objects, emit: Emit) -> None:
 
 
 UNDO: dict[str, Fill] = {
-    "extensions": _drop_extensions, "schemas": _drop_schemas, "tables": _drop_tables, "indexes": _drop_indexes,
-    "policies": _drop_policies, "functions": _drop_functions, "continuous_aggregates": _drop_caggs,
+    "extensions": _drop_extensions, "schemas": _drop_schemas, "types": _drop_types, "sequences": _drop_sequences,
+    "tables": _drop_tables, "indexes": _drop_indexes, "policies": _drop_policies,
+    "early_functions": _drop_early_functions, "functions": _drop_functions, "continuous_aggregates": _drop_caggs,
     "views": _drop_views, "triggers": _drop_triggers, "seed": _drop_seed,
+    "row_security": security.drop_row_security, "grants": security.drop_grants,
 }
 
 

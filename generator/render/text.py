@@ -41,7 +41,7 @@ def _header(script: sc.Script, body: str) -> str:
 
 def _body(script: sc.Script) -> tuple[str, list[int]]:
     """The file body and, for each statement (in statement order), the line within the body where it starts."""
-    chunks: list[str] = ["", "BEGIN;", *script.prelude, ""]
+    chunks: list[str] = ["", *(printable(f"-- {n}") for n in script.notes), "BEGIN;", *script.prelude, ""]
     starts = [0] * len(script.statements)
     line = len(chunks)  # lines before the next chunk
 

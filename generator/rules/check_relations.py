@@ -1,6 +1,6 @@
 """Rules on the relations the model's SQL reads: a view's or aggregate's query reads tables, views and aggregates
 the model has (in its own schemas), and never another org's; a default's nextval('s.seq') reads a sequence the
-model creates.
+model creates (a serial column's, or one declared under `sequences:`).
 """
 from __future__ import annotations
 
@@ -65,10 +65,11 @@ def unknown_sequences(ck: Context) -> None:
                     ck.add(c.source, f"the default of {t.name}.{c.name}: nextval({seq!r}) does not name a "
                                      "sequence", t.org)
                 elif seq[0] in mine and seq not in known:
-                    serial = sorted(f"{s}.{n}" for (s, n), o in known.items()
-                                    if isinstance(o, m.Table) and n != o.name and s == seq[0])
-                    hint = f" (the model's sequences there: {', '.join(serial[:5])})" if serial else \
-                        "; make the column serial/bigserial, or an identity column"
+                    serial = sorted(f"{s}.{n}" for (s, n), o in known.items() if s == seq[0] and (
+                        isinstance(o, m.Sequence) or isinstance(o, m.Table) and n != o.name))
+                    hint = (f" (the model's sequences there: {', '.join(serial[:5])})" if serial else "") + \
+                        f"; declare it under `sequences:` of schema {seq[0]}, or make the column serial/bigserial " \
+                        "or an identity column"
                     ck.add(c.source, f"the default of {t.name}.{c.name}: nextval reads sequence "
                                      f"{seq[0]}.{seq[1]}, which the model does not create{hint}", t.org)
 

@@ -96,13 +96,13 @@ def hypertable(ck: Context, t: m.Table) -> None:
         _positive(ck, source, what, value, org)
         if integer_time and isinstance(value, int) and value >= INTEGER_RANGES[btype]:
             ck.add(source, f"{what} {value} does not fit the {btype} time column {time.name}", org)
-    if integer_time:  # checked: add_retention_policy refuses; a compression job fails at every run
+    if integer_time and ht.integer_now is None:  # checked: add_retention_policy refuses; compression fails
         for what, policy in (("compression", t.compression if t.compression and t.compression.after else None),
                              ("retention", t.retention)):
             if policy is not None:
                 ck.add(policy.source, f"a {what} policy on the integer time column {time.name} needs an "
-                                      "integer_now function (set_integer_now_func), which the model cannot "
-                                      "declare", org)
+                                      "integer_now function (set_integer_now_func): add `integer_now: "
+                                      "<schema>.<function>` under hypertable:", org)
     part_cols = [ht.time_column]
     for d in ht.dimensions:
         if d.column in part_cols:
@@ -160,8 +160,18 @@ def aggregate(ck: Context, c: m.ContinuousAggregate, tables: dict, caggs: dict, 
             for e in ix.elements:
                 if e.column and e.column not in columns:
                     ck.add(ix.source, f"index {ix.name} names unknown column {e.column!r} of {c.qname}", org)
-    _policies(ck, c, columns, integer_time)
+    _policies(ck, c, columns, integer_time, integer_time and _integer_now(c, tables, caggs) is None)
     return select
+
+
+def _integer_now(c: m.ContinuousAggregate, tables: dict, caggs: dict) -> str | None:
+    """The integer_now function of the hypertable under an aggregate (through aggregates built on aggregates)."""
+    seen = set()
+    while c.source_relation in caggs and c.source_relation not in seen:
+        seen.add(c.source_relation)
+        c = caggs[c.source_relation]
+    t = tables.get(c.source_relation or "")
+    return t.hypertable.integer_now if t is not None and t.hypertable else None
 
 
 def _source(ck: Context, c: m.ContinuousAggregate, tables: dict, caggs: dict, outputs: dict
@@ -210,8 +220,10 @@ def _query(ck: Context, c: m.ContinuousAggregate, select: Parsed, columns: list[
         _source_columns(ck, c, select, source_cols, org)
 
 
-def _policies(ck: Context, c: m.ContinuousAggregate, columns: list[str] | None, integer_time: bool) -> None:
-    """The aggregate's compression, retention and refresh policies."""
+def _policies(ck: Context, c: m.ContinuousAggregate, columns: list[str] | None, integer_time: bool,
+              needs_now: bool) -> None:
+    """The aggregate's compression, retention and refresh policies (needs_now: of an integer time column without
+    an integer_now function)."""
     org = c.org
     if c.compression:
         compression(ck, c.compression, c.qname, set(columns) if columns is not None else None, org)
@@ -221,11 +233,12 @@ def _policies(ck: Context, c: m.ContinuousAggregate, columns: list[str] | None, 
         _time_kind(ck, c.retention.source, "retention drop_after", c.retention.drop_after, integer_time, "", org)
         _positive(ck, c.retention.source, "retention drop_after", c.retention.drop_after, org)
         retention_vs_refresh(ck, c.retention, c.qname, c, org)
-    if c.refresh:
-        refresh(ck, c, integer_time)
-    if integer_time and (c.refresh or c.compression and c.compression.after or c.retention):
+    for r in c.refreshes:
+        refresh(ck, c, r, integer_time)
+    if needs_now and (c.refresh or c.compression and c.compression.after or c.retention):
         ck.add(c.source, "policies on an aggregate of an integer time column need an integer_now function "
-                         "(set_integer_now_func), which the model cannot declare", org)
+                         "(set_integer_now_func): add `integer_now: <schema>.<function>` under the source "
+                         "hypertable's hypertable:", org)
 
 
 def _source_columns(ck: Context, c: m.ContinuousAggregate, select: Parsed, source_cols: list[str], org) -> None:
@@ -318,8 +331,8 @@ def _nested_width(ck: Context, c: m.ContinuousAggregate, src: m.ContinuousAggreg
                          f"of its source {src.qname}", org)
 
 
-def refresh(ck: Context, c: m.ContinuousAggregate, integer_time: bool) -> None:
-    r, width, org = c.refresh, c.bucket_width, c.org
+def refresh(ck: Context, c: m.ContinuousAggregate, r: m.RefreshPolicy, integer_time: bool) -> None:
+    width, org = c.bucket_width, c.org
     _positive(ck, r.source, "refresh schedule_interval", r.schedule_interval, org)
     for what, value in (("refresh start_offset", r.start_offset), ("refresh end_offset", r.end_offset)):
         _time_kind(ck, r.source, what, value, integer_time, "of the source", org)
@@ -339,12 +352,13 @@ def refresh(ck: Context, c: m.ContinuousAggregate, integer_time: bool) -> None:
 def retention_vs_refresh(ck: Context, ret: m.Retention, qname: str, c: m.ContinuousAggregate, org) -> None:
     """Retention must not drop what a refresh still reads: the refresh would then empty the aggregate's buckets
     for the dropped range (raw data) or recompute what was dropped (the aggregate's own retention)."""
-    r = c.refresh
     drop = ret.drop_after
-    if r is None or not isinstance(drop, Interval):
+    starts = [r.start_offset for r in c.refreshes if isinstance(r.start_offset, Interval)]
+    if not starts or not isinstance(drop, Interval):
         return
     # start_offset null refreshes from the hypertable's oldest remaining data: nothing to compare
-    if isinstance(r.start_offset, Interval) and drop.total <= r.start_offset.total:
+    r = max((r for r in c.refreshes if r.start_offset in starts), key=lambda r: r.start_offset.total)
+    if drop.total <= r.start_offset.total:
         if qname == c.qname:
             ck.add(ret.source, f"retention of {c.qname} ({drop}) must exceed its refresh start_offset "
                                f"({r.start_offset}): the refresh would recompute what retention drops", org)

@@ -46,6 +46,7 @@ class Context:
         self.exts = {e.name for e in db.extensions}
         self.tables = {(t.schema, t.name): t for t in db.tables}
         self.funcs = {(f.schema, f.name): f for f in db.functions}
+        self.types = {t.qname: t for t in db.types}  # the model's own types, by canonical name
         self.known = readable_relations(db)
         self.model_relations = relations
         self._namespace: dict[tuple[str, str], str] = {}  # (schema, name) -> what: one namespace per schema
@@ -91,7 +92,8 @@ class Context:
 
 
 def readable_relations(db: m.Database) -> dict[tuple[str, str], object]:
-    """Every relation a query may read: tables, their serial sequences, views, aggregates; by (schema, name)."""
+    """Every relation a query may read: tables, their serial sequences, views, aggregates, sequences; by (schema,
+    name)."""
     known: dict[tuple[str, str], object] = {}
     for t in db.tables:
         known[(t.schema, t.name)] = t
@@ -100,6 +102,8 @@ def readable_relations(db: m.Database) -> dict[tuple[str, str], object]:
                 known[(t.schema, default_name(t.name, c.name, "seq"))] = t
     for obj in db.views + db.continuous_aggregates:
         known[(obj.schema, obj.name)] = obj
+    for q in db.sequences:  # sequences of their own: nextval() defaults and queries may read them
+        known.setdefault((q.schema, q.name), q)
     return known
 
 

@@ -4,6 +4,7 @@ of one type as written (a column's, an argument's, what a function returns). Als
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from schemagen import model as m
 from schemagen.rules.context import Context
@@ -51,27 +52,47 @@ def check_type(ctx: Context, source: m.Source, type_: str, org: str | None = Non
         return
     base = base_type(type_)
     bare = base.rpartition(".")[2] if '"' not in base else base
+    if base in ctx.types:  # a type of the model's own: takes no modifiers
+        if _MODS.search(type_):
+            ctx.add(source, f"type {base} takes no length or precision ({type_})", org)
+        return
     if base in BUILTIN_TYPES or bare in BUILTIN_TYPES or _INTERVAL_FIELDS.fullmatch(base):
         pass
     elif bare in EXTENSION_TYPES:
         if EXTENSION_TYPES[bare] not in ctx.exts:
             ctx.add(source, f"type {type_} needs the extension `{EXTENSION_TYPES[bare]}` under `extensions:`", org)
     else:
-        relation = ctx.model_relations.named(base)
-        if relation:
-            ctx.add(source, f"unknown type {type_!r}: the model creates no types, and schemagen does not use "
-                            f"the row type of {relation} as a column type (use jsonb, or a foreign key to "
-                            f"{relation})", org)
-            return
-        hint = _type_hint(ctx, base)
-        ctx.add(source, f"unknown type {type_!r}" + (f"; did you mean {hint!r}?" if hint else
-                                                      " (a column takes a built-in type or one of a declared "
-                                                      "extension; the model creates no composite, enum or "
-                                                      "domain types)"), org)
+        _unknown(ctx, source, type_, base, org)
         return
     mods = _MODS.search(type_)
     if mods:
         _typmods(ctx, source, type_, bare, mods.group(1), org)
+
+
+def _unknown(ctx: Context, source: m.Source, type_: str, base: str, org: str | None) -> None:
+    """A type that is neither built in, nor an extension's, nor the model's: say how to declare it; a did-you-mean
+    only for a really close name (`integr`), never `char` for `chat_role`."""
+    relation = ctx.model_relations.named(base)
+    if relation:
+        ctx.add(source, f"unknown type {type_!r}: schemagen does not use the row type of {relation} as a column "
+                        f"type (use jsonb, a composite type under `types:`, or a foreign key to {relation})", org)
+        return
+    bare = base.rpartition(".")[2].strip('"')
+    hint = _type_hint(ctx, base)
+    hint = hint if hint and _close(base, hint) else None
+    if hint is None:
+        mine = ctx.hint(bare, sorted({t.rpartition(".")[2].strip('"') for t in ctx.types}))
+        hint = next((t for t in sorted(ctx.types) if mine and _close(bare, mine)
+                     and t.rpartition(".")[2].strip('"') == mine), None)
+    ctx.add(source, f"unknown type {type_!r}" + (f"; did you mean {hint!r}?" if hint else
+                                                  ": a column takes a built-in type, one of a declared extension, "
+                                                  "or one the model declares under `types:` of a schema (enum, "
+                                                  "composite or domain)"), org)
+
+
+def _close(word: str, hint: str) -> bool:
+    """Only a near miss is worth a did-you-mean: a typo, not another word that shares a prefix."""
+    return SequenceMatcher(None, word.lower(), hint.lower()).ratio() >= 0.8
 
 
 def _typmods(ctx: Context, source: m.Source, type_: str, base: str, mods: str, org: str | None) -> None:

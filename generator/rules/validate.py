@@ -16,16 +16,22 @@ from schemagen import model as m
 from schemagen.document import Document
 from schemagen.errors import Problem
 from schemagen.rules import (
+    check_early_functions,
     check_foreign_keys,
     check_functions,
     check_indexes,
+    check_jobs,
     check_names,
     check_namespace,
     check_relations,
     check_rows,
+    check_security,
+    check_sequences,
     check_tables,
     check_timescale,
+    check_trigger_state,
     check_triggers,
+    check_types,
 )
 from schemagen.rules.context import Context, ModelRelations
 from schemagen.rules.problems import Problems
@@ -34,7 +40,9 @@ from schemagen.rules.values import value_error
 
 # The rules of a table beyond its names, in order: for a shared table, and for the first org of a template.
 TABLE_RULES = (check_tables.table, check_foreign_keys.foreign_keys, check_indexes.table_indexes,
-               check_triggers.triggers, check_rows.seed)
+               check_triggers.triggers, check_rows.seed, check_types.enum_columns,
+               check_security.table, check_jobs.integer_now, check_jobs.compress_chunk_interval,
+               check_trigger_state.trigger_states)
 
 
 def validate(model: m.Model, doc: Document | None = None) -> list[Problem]:
@@ -53,7 +61,11 @@ def _database(ck: Context) -> None:
     ck.problems.start_database(ck.db)
     check_names.names(ck)
     check_namespace.relations(ck)
+    check_types.types(ck)
+    check_sequences.sequences(ck)
     check_relations.unknown_sequences(ck)
+    for s in ck.db.schemas:
+        check_security.schema(ck, s)
     for t in ck.db.tables:
         _table(ck, t)
     for v in ck.db.views:
@@ -63,9 +75,12 @@ def _database(ck: Context) -> None:
             check_indexes.index(ck, ix, None, v.org)
     for f in ck.db.functions:
         check_functions.function(ck, f)
+    check_early_functions.early_functions(ck)
     outputs = check_timescale.timescale_rules(ck, check_indexes.index)
     for c in ck.db.continuous_aggregates:
         check_relations.reads(ck, c, outputs.get(c.qname))
+        check_jobs.refresh_windows(ck, c)
+        check_jobs.cagg_compress_chunk_interval(ck, c)
     check_rows.registry(ck)
 
 

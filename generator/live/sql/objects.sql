@@ -1,29 +1,23 @@
--- Objects of kinds the model does not describe, in the managed schemas: every one is extra. Sequences that a
--- column owns (serial: deptype 'a'; identity: 'i') belong to their table and are not listed; types that
--- PostgreSQL makes for another object are not either (a table's row type, array types, a range's multirange).
+-- Objects of kinds the model does not describe, in the managed schemas: every one is extra. Enums, composites and
+-- domains are the model's kinds (sql/types.sql reads them; one the model does not declare is an extra type).
+-- Sequences are read by inspect (sequence_settings.sql: the model declares them; one no column owns and the model
+-- does not declare is extra there); types that PostgreSQL makes for another object are not listed either
+-- (a table's row type, array types, a range's multirange).
 -- Extension members (pg_depend deptype 'e') and TimescaleDB's schemas are left out as everywhere.
 WITH managed AS (
   SELECT n.oid, n.nspname FROM pg_namespace n
   WHERE @managed(n.nspname)
 )
-SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'foreign table' END AS kind, s.nspname AS schema,
-       c.relname AS name, NULL::text AS arguments
+SELECT 'foreign table' AS kind, s.nspname AS schema, c.relname AS name, NULL::text AS arguments
 FROM pg_class c JOIN managed s ON s.oid = c.relnamespace
-WHERE c.relkind IN ('S', 'f')
+WHERE c.relkind = 'f'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                  AND (d.deptype = 'e' OR (d.deptype IN ('a', 'i') AND d.refclassid = 'pg_class'::regclass)))
-UNION ALL
-SELECT 'composite type', s.nspname, c.relname, NULL  -- CREATE TYPE ... AS (...): a relation of its own
-FROM pg_class c JOIN managed s ON s.oid = c.relnamespace
-WHERE c.relkind = 'c'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = c.reltype
                   AND d.deptype = 'e')
 UNION ALL
-SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
-                      WHEN 'p' THEN 'shell type' ELSE 'base type' END,
+SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'p' THEN 'shell type' ELSE 'base type' END,
        s.nspname, t.typname, NULL
 FROM pg_type t JOIN managed s ON s.oid = t.typnamespace
-WHERE (t.typtype IN ('e', 'd', 'r', 'p')  -- row types ('c') are read above; an array is its element's
+WHERE (t.typtype IN ('r', 'p')  -- an array is its element's
        OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.oid = t.typelem AND e.typarray = t.oid)))
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid
                   AND d.deptype = 'e')

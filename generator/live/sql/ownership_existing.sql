@@ -17,7 +17,7 @@ SELECT w.i, o.owner
     UNION ALL  -- relations share one namespace: a view of a table's name is that name taken
     SELECT pg_catalog.pg_get_userbyid(c.relowner)
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-     WHERE w.kind IN ('table', 'view', 'materialized view', 'continuous aggregate', 'index')
+     WHERE w.kind IN ('table', 'view', 'materialized view', 'continuous aggregate', 'index', 'sequence')
        AND n.nspname = w.schema AND c.relname = w.name
     UNION ALL
     SELECT pg_catalog.pg_get_userbyid(p.proowner)
@@ -28,6 +28,10 @@ SELECT w.i, o.owner
                SELECT pg_catalog.to_regtype(a.t)::pg_catalog.oid
                  FROM pg_catalog.jsonb_array_elements_text(w.args::pg_catalog.jsonb) WITH ORDINALITY AS a(t, k)
                 ORDER BY a.k), ' ', '*')
+    UNION ALL  -- a type of the model (enum, composite, domain); a table's row type is the table's name taken
+    SELECT pg_catalog.pg_get_userbyid(t.typowner)
+      FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+     WHERE w.kind = 'type' AND n.nspname = w.schema AND t.typname = w.name
     UNION ALL
     SELECT pg_catalog.pg_get_userbyid(c.relowner)
       FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid

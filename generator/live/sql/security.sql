@@ -47,7 +47,7 @@ UNION ALL
 SELECT r.oid, r.schema, r.name, 'trigger enabled',
        CASE WHEN t.tgisinternal AND con.conname IS NOT NULL THEN 'constraint ' || con.conname
             ELSE 'trigger ' || t.tgname END,
-       pg_catalog.string_agg(DISTINCT CASE t.tgenabled WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'replica only'
+       pg_catalog.string_agg(DISTINCT CASE t.tgenabled WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'replica'
                                             ELSE 'always' END, ', ')
 FROM rel r JOIN pg_trigger t ON t.tgrelid = r.oid
 LEFT JOIN pg_constraint con ON con.oid = t.tgconstraint

@@ -1,0 +1,117 @@
+"""`schemagen import`: a live database written as a model file (the offline part: schemagen.importer).
+
+The catalogs are read by inspect (the queries `schemagen diff` runs, a fixed number of them) in one snapshot
+rolled back at the end, printed under the search_path the rendered scripts pin; with orgs recognised, the rows of
+each table that could be the org registry are read too (one query each, at most one row more than there are
+orgs). The file is written whole (a temporary file renamed into place) and never over an existing one without
+force; then it is validated as `schemagen validate` would.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemagen import importer, render
+from schemagen import model as m
+from schemagen.commands import Say, silent
+from schemagen.errors import ModelError, UsageError, printable
+from schemagen.live import behaviour as live_behaviour
+from schemagen.live import drift as live_drift
+from schemagen.live import sql as queries
+from schemagen.live.connect import connection
+from schemagen.live.inspect import Catalog, inspect
+
+
+@dataclass
+class ImportResult:
+    text: str
+    notes: list[str]  # what the model cannot express, object by object
+    recognised: list[str]
+    catalog_queries: int
+    data_queries: int
+    problems: list[str]  # validate's, when the written model does not validate (a bug of the import)
+
+
+def _rows(conn, candidates, limit: int) -> tuple[dict[tuple[str, str], list[dict]], int]:
+    out = {}
+    for schema, table, *_ in candidates:
+        with conn.transaction(force_rollback=True):
+            text = queries.compose("import_rows", table=(schema, table))
+            found = conn.execute(text, {"limit": limit + 1}).fetchall()
+        out[(schema, table)] = [json.loads(r[0]) for r in found]
+    return out, len(candidates)
+
+
+def read(dsn: str, *, database: str | None = None, schemas: Collection[str] | None = None,
+         orgs: bool = True) -> tuple[importer.Plan, dict, int, int]:
+    """The live database on dsn, inspected, with its org templates recognised and registry candidates read."""
+    with connection(dsn, purpose="schemagen import") as conn, live_drift.server_errors(dsn):
+        name = database or conn.info.dbname
+        catalog = Catalog(conn)
+        probe = m.Database(name, schemas=(m.Schema("public"),))
+        with live_drift.snapshot(conn, render.prelude(probe)):
+            db = inspect(conn, schemas=sorted(schemas) if schemas else None, name=name, catalog=catalog)
+            plan = importer.recognise(db, find_orgs=orgs)
+            live = live_behaviour.read(catalog, sorted(schemas) if schemas else None)
+            importer.unexpressed(plan, live.grants, live.security, live.objects)
+            rows, data = _rows(conn, plan.candidates, len(plan.found.keys))
+    return plan, rows, catalog.queries, data
+
+
+def write_file(path: Path, text: str, *, force: bool) -> None:
+    """text into path, whole or not at all; an existing file only with force (never through a link)."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise UsageError(f"{path}: not a regular file; give another -o")
+    if path.exists() and not force:
+        raise UsageError(f"{path} exists: pass --force to overwrite it, or give another -o")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _problems(path: Path | None, text: str) -> list[str]:
+    from schemagen.load import load_model
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = path if path is not None else Path(folder) / "model.yaml"
+        if path is None:
+            target.write_text(text, encoding="utf-8")
+        try:
+            load_model(target)
+        except ModelError as e:
+            return [str(p) for p in e.problems]
+    return []
+
+
+def import_database(dsn: str, out: Path | None, *, database: str | None = None,
+                    schemas: Collection[str] | None = None, orgs: str = "auto", force: bool = False,
+                    say: Say = silent) -> ImportResult:
+    """`schemagen import`: write the model of the live database on dsn to out (None: return the text only)."""
+    if orgs not in ("auto", "none"):
+        raise UsageError(f"--orgs {orgs!r}: give auto or none")
+    if out is not None and out.exists() and not force:
+        raise UsageError(f"{out} exists: pass --force to overwrite it, or give another -o")
+    plan, rows, catalog_queries, data_queries = read(dsn, database=database, schemas=schemas,
+                                                     orgs=orgs == "auto")
+    imported = importer.write(plan, rows)
+    for line in imported.recognised:
+        say(printable(f"recognised {line}"))
+    for note in imported.notes:
+        say(printable(f"not expressed: {note}"))
+    if out is not None:
+        write_file(out, imported.text, force=force)
+        say(printable(f"{out}: written ({catalog_queries} catalog queries, {data_queries} data queries)"))
+    problems = _problems(out, imported.text)
+    return ImportResult(imported.text, imported.notes, imported.recognised, catalog_queries, data_queries, problems)

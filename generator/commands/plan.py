@@ -1,0 +1,96 @@
+"""`schemagen plan`: the steps that take a database to the model, from a live database or from an older model.
+
+Interface:
+- plan_live(dsn, model, *, database=None, orgs=None, skip_unsupported=False, say) -> Plan: the live database
+  read as the drift check reads it (commands/drift.compare_live: the same catalog queries), its differences from
+  the model planned (plan/), with the rows that each new constraint would refuse counted (live/violations).
+  What schemagen did not create (schemagen.objects) is never altered or dropped: its
+  changes are listed as not planned. The plan's fingerprint is that of the live state it starts from.
+- plan_offline(old, new, *, database=None) -> Plan: both models' databases as the drift check expects them
+  (compare/expected), diffed database against database (compare/diff), planned (plan/). No server.
+- output(plan, new, fmt) -> str: text, sql or json (the plan file, docs/plan.md).
+- write(path, text): the output into a file (-o).
+The CLI prints the output and exits 1 when the plan has steps or differences it could not plan, 0 when there is
+nothing to do.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from schemagen import model as m
+from schemagen import plan as planning
+from schemagen.commands import drift
+from schemagen.compare.orgs import org_of, templates
+from schemagen.errors import UsageError
+from schemagen.live import drift as live_drift
+from schemagen.live import history, violations
+from schemagen.live.connect import check_orgs, connection, pick_database
+
+FORMATS = ("text", "sql", "json")
+
+
+def _database(old: m.Model, new: m.Model, database: str | None) -> str:
+    names = list(dict.fromkeys([d.name for d in new.databases] + [d.name for d in old.databases]))
+    if database is None:
+        if len(names) != 1:
+            raise UsageError(f"the models have several databases: pass --database ({', '.join(names)})")
+        return names[0]
+    if database not in names:
+        raise UsageError(f"unknown database {database!r}; the models have: {', '.join(names)}")
+    return database
+
+
+def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
+              skip_unsupported: bool = False, say: Callable[[str], None] = lambda text: None) -> planning.Plan:
+    """The plan that takes the live database on dsn to the model's database (named, or the only one)."""
+    db = pick_database(model, database)
+    check_orgs(model, db, orgs)
+    with connection(dsn) as conn, live_drift.server_errors(dsn):
+        skip = drift.skipped(conn, dsn, skip_unsupported, say)
+        report = drift.Report([])
+        changes = drift.compare_live(conn, model, db, orgs=orgs, skip=skip, report=report)
+        owned = history.owned(conn, db.name)
+        actual, expected = report.actual, report.expected
+        live_orgs = {o for o in (org_of(t.schema, t.name, templates(expected), db.orgs) for t in actual.tables) if o}
+        onboard = {o: planning.Onboard(m.ObjectKey("org", "", o), o, model, db.name)
+                   for o in (orgs or db.orgs) if o not in live_orgs}
+        return planning.plan_changes(changes, actual, expected, db, onboard, f"database {db.name} (live)",
+                                     f"model {Path(model.file).name}", planning.fingerprint(actual),
+                                     owned=lambda op: _not_ours(op, owned),
+                                     count=lambda t, kind, k: violations.count(conn, t, kind, k))
+
+
+CREATES = ("create_table", "onboard_org")  # operations that make a new object: nothing of anyone's is altered
+
+
+def _not_ours(op: planning.Op, owned: dict[m.ObjectKey, str]) -> str | None:
+    """Why an operation must be left alone: it alters or drops an object schemagen did not create."""
+    if op.op in CREATES or op.key in owned or m.ObjectKey(op.key.kind, op.key.schema, op.key.name) in owned:
+        return None
+    return (f"{op.object} was not created by schemagen (schemagen.objects has no record of it): left alone; "
+            "`schemagen apply --adopt` records it as schemagen's")
+
+
+def plan_offline(old: m.Model, new: m.Model, *, database: str | None = None) -> planning.Plan:
+    """The plan from the old model's database to the new model's (named, or the only one)."""
+    return planning.plan(old, new, _database(old, new, database))
+
+
+def output(plan: planning.Plan, new: m.Model, fmt: str) -> str:
+    if fmt == "json":
+        return planning.format_json(plan)
+    if fmt == "sql":
+        db = next((d for d in new.databases if d.name == plan.database), m.Database(plan.database))
+        return planning.format_sql(plan, db)
+    if fmt == "text":
+        return planning.format_text(plan)
+    raise UsageError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+
+
+def write(path: Path, text: str) -> None:
+    """The output into a file (-o); a file that cannot be written is a usage error, not a traceback."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None

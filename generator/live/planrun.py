@@ -1,0 +1,142 @@
+"""Running a plan file's steps (`apply --plan`) or its rollback (`rollback --plan`) on a live database.
+
+Each transactional step runs in its own transaction with its row in schemagen.history (`plan <id> step NNN`), so a
+failure or a kill leaves whole steps; a step that cannot run in a transaction runs alone (the scripts'
+search_path and its lock_timeout set for the session meanwhile) and its row is written right after it. A step whose
+row exists is done: running the same plan again carries on from the first step not done. The fingerprint of the
+state a plan produced is recorded (`plan <id> applied`), and is what its rollback checks before it starts.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import psycopg
+
+from schemagen import model as m
+from schemagen.errors import DatabaseError, Interrupted
+from schemagen.live import history
+from schemagen.live import sql as queries
+from schemagen.live.connect import server_message
+
+Say = Callable[[str], None]
+
+
+class RunStep(Protocol):  # plan/planfile.RunStep, as this module reads it (live never imports plan)
+    number: int
+    description: str
+    statements: tuple[str, ...]
+    transactional: bool
+    lock_timeout_ms: int | None
+    op: str
+    key: m.ObjectKey | None
+
+
+class PlanFile(Protocol):  # plan/planfile.PlanFile
+    path: str
+    database: str
+    plan_id: str
+
+
+def row_name(plan: PlanFile, phase: str, number: int | None = None) -> str:
+    """The history row of one step ("step", "rollback") or of the plan's end state ("applied")."""
+    return f"plan {plan.plan_id} {phase}" + (f" {number:03d}" if number is not None else "")
+
+
+def recorded(conn: psycopg.Connection, plan: PlanFile) -> dict[str, history.Entry]:
+    """This plan's rows in the history (its steps done, its end state)."""
+    prefix = f"plan {plan.plan_id} "
+    return {k: v for k, v in history.read(conn, plan.database).items() if k.startswith(prefix)}
+
+
+def run_steps(conn: psycopg.Connection, plan: PlanFile, phase: str, steps: Sequence[RunStep], path: Sequence[str],
+              say: Say) -> tuple[int, int]:
+    """Run the steps not yet recorded, in order; (run, already done)."""
+    history.ensure(conn)
+    done = recorded(conn, plan)
+    run = skipped = 0
+    started = time.monotonic()
+    for n, step in enumerate(steps, 1):
+        name = row_name(plan, phase, step.number)
+        if name in done:
+            skipped += 1
+            continue
+        if step.statements:
+            say(f"  step {n} of {len(steps)}: {step.description} ...")
+        ms = _run_step(conn, plan, name, step, path)
+        run += 1
+        if step.statements:
+            say(f"  step {n} of {len(steps)}: done in {ms} ms ({time.monotonic() - started:.1f} s so far)")
+    return run, skipped
+
+
+def _checksum(step: RunStep) -> str:
+    return "sha256:" + hashlib.sha256("\n".join(step.statements).encode()).hexdigest()
+
+
+def _run_step(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, path: Sequence[str]) -> int:
+    started = time.monotonic()
+    timeout = f"{step.lock_timeout_ms}ms" if step.lock_timeout_ms is not None else "0"
+    current = None
+    try:
+        if step.transactional:
+            with conn.transaction():
+                conn.execute(queries.compose("plan_step_settings", timeout=timeout))
+                for stmt in _session_path(path):
+                    conn.execute(stmt)
+                for current in step.statements:
+                    conn.execute(current)
+                current = None
+                _record(conn, plan, name, step, started)
+        else:
+            for stmt in queries.statements("plan_session_settings", path=list(path), timeout=timeout):
+                conn.execute(stmt)
+            try:
+                for current in step.statements:
+                    conn.execute(current)  # autocommit: alone, outside any transaction block
+                current = None
+            finally:
+                for stmt in queries.statements("plan_reset_session"):
+                    conn.execute(stmt)
+            with conn.transaction():
+                _record(conn, plan, name, step, started)
+    except psycopg.Error as e:
+        what = f": {current.strip().splitlines()[0][:120]}" if current else ""
+        raise DatabaseError(f"{plan.path}: step {step.number} ({step.description}) failed{what}: "
+                            f"{server_message(e)}; the steps before it stay done, this one changed nothing "
+                            "(run the same plan again to carry on)") from None
+    except KeyboardInterrupt:
+        raise Interrupted(f"{plan.path}: interrupted in step {step.number} ({step.description}): it was rolled "
+                          "back; the steps before it stay done (run the same plan again to carry on)") from None
+    return int((time.monotonic() - started) * 1000)
+
+
+def _session_path(path: Sequence[str]) -> tuple[str, ...]:
+    """The scripts' search_path for one step's transaction (SET LOCAL), as render's prelude pins it."""
+    return queries.statements("plan_step_path", path=list(path))
+
+
+def _record(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, started: float) -> None:
+    """The step's history row, and (in the same transaction) the table it created recorded as schemagen's, or the
+    table it dropped no longer: so a later plan may change what a plan created."""
+    history.record(conn, plan.database, name, _checksum(step), len(step.statements),
+                   int((time.monotonic() - started) * 1000), ())
+    if step.key is not None and step.op == "create_table":
+        history.claim(conn, plan.database, name, [step.key])
+    elif step.key is not None and step.op == "drop_table":
+        history.disown(conn, plan.database, [step.key])
+
+
+def record_state(conn: psycopg.Connection, plan: PlanFile, fingerprint: str) -> None:
+    """The fingerprint of the state the plan produced, which its rollback checks."""
+    with conn.transaction():
+        history.record(conn, plan.database, row_name(plan, "applied"), fingerprint, 0, 0, ())
+
+
+def forget(conn: psycopg.Connection, plan: PlanFile) -> None:
+    """After a complete rollback: the plan's rows go (the database is back where the plan started)."""
+    with conn.transaction():
+        for name in recorded(conn, plan):
+            history.forget(conn, plan.database, name)

@@ -1,0 +1,31 @@
+"""Rows that a constraint the plan adds would refuse, counted at plan time on the live database (plan --dsn).
+
+One count per new CHECK, UNIQUE or foreign key of an existing table, read in the plan's snapshot and rolled back
+with it: the hazard then says how many rows violate it ("3 rows of s.t violate check c") instead of "may".
+"""
+from __future__ import annotations
+
+import psycopg
+
+from schemagen import model as m
+from schemagen.live import sql as queries
+
+
+def count(conn: psycopg.Connection, t: m.Table, kind: str, k) -> int | None:
+    """The violating rows of constraint k (m.Check, m.Unique or m.ForeignKey) of kind on table t; None when they
+    cannot be counted: the expression fails on these rows (the step would fail too), a column it names is added by
+    the same plan, or the count takes longer than plan_violations_timeout allows."""
+    table = (t.schema, t.name)
+    if kind == "check":
+        text = queries.compose("plan_violations_check", table=table, expression=k.expression)
+    elif kind == "unique":
+        text = queries.compose("plan_violations_unique", table=table, key_columns=list(k.columns))
+    else:
+        text = queries.compose("plan_violations_foreign_key", table=table, child_columns=list(k.columns),
+                               parent_columns=list(k.ref_columns), referenced=(k.ref_schema, k.ref_table))
+    try:
+        with conn.transaction(force_rollback=True):
+            conn.execute(queries.query("plan_violations_timeout"))
+            return int(conn.execute(text).fetchone()[0])
+    except psycopg.Error:
+        return None

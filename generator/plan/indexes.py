@@ -1,0 +1,84 @@
+"""Operations on indexes: build one on a live table, drop one.
+
+Plain tables: CREATE / DROP INDEX CONCURRENTLY, outside a transaction (writes go on while it builds). Hypertables:
+never CONCURRENTLY (TimescaleDB refuses it to build, and from 2.22 to drop), so a plain statement in a
+transaction, which locks the hypertable and each chunk while it builds on every chunk.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from schemagen import model as m
+from schemagen.plan.ops import INDEX_BUILD, Hazard, Op, lock_hazard
+from schemagen.render import sql
+from schemagen.sqltext import qualified, quote_ident
+
+
+@dataclass(frozen=True)
+class CreateIndex(Op):
+    op: ClassVar[str] = "create_index"
+    rank: ClassVar[int] = 64
+    table: m.Table
+    index: m.Index
+
+    @property
+    def concurrently(self) -> bool:
+        return self.table.hypertable is None
+
+    @property
+    def transactional(self) -> bool:
+        return not self.concurrently  # CREATE INDEX CONCURRENTLY cannot run inside a transaction block
+
+    def statements(self) -> tuple[str, ...]:
+        t, i = self.table, self.index
+        out = [sql("plan_index", "create", t.schema, t.name, i, self.concurrently)]
+        if i.comment is not None:
+            out.append(sql("index", "comment", t.schema, i))
+        return tuple(out)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        t, name = self.table, qualified(self.table.schema, self.index.name)
+        if self.concurrently:
+            return (Hazard(INDEX_BUILD, f"index {name} is built over every row of {t.qname} without blocking "
+                                        "writes; a build that fails leaves an INVALID index to drop before a "
+                                        "retry"),)
+        return (Hazard(INDEX_BUILD, f"index {name} is built on every chunk of hypertable {t.qname} in one "
+                                    "transaction (TimescaleDB refuses CONCURRENTLY)"),
+                lock_hazard(t, "SHARE", "writes"))
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (DropIndex(self.key, self.org, self.table, self.index),)
+
+    def describe(self) -> str:
+        how = " concurrently" if self.concurrently else ""
+        return f"create index {quote_ident(self.index.name)} on {self.table.qname}{how}"
+
+
+@dataclass(frozen=True)
+class DropIndex(Op):
+    op: ClassVar[str] = "drop_index"
+    rank: ClassVar[int] = 35
+    table: m.Table
+    index: m.Index
+
+    @property
+    def concurrently(self) -> bool:
+        return self.table.hypertable is None
+
+    @property
+    def transactional(self) -> bool:
+        return not self.concurrently
+
+    def statements(self) -> tuple[str, ...]:
+        return (sql("plan_index", "drop", self.table.schema, self.index, self.concurrently),)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        return () if self.concurrently else (lock_hazard(self.table),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (CreateIndex(self.key, self.org, self.table, self.index),)
+
+    def describe(self) -> str:
+        how = " concurrently" if self.concurrently else ""
+        return f"drop index {quote_ident(self.index.name)} of {self.table.qname}{how}"

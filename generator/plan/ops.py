@@ -1,0 +1,140 @@
+"""The plan's vocabulary: hazards, the operation base class, a step (an operation as the plan shows it), and what
+is not planned.
+
+An operation (Op) is one planned change of one object: `statements()` (SQL rendered through templates only),
+`transactional`, `lock_timeout_ms`, `hazards()` (typed, each with a sentence) and `reverse()` (the operations that
+undo it, or Irreversible saying why none can). Operations are frozen dataclasses: equal inputs, equal operations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from schemagen import model as m
+from schemagen.changes import Change, object_text
+
+# Hazard kinds: what a step may do that a reviewer must accept (apply --allow-hazards KIND,..., a later step).
+DATA_LOSS = "data_loss"
+TABLE_REWRITE = "table_rewrite"
+LOCK = "lock"
+INDEX_BUILD = "index_build"
+DECOMPRESSION = "decompression"
+CAGG_RECOMPUTE = "cagg_recompute"
+IRREVERSIBLE = "irreversible"
+JOB_ID_CHANGE = "job_id_change"
+VIOLATING_ROWS = "violating_rows"
+NEW_CHUNKS_ONLY = "new_chunks_only"
+
+HAZARD_KINDS: dict[str, str] = {
+    DATA_LOSS: "rows or columns are deleted",
+    TABLE_REWRITE: "every row of the table is written again, under an ACCESS EXCLUSIVE lock",
+    LOCK: "a lock that blocks reads or writes: on a hypertable, one on the hypertable and one on each chunk",
+    INDEX_BUILD: "an index is built over every existing row (and every chunk)",
+    DECOMPRESSION: "compressed chunks are decompressed or read through",
+    CAGG_RECOMPUTE: "a continuous aggregate is recomputed from raw data; history past raw retention is lost",
+    IRREVERSIBLE: "the rollback cannot give back what this step removes",
+    JOB_ID_CHANGE: "a background job is removed or added: its id and run history do not survive",
+    VIOLATING_ROWS: "existing rows may violate a new constraint, and the step then fails",
+    NEW_CHUNKS_ONLY: "only chunks created after the step follow the change; existing chunks keep their shape",
+}
+
+LOCK_TIMEOUT_MS = 5_000  # how long a step waits for its lock before it gives up (and changes nothing)
+
+
+@dataclass(frozen=True, order=True)
+class Hazard:
+    kind: str  # one of HAZARD_KINDS
+    message: str  # one sentence about this step's object
+
+
+@dataclass(frozen=True)
+class Irreversible:
+    """What an operation's reverse() returns when nothing can undo it: why."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class Op:
+    """One planned change of one object. Subclasses set `op` (its name in the plan file) and `rank` (its place in
+    the plan: drops of dependents first, then removals, then additions, new orgs last)."""
+
+    op: ClassVar[str] = ""
+    rank: ClassVar[int] = 50
+
+    key: m.ObjectKey
+    org: str
+
+    def statements(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    @property
+    def transactional(self) -> bool:
+        return True
+
+    @property
+    def lock_timeout_ms(self) -> int | None:
+        return LOCK_TIMEOUT_MS
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        return ()
+
+    def reverse(self) -> tuple[Op, ...] | Irreversible:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def object(self) -> str:
+        return object_text(self.key)
+
+    def order(self) -> tuple:
+        """Where the op goes among those of its rank (subclasses refine it: tables in dependency order)."""
+        return (0, self.object, self.describe())
+
+
+@dataclass(frozen=True)
+class Step:
+    """An operation as the plan shows it, numbered; a rollback step says which step it undoes, or why it cannot."""
+
+    number: int
+    op: str
+    description: str
+    key: m.ObjectKey
+    org: str
+    serves: tuple[Change, ...]
+    statements: tuple[str, ...]
+    transactional: bool
+    lock_timeout_ms: int | None
+    hazards: tuple[Hazard, ...]
+    undoes: int | None = None  # rollback steps: the number of the step they undo
+    irreversible: str | None = None  # rollback steps with no statements: why the step cannot be undone
+
+    @classmethod
+    def of(cls, number: int, op: Op, serves: tuple[Change, ...] = (), undoes: int | None = None) -> Step:
+        return cls(number, op.op, op.describe(), op.key, op.org, serves, op.statements(), op.transactional,
+                   op.lock_timeout_ms, tuple(sorted(set(op.hazards()))), undoes)
+
+
+@dataclass(frozen=True)
+class NotPlanned:
+    """A difference plan cannot turn into steps (yet): listed, never dropped."""
+
+    change: Change
+    reason: str
+
+
+# --- sentences shared by the operations ---------------------------------------------------------------------
+
+def lock_hazard(t: m.Table, lock: str = "ACCESS EXCLUSIVE", what: str = "reads and writes") -> Hazard:
+    """The lock a step takes on a table: on a hypertable, one on it and one on each of its chunks."""
+    if t.hypertable:
+        return Hazard(LOCK, f"{lock} lock on hypertable {t.qname} and on each of its chunks (one lock per chunk), "
+                            f"blocking {what} until the step commits")
+    return Hazard(LOCK, f"{lock} lock on {t.qname}, blocking {what} until the step commits")
+
+
+def columnstore(t: m.Table | None) -> bool:
+    """A hypertable with compression (columnstore) enabled: TimescaleDB refuses much of ALTER TABLE there."""
+    return bool(t and t.hypertable and t.compression)

@@ -1,0 +1,288 @@
+"""The planner: Changes between a database as it is (`old`) and as the model wants it (`new`) -> ordered steps and
+their rollback.
+
+Each change goes to the operation that serves it (one operation may serve several: every changed fact of one
+index is one drop and one create); a change no operation serves yet is listed as not planned, with why. Steps are
+ordered by the operations' ranks (off-boarding and drops of dependents first, then removals, additions, and new
+orgs last), then by their own order (tables in dependency order) and their text: the same input gives the same
+plan. The rollback is the reverse of each step, in reverse order.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemagen import model as m
+from schemagen.changes import Change
+from schemagen.compare.diff import diff
+from schemagen.compare.expected import expected_database
+from schemagen.order import tables_in_order
+from schemagen.plan.indexes import CreateIndex, DropIndex
+from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
+from schemagen.plan.orgs import Offboard, Onboard
+from schemagen.plan.tables import (
+    AddColumn,
+    CreateTable,
+    DropColumn,
+    DropConstraint,
+    DropTable,
+    add_constraint,
+    constant_default,
+    counted,
+)
+from schemagen.plan.timescale import (
+    AddPolicy,
+    AlterPolicy,
+    RemovePolicy,
+    SetChunkInterval,
+    policy_of,
+    policy_problems,
+    relation_of,
+    ts_schema,
+)
+from schemagen.scripts import extension_schema
+
+NOT_YET = "not planned yet: change it by hand, or drop and add the object"
+
+
+@dataclass(frozen=True)
+class Plan:
+    database: str
+    source: str  # what the plan starts from: "model old.yaml"
+    target: str  # what it leads to: "model model.yaml"
+    fingerprint: str  # sha256 of the state it starts from (offline: the old model's database, canonical)
+    steps: tuple[Step, ...]
+    rollback: tuple[Step, ...]
+    not_planned: tuple[NotPlanned, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps and not self.not_planned
+
+    @property
+    def message(self) -> str:
+        return (f"database {self.database}: {len(self.steps)} step(s) planned, {len(self.not_planned)} "
+                "difference(s) not planned (yet)")
+
+
+@dataclass(frozen=True)
+class _Context:
+    old: m.Database
+    new: m.Database
+    ts: str  # TimescaleDB's schema, quoted (policies)
+    ts_name: str  # unquoted (render's Objects)
+    new_order: dict[str, int]  # table qname -> position in dependency order
+    old_order: dict[str, int]
+
+
+def _relations(db: m.Database) -> dict[tuple[str, str, str], object]:
+    out: dict[tuple[str, str, str], object] = {("table", t.schema, t.name): t for t in db.tables}
+    out |= {("continuous aggregate", c.schema, c.name): c for c in db.continuous_aggregates}
+    return out
+
+
+def _constraint(t: m.Table, kind: str, name: str):
+    group = {"check": t.checks, "unique": t.uniques, "foreign key": t.foreign_keys}[kind]
+    return next(k for k in group if k.name == name)
+
+
+def _columns(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...] | str:
+    name = c.part[1]
+    if len(c.part) > 2:
+        return "a changed column (type, NOT NULL, default, identity, comment) is " + NOT_YET
+    if c.change == "missing":
+        col = new.column(name)
+        if col.serial or col.identity:
+            return "a serial or identity column fills every existing row: " + NOT_YET
+        if columnstore(old) and col.not_null and col.default is None:
+            return ("TimescaleDB refuses a NOT NULL column without a default on a hypertable with compression: "
+                    "add it nullable, backfill it, then SET NOT NULL (" + NOT_YET + ")")
+        if columnstore(old) and not constant_default(col.default):
+            return "TimescaleDB refuses a non-constant default on a hypertable with compression: " + NOT_YET
+        return (AddColumn(c.key, org, new, col),)
+    col = old.column(name)
+    if columnstore(old) and (name in old.compression.segment_by
+                             or name in [o.column for o in old.compression.order_by]):
+        return ("TimescaleDB refuses to drop a segment-by or order-by column of a hypertable with compression: "
+                "change the settings and recompress every chunk first (" + NOT_YET + ")")
+    return (DropColumn(c.key, org, old, col),)
+
+
+def _indexes(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...]:
+    name = c.part[1]
+    want = next((i for i in new.indexes if i.name == name), None) if new else None
+    have = next((i for i in old.indexes if i.name == name), None) if old else None
+    drop = (DropIndex(c.key, org, old, have),) if have and c.change != "missing" else ()
+    return drop + ((CreateIndex(c.key, org, new, want),) if want and c.change != "extra" else ())
+
+
+def _constraints(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...] | str:
+    kind, name = c.part[0], c.part[1]
+    if c.change != "extra" and kind == "unique" and columnstore(old):
+        return "a unique constraint on a hypertable with compression is " + NOT_YET
+    drop = (DropConstraint(c.key, org, old, kind, _constraint(old, kind, name)),) if c.change != "missing" else ()
+    add = add_constraint(c.key, org, new, kind, _constraint(new, kind, name)) if c.change != "extra" else ()
+    return drop + add
+
+
+def _policies(c: Change, new, old, org: str, ctx: _Context) -> tuple[Op, ...] | str:
+    kind = c.part[0].split()[0]  # "compression policy" -> compression
+    want, have = policy_of(new, kind) if new else None, policy_of(old, kind) if old else None
+    if want is not None:
+        problems = policy_problems(kind, want, getattr(new, "bucket_width", None))
+        if problems:
+            return "the policy would fail when its job runs: " + "; ".join(problems)
+    relation = relation_of(new or old)
+    if want is None:
+        return (RemovePolicy(c.key, org, relation, kind, have, ctx.ts),)
+    if have is None:
+        if kind == "compression" and not old.compression:
+            return "a compression policy needs the compression settings, which are " + NOT_YET
+        return (AddPolicy(c.key, org, relation, kind, want, ctx.ts),)
+    return (AlterPolicy(c.key, org, relation, kind, want, have, ctx.ts),)
+
+
+def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
+    """The operations that serve one change, or why there are none yet."""
+    org = (new or old).org or ""
+    part = c.part
+    if c.kind == "table" and not part:
+        if c.change == "missing":
+            return (CreateTable(c.key, org, new, ctx.ts_name, ctx.new_order.get(new.qname, 0)),)
+        if c.change == "extra":
+            return (DropTable(c.key, org, old, ctx.ts_name, -ctx.old_order.get(old.qname, 0)),)
+    if c.kind == "table" and part and new and old:
+        if part[0] == "column" and len(part) >= 2:
+            return _columns(c, new, old, org)
+        if part[0] == "index" and len(part) >= 2:
+            return _indexes(c, new, old, org)
+        if part[0] in ("check", "unique", "foreign key") and len(part) >= 2:
+            return _constraints(c, new, old, org)
+        if part == ("hypertable", "chunk_interval") and new.hypertable.chunk_interval is not None:
+            return (SetChunkInterval(c.key, org, new, old.hypertable.chunk_interval, ctx.ts),)
+    if (c.kind in ("table", "continuous aggregate") and part and new and old
+            and part[0] in ("compression policy", "retention policy", "refresh policy")):
+        return _policies(c, new, old, org, ctx)
+    return f"a {c.change} {c.kind}{' part' if part else ''} is {NOT_YET}"
+
+
+def _serve(changes: Iterable[Change], ctx: _Context, orgs: dict[str, Op]) -> tuple[dict[Op, list[Change]],
+                                                                                    list[NotPlanned]]:
+    new_rel, old_rel = _relations(ctx.new), _relations(ctx.old)
+    served: dict[Op, list[Change]] = {op: [] for op in orgs.values()}
+    left: list[NotPlanned] = []
+    for c in changes:
+        where = (c.kind, c.key.schema, c.key.name)
+        new, old = new_rel.get(where), old_rel.get(where)
+        org = c.org or getattr(new or old, "org", None) or ""
+        if org in orgs:  # a new org's objects are its onboarding; a removed org's its off-boarding
+            served[orgs[org]].append(c)
+            continue
+        ops = _ops(c, ctx, new, old) if (new or old) else f"a {c.change} {c.kind} is {NOT_YET}"
+        if isinstance(ops, str):
+            left.append(NotPlanned(c, ops))
+            continue
+        for op in ops:
+            served.setdefault(op, []).append(c)
+    return served, left
+
+
+def _column_order(served: dict[Op, list[Change]], ctx: _Context) -> list[NotPlanned]:
+    """PostgreSQL adds a column at the end of its table: where the model puts a new column before others, the
+    drift check would report the order afterwards. Said here rather than found after apply."""
+    added: dict[m.ObjectKey, list[AddColumn]] = {}
+    for op in served:
+        if isinstance(op, AddColumn):
+            added.setdefault(op.key, []).append(op)
+    out = []
+    for key, ops in added.items():
+        new, old = ops[0].table, _relations(ctx.old)[("table", key.schema, key.name)]
+        names = {c.name for c in new.columns}
+        new_names = {op.column.name for op in ops}
+        result = tuple(c.name for c in old.columns if c.name in names) + tuple(
+            c.name for c in new.columns if c.name in new_names)
+        want = tuple(c.name for c in new.columns)
+        if result != want:
+            change = Change(ctx.new.name, ops[0].org, key, "changed", ("column order",), want, result)
+            out.append(NotPlanned(change, "PostgreSQL adds a column at the end of its table: write the new "
+                                          "columns last in the model (or rebuild the table by hand)"))
+    return out
+
+
+def _steps(served: dict[Op, list[Change]]) -> tuple[tuple[Step, ...], tuple[Step, ...]]:
+    ops = sorted((op for op in served if op.statements()), key=lambda op: (op.rank, op.order(), op.describe()))
+    steps = tuple(Step.of(n, op, tuple(sorted(served[op]))) for n, op in enumerate(ops, 1))
+    rollback: list[Step] = []
+    for n, op in reversed(list(enumerate(ops, 1))):
+        back = op.reverse()
+        if isinstance(back, Irreversible):
+            rollback.append(Step(len(rollback) + 1, "irreversible", f"cannot undo step {n}: {op.describe()}",
+                                 op.key, op.org, (), (), True, None, (), undoes=n, irreversible=back.why))
+            continue
+        rollback += [Step.of(len(rollback) + 1 + k, rev, undoes=n) for k, rev in enumerate(back)]
+    return steps, tuple(rollback)
+
+
+def _canonical(obj: object) -> object:
+    """A database as plain JSON values, only what is compared (no source positions, no spelling)."""
+    if dataclasses.is_dataclass(obj):
+        return {"": type(obj).__name__} | {f.name: _canonical(getattr(obj, f.name))
+                                           for f in dataclasses.fields(obj) if f.compare}
+    if isinstance(obj, (tuple, list)):
+        return [_canonical(x) for x in obj]
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    return repr(obj)
+
+
+def fingerprint(db: m.Database) -> str:
+    text = json.dumps(_canonical(db), sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _org_key(org: str) -> m.ObjectKey:
+    return m.ObjectKey("org", "", org)
+
+
+def _database(model: m.Model, name: str) -> m.Database:
+    return next((d for d in model.databases if d.name == name), m.Database(name))
+
+
+def plan(old: m.Model, new: m.Model, database: str) -> Plan:
+    """The plan that takes database `database` from the old model's state to the new model's, offline."""
+    old_db, new_db = _database(old, database), _database(new, database)
+    old_e, new_e = (expected_database(d, None, frozenset()) for d in (old_db, new_db))
+    schemas = {s.name for s in (*old_db.schemas, *new_db.schemas)}
+    changes = diff(new_e, old_e, managed_schemas=schemas, known_orgs=[*old_db.orgs, *new_db.orgs])
+    orgs: dict[str, Op] = {o: Onboard(_org_key(o), o, new, database) for o in new_db.orgs if o not in old_db.orgs}
+    orgs |= {o: Offboard(_org_key(o), o, old, database) for o in old_db.orgs if o not in new_db.orgs}
+    return plan_changes(changes, old_e, new_e, new_db if new_db.uses_timescaledb else old_db, orgs,
+                        f"model {Path(old.file).name}", f"model {Path(new.file).name}", fingerprint(old_e))
+
+
+def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database, model_db: m.Database,
+                 orgs: dict[str, Op], source: str, target: str, state: str,
+                 owned: Callable[[Op], str | None] | None = None,
+                 count: Callable[[m.Table, str, object], int | None] | None = None) -> Plan:
+    """The plan serving `changes` between a database as it is (old_e) and as the model expects it (new_e), both
+    as compare sees them; orgs: the onboarding and off-boarding operations by org key; owned: for a live
+    database, why an operation must be left alone (it alters or drops what schemagen did not create), or None;
+    count: for a live database, the rows of a table that a new constraint would refuse (table, kind, constraint),
+    read into the hazards of the steps that scan for them."""
+    ctx = _Context(old_e, new_e, ts_schema(model_db), extension_schema(model_db, "timescaledb"),
+                   {t.qname: n for n, t in enumerate(tables_in_order(new_e.tables))},
+                   {t.qname: n for n, t in enumerate(tables_in_order(old_e.tables))})
+    served, left = _serve(changes, ctx, orgs)
+    if owned is not None:
+        for op in [op for op in served if owned(op)]:
+            left += [NotPlanned(c, owned(op)) for c in served.pop(op)]
+    left += _column_order(served, ctx)
+    if count is not None:
+        served = {counted(op, count): cs for op, cs in served.items()}
+    steps, rollback = _steps(served)
+    return Plan(new_e.name or old_e.name, source, target, state, steps, rollback,
+                tuple(sorted(left, key=lambda n: n.change.sort_key())))

@@ -1,0 +1,2 @@
+INSERT INTO s.m SELECT now() - n * interval '1 hour', n % 5, n FROM generate_series(1, 200) n;
+INSERT INTO s.events SELECT now() - n * interval '1 day', 'k' FROM generate_series(1, 10) n;

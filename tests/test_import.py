@@ -1,0 +1,254 @@
+"""`schemagen import`: a live database written back as a model.
+
+Offline: the YAML text reads back as the values written (yaml), org templates are recognised from mappings, the
+shorthands. On the servers: every example model (examples/*/model.yaml and the root model.yaml) applied as model
+A, imported as model B: B validates, `diff` of B against that database finds nothing, and for the examples B's
+orgs (keys, names, overrides) and org templates are A's; on a native server B applied to a second, empty
+database imports to the same text. The Apache edition with --skip-unsupported for what it refuses.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import MODEL, ROOT, run_cli
+
+from schemagen import model as m
+from schemagen.commands import apply as applying
+from schemagen.commands import drift as differ
+from schemagen.commands import importdb
+from schemagen.importer import objects, orgs
+from schemagen.importer.yamltext import Commented, dump, scalar
+from schemagen.load import load_model
+
+EXAMPLES = ROOT / "examples"
+
+
+def _model_files() -> list[tuple[str, Path]]:
+    return [("haystack", MODEL)] + [(p.parent.name, p) for p in sorted(EXAMPLES.glob("*/model.yaml"))]
+
+
+def _databases() -> list[tuple[str, Path, str, bool]]:
+    """(system, model file, database, uses TimescaleDB) of every example database."""
+    out = []
+    for system, path in _model_files():
+        for name, spec in yaml.safe_load(path.read_text())["databases"].items():
+            out.append((system, path, name, "timescaledb" in ((spec or {}).get("extensions") or {})))
+    return out
+
+
+# uuid-ossp is not in the PGlite build (test_examples runs agent-memory on the Apache build too)
+NOT_ON_PGLITE = {("agent-memory", "agent_memory")}
+CASES = []
+for _system, _path, _name, _ts in _databases():
+    if _ts:
+        if (_system, _name) not in NOT_ON_PGLITE:
+            CASES.append(pytest.param(_path, _name, "ts-community", id=f"{_system}-{_name}-ts-community"))
+        CASES.append(pytest.param(_path, _name, "ts-apache", id=f"{_system}-{_name}-ts-apache"))
+    else:
+        CASES.append(pytest.param(_path, _name, "pg-plain", id=f"{_system}-{_name}-pg-plain"))
+
+
+# --- offline ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["plain", "1 day", "7 days", "yes", "no", "null", "123", "1.5", "2024-01-01",
+                                  "a: b", "x #y", "{org}", "values_{org}", "'quoted'", "- dash", "tab\there",
+                                  "trailing ", "Tag id, e.g. site", "a;b", "line\nbreak", "%x", "@x", "`x",
+                                  "☃ snow", "\u2028", "true", "~", "1e3", "0x10", "*alias", "&anchor", "!tag"])
+def test_scalars_read_back_as_written(text):
+    for flow in (False, True):
+        doc = yaml.safe_load(f"k: {scalar(text, flow)}" if not flow else f"k: [{scalar(text, flow)}]")
+        assert (doc["k"] if not flow else doc["k"][0]) == text
+
+
+def test_document_reads_back_with_comments_and_literal_blocks():
+    data = {"version": 1, "databases": {"d": {"schemas": {"s": {"functions": {
+        "f": Commented({"returns": "integer", "body": "BEGIN\n  RETURN 1;\nEND"}, ("could not say X",)),
+        "g": {"body": "SELECT 1  \n"}}}}}}}
+    text = dump(data, ("header",))
+    assert "# schemagen" not in text and "    # could not say X\n" in text.replace("        ", "    ")
+    back = yaml.safe_load(text)
+    fs = back["databases"]["d"]["schemas"]["s"]["functions"]
+    assert fs["f"]["body"] == "BEGIN\n  RETURN 1;\nEND" and fs["g"]["body"] == "SELECT 1  \n"
+    assert text.startswith("# header\n")
+
+
+def test_short_types_and_orders():
+    assert objects.short_type("timestamp with time zone") == "timestamptz"
+    assert objects.short_type("timestamp(3) without time zone[]") == "timestamp(3)[]"
+    assert objects.short_type("character varying(50)[]") == "varchar(50)[]"
+    assert objects.short_type("double precision") == "double precision"
+    assert objects.ordered("ts", True, True) == "ts DESC"
+    assert objects.ordered("ts", False, True) == "ts ASC NULLS FIRST"
+    assert objects.ordered("my time", True, False) == '"my time" DESC NULLS LAST'
+
+
+def _table(name: str, chunk: str, comment: str = "x") -> dict:
+    return {"comment": comment, "columns": {"ts": "timestamptz"},
+            "indexes": {f"ix_{name}": {"columns": ["ts DESC"]}},
+            "hypertable": {"time_column": "ts", "chunk_interval": chunk}}
+
+
+def test_org_templates_and_overrides_are_recognised():
+    rel = {("s", "tables", f"values_{k}"): _table(f"values_{k}", c) for k, c in
+           (("acme", "7 days"), ("demo", "1 day"), ("globex", "7 days"))}
+    rel[("s", "tables", "entity")] = {"columns": {"id": "serial"}}
+    found = orgs.recognise(rel)
+    assert found.keys == ["acme", "demo", "globex"]
+    assert found.overrides == {"demo": {"chunk_interval": "1 day"}}
+    assert found.templates[("s", "tables", "values_{org}")]["hypertable"]["chunk_interval"] == "7 days"
+    assert found.templates[("s", "tables", "values_{org}")]["indexes"] == {"ix_values_{org}": {"columns": ["ts DESC"]}}
+
+
+def test_tables_that_differ_are_not_a_template():
+    rel = {("s", "tables", "values_acme"): _table("values_acme", "7 days", "one"),
+           ("s", "tables", "values_demo"): _table("values_demo", "7 days", "another")}
+    found = orgs.recognise(rel)
+    assert found.keys == [] and found.left == ["s.values_{org}: values_acme, values_demo differ"]
+
+
+def test_a_key_inside_a_word_is_not_replaced():
+    assert orgs.templated({"values_a": "avg(a_value) FROM values_a", "a": "data"}, "a") == \
+        {"values_{org}": "avg({org}_value) FROM values_{org}", "{org}": "data"}
+    assert orgs.templated("value_acmex acme", "acme") == "value_acmex {org}"
+
+
+# --- on the servers ---------------------------------------------------------------------------------------------
+
+def _empty(request, server: str):
+    if server == "ts-community":
+        return request.getfixturevalue("ts_community_db")
+    return request.getfixturevalue("db_factory")(server)
+
+
+def _templates(model: m.Model, name: str) -> set[tuple[str, str]]:
+    db = model.database(name)
+    return {(type(o).__name__, f"{o.schema}.{o.template}") for o in (*db.tables, *db.views,
+                                                                    *db.continuous_aggregates) if o.template}
+
+
+@pytest.mark.parametrize(("path", "database", "server"), CASES)
+def test_round_trip(request, tmp_path, path, database, server):
+    a = load_model(path)
+    db = _empty(request, server)
+    skip = server == "ts-apache"
+    applying.apply(db.dsn, a, database=database, skip_unsupported=skip, out=io.StringIO())
+    out = tmp_path / "model.yaml"
+    result = importdb.import_database(db.dsn, out, database=database)
+    assert result.problems == []
+    assert result.catalog_queries <= 14 + 4
+    b = load_model(out)
+    changes = differ.diff(db.dsn, b, database=database).changes
+    assert [str(c) for c in changes] == []
+    if not skip and _templates(a, database):  # Apache: no continuous aggregates, so fewer templates
+        assert [(o.key, o.name, o.overrides) for o in b.orgs] == [(o.key, o.name, o.overrides) for o in a.orgs]
+        assert _templates(b, database) == _templates(a, database)
+    if server != "ts-community":  # B applied to a second database imports to the same model
+        second = request.getfixturevalue("db_factory")(server)
+        applying.apply(second.dsn, b, database=database, out=io.StringIO())
+        again = importdb.import_database(second.dsn, None, database=database)
+        assert again.text == result.text
+
+
+def test_cli_refuses_to_overwrite_and_writes_stdout(request, tmp_path):
+    db = request.getfixturevalue("db_factory")("pg-plain")
+    with db.connect() as conn:
+        conn.execute("CREATE TABLE public.t (id integer PRIMARY KEY, note text DEFAULT 'x')")
+    target = tmp_path / "model.yaml"
+    target.write_text("mine\n")
+    code, _, err = run_cli("import", "--dsn", db.dsn, "-o", str(target))
+    assert code == 2 and "--force" in err and target.read_text() == "mine\n"
+    code, _, err = run_cli("import", "--dsn", db.dsn, "-o", str(target), "--force", "--database", "app")
+    assert code == 0, err
+    data = yaml.safe_load(target.read_text())
+    assert data["databases"]["app"]["schemas"]["public"]["tables"]["t"]["columns"] == {
+        "id": {"type": "integer", "primary_key": True}, "note": {"type": "text", "default": "'x'::text"}}
+    code, out, _ = run_cli("import", "--dsn", db.dsn, "-o", "-", "--database", "app")
+    assert code == 0 and out == target.read_text()
+    code, _, err = run_cli("import", "--dsn", "postgresql://nobody@127.0.0.1:1/x", "-o", "-")
+    assert code == 3 and "Traceback" not in err
+
+
+def test_overloads_are_listed_and_commented(request, tmp_path):
+    db = request.getfixturevalue("db_factory")("pg-plain")
+    with db.connect() as conn:
+        conn.execute("CREATE FUNCTION public.f(a integer) RETURNS integer LANGUAGE sql AS 'SELECT a'")
+        conn.execute("CREATE FUNCTION public.f(a text) RETURNS text LANGUAGE sql AS 'SELECT a'")
+    code, out, err = run_cli("import", "--dsn", db.dsn, "-o", "-", "--database", "app")
+    assert "not expressed: public.f: overloaded: public.f(text) is left out" in err
+    assert "# schemagen import: overloaded: public.f(text) is left out" in out
+    assert code == 0, err
+
+
+# --- the property-based generator's models (tests/test_properties.py) ----------------------------------------
+
+def _property_round_trip(server_name: str, data) -> None:
+    import test_properties as props
+    from conftest import require
+    from hypothesis import assume
+    from servers import create_database, drop_database
+
+    server = require(server_name)
+    text = data.draw(props.models(props.capabilities(server_name)), label="model")
+    a = props.load(text)
+    assume(len(a.databases) == 1)
+    db = create_database(server)
+    try:
+        applying.apply(db.dsn, a, skip_unsupported=server_name == "ts-apache", out=io.StringIO())
+        imported = importdb.import_database(db.dsn, None, database=a.databases[0].name)
+        Path("/tmp/imp/property.yaml").write_text(imported.text) if Path("/tmp/imp").is_dir() else None
+        assert imported.problems == []
+        b = props.load(imported.text)
+        assert [c.summary() for c in differ.diff(db.dsn, b).changes] == []
+    finally:
+        drop_database(db)
+
+
+def _property_test(server_name: str):
+    import test_properties as props
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @props.COMMON
+    @given(data=st.data())
+    def run(data):
+        _property_round_trip(server_name, data)
+
+    return run
+
+
+@pytest.mark.parametrize("server_name", ["pg-plain", "ts-apache"])
+def test_property_models_round_trip(server_name):
+    _property_test(server_name)()
+
+
+# --- databases built from original DDL (tests/realschemas/*/original*.sql through psql) ------------------------
+
+REAL = ROOT / "tests" / "realschemas"
+
+
+def _real_scripts() -> list:
+    out = []
+    for folder in sorted(p for p in REAL.iterdir() if p.is_dir()):
+        apache = folder / "original.apache.sql"
+        script = apache if apache.exists() else folder / "original.sql"
+        out.append(pytest.param(script, id=folder.name))
+    return out
+
+
+@pytest.mark.parametrize("script", _real_scripts())
+def test_original_ddl_imports_without_drift(request, tmp_path, script):
+    import subprocess
+
+    db = request.getfixturevalue("db_factory")("ts-apache")
+    ran = subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.dsn, "-f", str(script)],
+                         capture_output=True, text=True, timeout=300)
+    if ran.returncode:
+        pytest.skip(f"{script.name} does not apply on ts-apache: {ran.stderr.strip().splitlines()[-1]}")
+    out = tmp_path / "model.yaml"
+    result = importdb.import_database(db.dsn, out, database="real")
+    assert result.problems == []
+    changes = differ.diff(db.dsn, load_model(out)).changes
+    assert [str(c) for c in changes] == []

@@ -1,0 +1,230 @@
+"""schemagen plan against a live database, apply --plan and rollback --plan, on the real servers.
+
+The corpus (tests/plans/NNN_name/: before.yaml, after.yaml, rows.sql; the servers a case runs on in after.yaml's
+first line) is run the way a team runs it: apply the before model, insert rows, plan (every difference planned),
+apply the plan with the hazards it needs, no drift against the after model, row counts kept unless the plan holds
+a data-loss hazard, the plan again (nothing to do), rollback --plan, no drift against the before model.
+Then the guards: hazards not allowed, a database changed since the plan, an interrupted plan carried on, objects
+schemagen did not create left alone, a bad plan file.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import ROOT, run_cli
+
+CORPUS = ROOT / "tests" / "plans"
+FIXTURES = {"ts-apache": "ts_apache_db", "ts-community": "ts_community_db", "pg-plain": "pg_plain_db"}
+
+
+def _servers(case: Path) -> list[str]:
+    first = (case / "after.yaml").read_text().splitlines()[0]
+    assert first.startswith("# servers: "), case.name
+    return first.removeprefix("# servers: ").split()
+
+
+CASES = [(c, s) for c in sorted(p for p in CORPUS.iterdir() if p.is_dir()) for s in _servers(c)]
+
+
+def _skip(server: str) -> list[str]:
+    return ["--skip-unsupported"] if server == "ts-apache" else []
+
+
+def _counts(db) -> dict[str, int]:
+    with db.connect() as c:
+        tables = c.execute("SELECT format('%I.%I', schemaname, tablename) FROM pg_catalog.pg_tables "
+                           "WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'schemagen') "
+                           "AND schemaname NOT LIKE '\\_timescaledb%' AND schemaname NOT LIKE 'timescaledb%'"
+                           ).fetchall()
+        return {t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for (t,) in tables}
+
+
+def test_the_corpus_is_large_enough():
+    assert len({c for c, _ in CASES}) >= 40
+
+
+@pytest.mark.parametrize("case, server", CASES, ids=[f"{c.name}@{s}" for c, s in CASES])
+def test_plan_apply_and_rollback(request, tmp_path, case: Path, server: str):
+    db = request.getfixturevalue(FIXTURES[server])
+    before, after, plan = str(case / "before.yaml"), str(case / "after.yaml"), str(tmp_path / "plan.json")
+    code, _, err = run_cli("apply", "--dsn", db.dsn, "-m", before, *_skip(server))
+    assert code == 0, err
+    if (case / "rows.sql").exists():
+        with db.connect() as c:
+            c.execute((case / "rows.sql").read_text())
+    rows = _counts(db)
+    code, _, err = run_cli("plan", "--dsn", db.dsn, "-m", after, "--format", "json", "-o", plan, *_skip(server))
+    assert code == 1, err
+    data = json.loads(Path(plan).read_text())
+    assert data["steps"] and not data["not_planned"], data["not_planned"]
+    code, _, err = run_cli("apply", "--dsn", db.dsn, "-m", after, "--plan", plan, "--allow-hazards", "all",
+                           *_skip(server))
+    assert code == 0, err
+    code, out, err = run_cli("diff", "--dsn", db.dsn, "-m", after, *_skip(server))
+    assert code == 0, out + err
+    if not any(h["kind"] == "data_loss" for s in data["steps"] for h in s["hazards"]):
+        now = _counts(db)
+        assert all(now.get(t, 0) >= n for t, n in rows.items()), f"rows are kept: {rows} -> {now}"
+    code, out, err = run_cli("plan", "--dsn", db.dsn, "-m", after, *_skip(server))
+    assert code == 0, out + err  # nothing left to do
+    code, _, err = run_cli("rollback", "--dsn", db.dsn, "-m", after, "--plan", plan, "--allow-hazards", "all")
+    assert code == 0, err
+    code, out, err = run_cli("diff", "--dsn", db.dsn, "-m", before, *_skip(server))
+    assert code == 0, out + err
+
+
+CASE = CORPUS / "007_add_check_and_unique"
+
+
+def _planned(db, tmp_path, case: Path = CASE) -> str:
+    code, _, err = run_cli("apply", "--dsn", db.dsn, "-m", str(case / "before.yaml"))
+    assert code == 0, err
+    with db.connect() as c:
+        c.execute((case / "rows.sql").read_text())
+    plan = str(tmp_path / "plan.json")
+    code, _, err = run_cli("plan", "--dsn", db.dsn, "-m", str(case / "after.yaml"), "--format", "json", "-o", plan)
+    assert code == 1, err
+    return plan
+
+
+def _constraints(db) -> list[str]:
+    with db.connect() as c:
+        return [r[0] for r in c.execute("SELECT conname FROM pg_catalog.pg_constraint WHERE conrelid = 's.t'::regclass "
+                                        "ORDER BY 1").fetchall()]
+
+
+def test_hazards_not_allowed_are_refused_changing_nothing(pg_plain_db, tmp_path):
+    plan = _planned(pg_plain_db, tmp_path)
+    before = _constraints(pg_plain_db)
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(CASE / "after.yaml"), "--plan", plan,
+                           "--allow-hazards", "lock")
+    assert code == 2 and "hazards not allowed; nothing was changed" in err
+    assert "step 3 (validate check t_n_positive of s.t): violating_rows:" in err
+    assert _constraints(pg_plain_db) == before
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(CASE / "after.yaml"), "--plan", plan,
+                           "--allow-hazards", "lock,nonsense")
+    assert code == 2 and "unknown kind(s) nonsense" in err
+
+
+def test_a_database_changed_since_the_plan_is_refused(pg_plain_db, tmp_path):
+    plan = _planned(pg_plain_db, tmp_path)
+    with pg_plain_db.connect() as c:
+        c.execute("ALTER TABLE s.t ADD COLUMN extra integer")
+    before = _constraints(pg_plain_db)
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(CASE / "after.yaml"), "--plan", plan,
+                           "--allow-hazards", "all")
+    assert code == 3 and "no longer in the state the plan was computed from" in err and "nothing was changed" in err
+    assert _constraints(pg_plain_db) == before
+
+
+def test_a_failed_step_leaves_whole_steps_and_the_same_plan_carries_on(pg_plain_db, tmp_path):
+    plan = _planned(pg_plain_db, tmp_path)
+    after = str(CASE / "after.yaml")
+    with pg_plain_db.connect() as c:  # a row that violates the new CHECK, inserted after the plan was made
+        c.execute("UPDATE s.t SET n = -1 WHERE id = 1")
+    # the fingerprint is of the schema, not of the rows: the plan still applies, and stops at the validation
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", after, "--plan", plan, "--allow-hazards", "all")
+    assert code == 3 and "step 3 (validate check t_n_positive of s.t) failed" in err, err
+    assert "the steps before it stay done" in err
+    assert "t_n_positive" in _constraints(pg_plain_db)  # steps 1 and 2 (NOT VALID) stay
+    with pg_plain_db.connect() as c:
+        c.execute("UPDATE s.t SET n = 1 WHERE id = 1")
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", after, "--plan", plan, "--allow-hazards", "all")
+    assert code == 0, err
+    assert "step(s) run, 2 done before" in err
+    code, out, err = run_cli("diff", "--dsn", pg_plain_db.dsn, "-m", after)
+    assert code == 0, out + err
+    code, _, err = run_cli("rollback", "--dsn", pg_plain_db.dsn, "-m", after, "--plan", plan, "--allow-hazards",
+                           "all")
+    assert code == 0, err
+    assert _constraints(pg_plain_db) == ["t_pkey"]
+
+
+def test_rollback_is_refused_after_changes_made_since_the_plan(pg_plain_db, tmp_path):
+    plan = _planned(pg_plain_db, tmp_path)
+    after = str(CASE / "after.yaml")
+    code, _, err = run_cli("rollback", "--dsn", pg_plain_db.dsn, "-m", after, "--plan", plan)
+    assert code == 3 and "no step of this plan was applied" in err
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", after, "--plan", plan, "--allow-hazards", "all")
+    assert code == 0, err
+    with pg_plain_db.connect() as c:
+        c.execute("CREATE INDEX t_n ON s.t (n)")
+    code, _, err = run_cli("rollback", "--dsn", pg_plain_db.dsn, "-m", after, "--plan", plan, "--allow-hazards",
+                           "all")
+    assert code == 3 and "changed after the plan was applied" in err and "nothing was changed" in err
+    assert "t_v_key" in _constraints(pg_plain_db)
+
+
+def test_objects_schemagen_did_not_create_are_left_alone(pg_plain_db, tmp_path):
+    case = CORPUS / "002_drop_column"
+    with pg_plain_db.connect() as c:  # the table exists before schemagen: apply --adopt is not used
+        c.execute("CREATE SCHEMA s; CREATE TABLE s.t (id integer PRIMARY KEY, v text, legacy text);"
+                  "CREATE TABLE s.theirs (x integer)")
+    code, out, err = run_cli("plan", "--dsn", pg_plain_db.dsn, "-m", str(case / "after.yaml"))
+    assert code == 1
+    assert "s.t was not created by schemagen" in out and "s.theirs was not created by schemagen" in out
+    assert "DROP COLUMN" not in out and "database app: 0 step(s) planned" in err
+
+
+def test_a_bad_plan_file_is_refused(pg_plain_db, tmp_path):
+    bad = tmp_path / "plan.json"
+    for text, says in (("{", "not JSON"), ('{"format": "other"}', "not a plan file"),
+                       ('{"format": "schemagen-plan", "version": 99}', "plan file version 99"),
+                       ('{"format": "schemagen-plan", "version": 1, "database": "app", "fingerprint": "x", '
+                        '"steps": [{"number": 1, "statements": "DROP TABLE x", "hazards": []}], "rollback": []}',
+                        "`statements` must be a list of text")):
+        bad.write_text(text)
+        code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(CASE / "after.yaml"), "--plan",
+                               str(bad))
+        assert code == 2 and says in err and "Traceback" not in err, err
+
+
+def test_an_offline_plan_needs_its_old_model_and_no_drift_against_it(pg_plain_db, tmp_path):
+    before, after = str(CASE / "before.yaml"), str(CASE / "after.yaml")
+    plan = str(tmp_path / "plan.json")
+    code, _, err = run_cli("plan", "--from", before, "-m", after, "--format", "json", "-o", plan)
+    assert code == 1, err
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", after, "--plan", plan, "--allow-hazards", "all")
+    assert code == 2 and "pass that model with --from" in err
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", after, "--plan", plan, "--allow-hazards", "all",
+                           "--from", before)
+    assert code == 3 and "differs from before.yaml" in err  # an empty database: the old model is not there
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", before)
+    assert code == 0, err
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", after, "--plan", plan, "--allow-hazards", "all",
+                           "--from", before)
+    assert code == 0, err
+    code, out, err = run_cli("diff", "--dsn", pg_plain_db.dsn, "-m", after)
+    assert code == 0, out + err
+
+
+def test_the_rows_a_new_constraint_refuses_are_counted_at_plan_time(pg_plain_db, tmp_path):
+    """plan --dsn counts the rows that each validating step would refuse (a CHECK, a UNIQUE, a foreign key), in
+    a transaction it rolls back: the hazard then gives the figure instead of "may"."""
+    site = "          site:\n            columns: {id: {type: integer, primary_key: true}}\n"
+    before, after = tmp_path / "before.yaml", tmp_path / "after.yaml"
+    before.write_text((CASE / "before.yaml").read_text().replace("        tables:\n", "        tables:\n" + site))
+    after.write_text((CASE / "after.yaml").read_text().replace("        tables:\n", "        tables:\n" + site)
+                     .replace("n: integer}", "n: {type: integer, references: s.site(id)}}"))
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(before))
+    assert code == 0, err
+    with pg_plain_db.connect() as c:
+        c.execute((CASE / "rows.sql").read_text())
+        c.execute("UPDATE s.t SET n = -n WHERE id <= 3")  # 3 rows violate n > 0
+        c.execute("UPDATE s.t SET v = 'same' WHERE id BETWEEN 10 AND 11")  # 2 rows share v
+        c.execute("UPDATE s.t SET v = NULL WHERE id BETWEEN 20 AND 22")  # NULLs never collide
+        c.execute("INSERT INTO s.site VALUES (4), (5)")
+    plan = tmp_path / "plan.json"
+    code, out, err = run_cli("plan", "--dsn", pg_plain_db.dsn, "-m", str(after), "--format", "json", "-o", str(plan))
+    assert code == 1, err
+    hazards = {s["description"]: [h["message"] for h in s["hazards"] if h["kind"] == "violating_rows"]
+               for s in json.loads(plan.read_text())["steps"]}
+    text = "\n".join(m for ms in hazards.values() for m in ms)
+    assert "3 existing row(s) of s.t violate check t_n_positive" in text, hazards
+    assert "2 existing row(s) of s.t violate unique t_v_key" in text, hazards
+    # n references s.site(id): 4 and 5 exist; -3..-1 and 6..50 do not (48 rows)
+    assert "48 existing row(s) of s.t violate foreign key t_n_fkey" in text, text
+    with pg_plain_db.connect() as c:  # the counting changed nothing
+        assert c.execute("SELECT count(*) FROM s.t WHERE n < 0").fetchone()[0] == 3
