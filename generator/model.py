@@ -79,6 +79,7 @@ class Column:
     serial: bool = False  # serial/bigserial/smallserial: an owned sequence and a nextval() default
     comment: str | None = None
     source: Source = _src()
+    renamed_from: str | None = field(default=None, compare=False)  # a plan renames this column (plan/renames.py)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class Index:
     with_: tuple[tuple[str, str], ...] = ()  # storage parameters, sorted by name, values as text
     comment: str | None = None
     source: Source = _src()
+    renamed_from: str | None = field(default=None, compare=False)  # a plan renames this index
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,7 @@ class Table:
     source: Source = _src()
     grants: Grants = _grants()
     row_security: RowSecurity | None = field(default=None, compare=False)  # compared by compare/security.py
+    renamed_from: str | None = field(default=None, compare=False)  # a plan renames this table (same schema)
 
     @property
     def qname(self) -> str:

@@ -410,3 +410,62 @@ def test_every_hazard_kind_and_op_is_documented():
     assert not missing
     plan = _plan(PLAIN_OLD, PLAIN_NEW)
     assert all(f"`{s.op}`" in doc for s in (*plan.steps, *plan.rollback))
+
+
+RENAME_OLD = """
+databases:
+  app:
+    schemas:
+      s:
+        tables:
+          site:
+            columns: {id: {type: integer, primary_key: true}, label: {type: text, unique: true}}
+          device:
+            columns: {id: {type: integer, primary_key: true}, site_id: {type: integer, references: s.site(id)}}
+"""
+RENAME_NEW = """
+databases:
+  app:
+    schemas:
+      s:
+        tables:
+          location:
+            renamed_from: site
+            columns: {id: {type: integer, primary_key: true}, name: {type: text, unique: true, renamed_from: label}}
+          device:
+            columns: {id: {type: integer, primary_key: true}, site_id: {type: integer, references: s.location(id)}}
+"""
+
+
+def test_declared_renames_keep_the_data_and_reverse_to_the_old_names():
+    """renamed_from turns a drop and an add into RENAMEs: the table, its column, and the default names PostgreSQL
+    keeps (site_pkey, site_label_key) renamed to what render names them; a foreign key that references the table
+    follows it (no step); the rollback renames back in reverse order."""
+    plan = _plan(RENAME_OLD, RENAME_NEW)
+    assert _ops(plan) == [
+        "rename_table rename table s.site to location",
+        "rename rename column label of s.location to name",
+        "rename rename constraint site_label_key of s.location to location_name_key",
+        "rename rename constraint site_pkey of s.location to location_pkey",
+    ], _ops(plan)
+    assert not plan.not_planned
+    assert plan.steps[0].statements == ("ALTER TABLE s.site RENAME TO location;",)
+    assert plan.steps[0].renamed_to == "location"
+    assert not any(h.kind == ops.DATA_LOSS for s in plan.steps for h in s.hazards)
+    assert [s.statements for s in plan.rollback][-1] == ("ALTER TABLE s.location RENAME TO site;",)
+    assert [s.undoes for s in plan.rollback] == [4, 3, 2, 1]
+    # without renamed_from the same models are a drop (data loss) and a create
+    plain = _plan(RENAME_OLD, RENAME_NEW.replace("renamed_from: site", "").replace(", renamed_from: label", ""))
+    assert any(h.kind == ops.DATA_LOSS for s in plain.steps for h in s.hazards)
+
+
+def test_a_rename_whose_both_names_exist_is_refused():
+    both = RENAME_NEW.replace("          device:", "          site:\n            columns: {id: integer}\n"
+                              "          device:", 1)
+    plan = planning.plan_offline(model_from(RENAME_OLD.replace("          device:", "          location:\n"
+                                                               "            columns: {id: integer}\n"
+                                                               "          device:", 1), "old.yaml"),
+                                 model_from(RENAME_NEW, "model.yaml"))
+    assert "rename_table" not in [s.op for s in plan.steps]
+    assert any("both s.site and s.location exist" in n.reason for n in plan.not_planned), plan.not_planned
+    assert both  # the model itself may not keep both names: validate refuses it (tests/invalid/387)

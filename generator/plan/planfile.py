@@ -34,6 +34,7 @@ class RunStep:
     undoes: int | None = None  # a rollback step: the step it undoes
     op: str = ""  # the operation's name (create_table, drop_index, ...)
     key: m.ObjectKey | None = None  # the object it acts on
+    renamed_to: str | None = None  # rename_table: the table's new name (its ownership record follows it)
 
 
 @dataclass(frozen=True)
@@ -109,4 +110,5 @@ def _step(path, key: str, n: int, item) -> RunStep:
     return RunStep(n, str(item.get("description", "")), name, tuple(statements), item["transactional"], timeout,
                    tuple((h["kind"], str(h.get("message", ""))) for h in hazards),
                    item.get("irreversible") if isinstance(item.get("irreversible"), str) else None,
-                   item.get("undoes") if isinstance(item.get("undoes"), int) else None, str(item.get("op", "")), key)
+                   item.get("undoes") if isinstance(item.get("undoes"), int) else None, str(item.get("op", "")), key,
+                   item.get("renamed_to") if isinstance(item.get("renamed_to"), str) else None)
