@@ -102,6 +102,7 @@ class AddColumn(Op):
     rank: ClassVar[int] = 61
     table: m.Table
     column: m.Column
+    violations: int | None = None  # the rows of the table, counted at plan time (NOT NULL without a default)
 
     def statements(self) -> tuple[str, ...]:
         out = [sql("plan_table", "add_column", self.table, self.column)]
@@ -116,9 +117,19 @@ class AddColumn(Op):
             out.append(Hazard(TABLE_REWRITE, f"the default of {quote_ident(c.name)} ({c.default}) is not a "
                                              f"constant: if it is volatile, every row of {t.qname} is rewritten"))
         if c.not_null and c.default is None:
-            out.append(Hazard(VIOLATING_ROWS, f"{quote_ident(c.name)} is NOT NULL without a default: the step "
-                                              f"fails if {t.qname} holds any row"))
+            out.append(self._rows())
         return tuple(out)
+
+    def _rows(self) -> Hazard:
+        c, t, n = self.column, self.table, self.violations
+        what = f"{quote_ident(c.name)} is NOT NULL without a default: the step fails if {t.qname} holds any row"
+        if n is None:
+            return Hazard(VIOLATING_ROWS, what)
+        if n == 0:
+            return Hazard(VIOLATING_ROWS, f"{what}; it was empty when the plan was made")
+        held = f"{n:,} or more" if n >= 1_000_000 else f"{n:,}"
+        return Hazard(VIOLATING_ROWS, f"{what}, and it held {held} row(s) when the plan was made: give the column "
+                                      "a default, or add it nullable, backfill it, then set NOT NULL")
 
     def reverse(self) -> tuple[Op, ...]:
         return (DropColumn(self.key, self.org, self.table, self.column),)
@@ -256,6 +267,8 @@ def counted(op: Op, count: Callable[[m.Table, str, Constraint], int | None]) -> 
     that scans the table for them: a validated ADD CONSTRAINT or a VALIDATE."""
     if isinstance(op, ValidateConstraint) or (isinstance(op, AddConstraint) and not op.not_valid):
         return replace(op, violations=count(op.table, op.kind, op.constraint))
+    if isinstance(op, AddColumn) and op.column.not_null and op.column.default is None:
+        return replace(op, violations=count(op.table, "not null", op.column))
     return op
 
 
