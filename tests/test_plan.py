@@ -148,6 +148,11 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+def _write_text(base: str, identity: str) -> str:
+    """The model with the identity column n of identity written as a plain integer column."""
+    return identity.replace("n: {type: integer, identity: always}", "n: {type: integer, not_null: true}")
+
+
 def _plan(old: str, new: str):
     return planning.plan_offline(model_from(old, "old.yaml"), model_from(new, "model.yaml"))
 
@@ -273,10 +278,11 @@ def test_plan_orders_drops_first_then_additions_then_new_orgs():
 
 
 def test_what_is_not_planned_is_listed_with_its_change():
-    new = PLAIN_NEW.replace("v: double precision\n            checks", "v: numeric\n            checks")
-    plan = _plan(PLAIN_OLD, new)
-    (left,) = plan.not_planned
-    assert left.change.part == ("column", "v", "type") and "not planned yet" in left.reason
+    new = PLAIN_NEW.replace("v: double precision\n            checks",
+                            "v: double precision\n              n: {type: integer, identity: always}\n            checks")
+    plan = _plan(_write_text(PLAIN_NEW, new), new)
+    assert [n.change.part for n in plan.not_planned] == [("column", "n", "identity")] * 2  # one per org
+    assert all("not planned yet" in n.reason for n in plan.not_planned)
     middle = PLAIN_NEW.replace("name: text\n              code", "code2: text\n              name: text\n"
                                                                    "              code")
     orders = [n for n in _plan(PLAIN_OLD, middle).not_planned if n.change.part == ("column order",)]
@@ -325,9 +331,10 @@ def test_cli_formats_and_exit_codes(tmp_path):
 
 
 def test_not_planned_alone_exits_1(tmp_path):
-    old = _write(tmp_path, "old.yaml", PLAIN_NEW)
-    new = _write(tmp_path, "model.yaml", PLAIN_NEW.replace("v: double precision\n            checks",
-                                                           "v: numeric\n            checks"))
+    text = PLAIN_NEW.replace("v: double precision\n            checks",
+                             "v: double precision\n              n: {type: integer, identity: always}\n            checks")
+    old = _write(tmp_path, "old.yaml", _write_text(PLAIN_NEW, text))
+    new = _write(tmp_path, "model.yaml", text)
     code, out, _ = run_cli("plan", "--from", str(old), "-m", str(new))
     assert code == 1 and "not planned (yet): 2" in out and "0 step(s) planned" in out
 

@@ -210,7 +210,7 @@ def test_the_rows_a_new_constraint_refuses_are_counted_at_plan_time(pg_plain_db,
     before.write_text((CASE / "before.yaml").read_text().replace("        tables:\n", "        tables:\n" + site))
     after.write_text((CASE / "after.yaml").read_text().replace("        tables:\n", "        tables:\n" + site)
                      .replace("n: integer}", "n: {type: integer, references: s.site(id)}, code: {type: text, "
-                              "not_null: true}}"))
+                              "not_null: true}}").replace("v: text,", "v: {type: text, not_null: true},"))
     code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(before))
     assert code == 0, err
     with pg_plain_db.connect() as c:
@@ -225,10 +225,11 @@ def test_the_rows_a_new_constraint_refuses_are_counted_at_plan_time(pg_plain_db,
     hazards = {s["description"]: [h["message"] for h in s["hazards"] if h["kind"] == "violating_rows"]
                for s in json.loads(plan.read_text())["steps"]}
     text = "\n".join(m for ms in hazards.values() for m in ms)
-    assert "3 existing row(s) of s.t violate check t_n_positive" in text, hazards
+    assert "3 existing row(s) of s.t violate check t_n_positive" in text, json.dumps(hazards, indent=1)
     assert "2 existing row(s) of s.t violate unique t_v_key" in text, hazards
     # n references s.site(id): 4 and 5 exist; -3..-1 and 6..50 do not (48 rows)
     assert "48 existing row(s) of s.t violate foreign key t_n_fkey" in text, text
     assert "code is NOT NULL without a default: the step fails if s.t holds any row, and it held 50 row(s)" in text
+    assert "3 existing row(s) of s.t violate NOT NULL on v" in text, text
     with pg_plain_db.connect() as c:  # the counting changed nothing
         assert c.execute("SELECT count(*) FROM s.t WHERE n < 0").fetchone()[0] == 3

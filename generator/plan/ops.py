@@ -85,6 +85,11 @@ class Op:
     def describe(self) -> str:
         raise NotImplementedError
 
+    def counts(self) -> tuple[str, object] | None:
+        """What a live plan counts for this step's violating_rows hazard: (kind, constraint or column) as
+        live/violations.count takes them, or None (the step scans no rows for it)."""
+        return None
+
     @property
     def object(self) -> str:
         return object_text(self.key)

@@ -21,6 +21,7 @@ from schemagen.changes import Change
 from schemagen.compare.diff import diff
 from schemagen.compare.expected import expected_database
 from schemagen.order import tables_in_order
+from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.indexes import CreateIndex, DropIndex
 from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
 from schemagen.plan.orgs import Offboard, Onboard
@@ -34,7 +35,6 @@ from schemagen.plan.tables import (
     DropTable,
     add_constraint,
     constant_default,
-    counted,
 )
 from schemagen.plan.timescale import (
     AddPolicy,
@@ -92,10 +92,32 @@ def _constraint(t: m.Table, kind: str, name: str):
     return next(k for k in group if k.name == name)
 
 
-def _columns(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...] | str:
+def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...] | str:
+    """A column changed in place: its default, NOT NULL, type or comment (on the table as it is)."""
+    name, attr = c.part[1], c.part[2]
+    want, have = new.column(name), old.column(name)
+    if attr == "default":
+        return (SetDefault(c.key, org, old, want, have),)
+    if attr == "comment":
+        return (SetComment(c.key, org, old, want, have),)
+    if attr == "not null" and not (want.identity or have.identity):
+        return (SetNotNull(c.key, org, old, want, have),)
+    if attr == "type" and not (want.serial or have.serial or want.identity or have.identity):
+        if columnstore(old):
+            return ("TimescaleDB refuses to change a column's type on a hypertable with compression: decompress "
+                    "every chunk, disable compression, alter, re-enable, recompress (" + NOT_YET + ")")
+        readers = [a.qname for a in ctx.new.continuous_aggregates if a.source_relation == old.qname]
+        if readers:
+            return (f"continuous aggregate {readers[0]} reads {old.qname}: PostgreSQL refuses to change the type of "
+                    "a column an aggregate uses; it is dropped and recreated (" + NOT_YET + ")")
+        return (AlterType(c.key, org, old, want, have),)
+    return f"a changed column ({attr}) is " + NOT_YET
+
+
+def _columns(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...] | str:
     name = c.part[1]
     if len(c.part) > 2:
-        return "a changed column (type, NOT NULL, default, identity, comment) is " + NOT_YET
+        return _changed_column(c, new, old, org, ctx)
     if c.change == "missing":
         col = new.column(name)
         if col.serial or col.identity:
@@ -159,7 +181,7 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
             return (DropTable(c.key, org, old, ctx.ts_name, -ctx.old_order.get(old.qname, 0)),)
     if c.kind == "table" and part and new and old:
         if part[0] == "column" and len(part) >= 2:
-            return _columns(c, new, old, org)
+            return _columns(c, new, old, org, ctx)
         if part[0] == "index" and len(part) >= 2:
             return _indexes(c, new, old, org)
         if part[0] in ("check", "unique", "foreign key") and len(part) >= 2:
@@ -227,6 +249,12 @@ def _steps(served: dict[Op, list[Change]]) -> tuple[tuple[Step, ...], tuple[Step
             continue
         rollback += [Step.of(len(rollback) + 1 + k, rev, undoes=n) for k, rev in enumerate(back)]
     return steps, tuple(rollback)
+
+
+def _counted(op: Op, count: Callable[[m.Table, str, object], int | None]) -> Op:
+    """op with the violating rows of its step counted on the live database, when it scans for them."""
+    what = op.counts()
+    return op if what is None else dataclasses.replace(op, violations=count(op.table, *what))
 
 
 def _canonical(obj: object) -> object:
@@ -328,7 +356,7 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
             left += [NotPlanned(c, owned(op)) for c in served.pop(op)]
     left += _column_order(served, ctx)
     if count is not None:
-        served = {counted(op, count): cs for op, cs in served.items()}
+        served = {_counted(op, count): cs for op, cs in served.items()}
     steps, rollback = _steps(served)
     return Plan(new_e.name or old_e.name, source, target, state, steps, rollback,
                 tuple(sorted(left, key=lambda n: n.change.sort_key())))

@@ -7,8 +7,7 @@ applied one are the same.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
@@ -134,6 +133,9 @@ class AddColumn(Op):
     def reverse(self) -> tuple[Op, ...]:
         return (DropColumn(self.key, self.org, self.table, self.column),)
 
+    def counts(self) -> tuple[str, object] | None:
+        return ("not null", self.column) if self.column.not_null and self.column.default is None else None
+
     def describe(self) -> str:
         return f"add column {quote_ident(self.column.name)} to {self.table.qname}"
 
@@ -197,6 +199,9 @@ class AddConstraint(Op):
     def reverse(self) -> tuple[Op, ...]:
         return (DropConstraint(self.key, self.org, self.table, self.kind, self.constraint),)
 
+    def counts(self) -> tuple[str, object] | None:
+        return None if self.not_valid else (self.kind, self.constraint)
+
     def describe(self) -> str:
         how = " (NOT VALID)" if self.not_valid else ""
         return f"add {self.kind} {quote_ident(self.constraint.name)} to {self.table.qname}{how}"
@@ -222,6 +227,9 @@ class ValidateConstraint(Op):
 
     def reverse(self) -> tuple[Op, ...]:
         return ()  # nothing to undo: the rollback of the ADD drops the constraint
+
+    def counts(self) -> tuple[str, object] | None:
+        return (self.kind, self.constraint)
 
     def describe(self) -> str:
         return f"validate {self.kind} {quote_ident(self.constraint.name)} of {self.table.qname}"
@@ -260,16 +268,6 @@ def violating(t: m.Table, kind: str, name: str, counted: int | None, then: str) 
                                       f"written since then that do {then}")
     return Hazard(VIOLATING_ROWS, f"{counted} existing row(s) of {t.qname} violate {kind} {name}, counted when the "
                                   f"plan was made: they {then}; fix them first")
-
-
-def counted(op: Op, count: Callable[[m.Table, str, Constraint], int | None]) -> Op:
-    """op with the violating rows of its constraint counted (count(table, kind, constraint)), when op is a step
-    that scans the table for them: a validated ADD CONSTRAINT or a VALIDATE."""
-    if isinstance(op, ValidateConstraint) or (isinstance(op, AddConstraint) and not op.not_valid):
-        return replace(op, violations=count(op.table, op.kind, op.constraint))
-    if isinstance(op, AddColumn) and op.column.not_null and op.column.default is None:
-        return replace(op, violations=count(op.table, "not null", op.column))
-    return op
 
 
 def add_constraint(key: m.ObjectKey, org: str, t: m.Table, kind: str, k: Constraint) -> tuple[Op, ...]:
