@@ -279,7 +279,8 @@ def test_plan_orders_drops_first_then_additions_then_new_orgs():
 
 def test_what_is_not_planned_is_listed_with_its_change():
     new = PLAIN_NEW.replace("v: double precision\n            checks",
-                            "v: double precision\n              n: {type: integer, identity: always}\n            checks")
+                            "v: double precision\n              n: {type: integer, identity: always}\n"
+                            "            checks")
     plan = _plan(_write_text(PLAIN_NEW, new), new)
     assert [n.change.part for n in plan.not_planned] == [("column", "n", "identity")] * 2  # one per org
     assert all("not planned yet" in n.reason for n in plan.not_planned)
@@ -332,7 +333,8 @@ def test_cli_formats_and_exit_codes(tmp_path):
 
 def test_not_planned_alone_exits_1(tmp_path):
     text = PLAIN_NEW.replace("v: double precision\n            checks",
-                             "v: double precision\n              n: {type: integer, identity: always}\n            checks")
+                             "v: double precision\n              n: {type: integer, identity: always}\n"
+                            "            checks")
     old = _write(tmp_path, "old.yaml", _write_text(PLAIN_NEW, text))
     new = _write(tmp_path, "model.yaml", text)
     code, out, _ = run_cli("plan", "--from", str(old), "-m", str(new))
