@@ -32,7 +32,7 @@ def short_type(canonical: str) -> str:
     """A column type as a diagram shows it: PostgreSQL's short names (`varchar(50)`, `timestamptz`), sanitised."""
     for long, short in _SHORT:
         canonical = canonical.replace(long, short)
-    return word(canonical).rstrip("_") or "_"
+    return re.sub("__+", "_", word(canonical)).rstrip("_") or "_"
 
 
 def label(value: str) -> str:
@@ -122,7 +122,8 @@ def er_diagram(tables: list[m.Table]) -> str | None:
             target = _qname(fk.ref_schema, fk.ref_table)
             if target not in ids.by_name:
                 continue  # a target outside these tables (an org's own copy of a template it stands for)
-            lines.append(f'    {ids(target)} {_cardinality(t, fk)} {ids(_qname(t.schema, t.name))} : "{label(fk.name)}"')
+            child = ids(_qname(t.schema, t.name))
+            lines.append(f'    {ids(target)} {_cardinality(t, fk)} {child} : "{label(fk.name)}"')
     return "\n".join(lines)
 
 

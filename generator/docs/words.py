@@ -147,7 +147,7 @@ def row_security(rs: m.RowSecurity) -> str:
 
 def grants(g: m.Grants) -> str:
     """`app`: select, insert; `PUBLIC`: usage."""
-    return "; ".join(f"{code(role)}: {', '.join(privs)}" for role, privs in g)
+    return "; ".join(f"{code(role)}: {', '.join(privs) or 'nothing (all revoked)'}" for role, privs in g)
 
 
 def column_default(c: m.Column) -> str:
