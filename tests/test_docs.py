@@ -16,6 +16,7 @@ import pytest
 from helpers import MODEL, ROOT, run_cli
 
 from schemagen import docs
+from schemagen import model as m
 from schemagen.docs import mermaid
 from schemagen.load import load_model
 
@@ -155,6 +156,7 @@ def test_markdown_specials_are_escaped(shop):
 def test_mermaid_names_are_sanitised():
     assert mermaid.word("core.values_{org}") == "core_values__org_"
     assert mermaid.word("1st") == "_1st" and mermaid.word("") == "_"
+    assert mermaid.word("PK") == "PK_" and mermaid.word("fk") == "fk_" and mermaid.word("pk2") == "pk2"
     assert mermaid.short_type("numeric(10,2)") == "numeric_10_2"
     assert mermaid.short_type("character varying(50)[]") == "varchar_50_array"
     assert mermaid.short_type("timestamp with time zone") == "timestamptz"
@@ -166,6 +168,7 @@ def test_er_diagram_entities_attributes_and_relations(shop):
     assert er.startswith("erDiagram\n")
     assert '    app__readings__org_["app.readings_{org} (hypertable)"] {' in er
     assert '        text Full_Name "Full Name"' in er  # the real name kept where the word had to change
+    assert '        text PK_ "PK"' in er
     assert "        numeric_10_2 price\n" in er
     assert "        bigint customer_id PK, FK\n" in er
     assert '    app__customer ||--o{ app__orders : "orders_customer_id_fkey"' in er
@@ -205,9 +208,29 @@ def _diagrams(name: str, page: str) -> dict[str, str]:
     return {f"{name}-{i}": d for i, d in enumerate(MERMAID_BLOCK.findall(page))}
 
 
+# Names Mermaid's lexers stop at unless sanitised: quotes, `%` (`%%` starts a comment or a directive), backslashes,
+# key marks, brackets, HTML, entity codes, arrows
+HOSTILE = ['a]b{c}', '<script>alert(1)</script>', 'Kind \u2603', 'back\\slash', 'x#35;y', 'semi;colon', '%%comment',
+           'a"b', "it's", 'pipe|x', '`tick`', '--o{', ':colon', '&amp;', '%%{init: {"theme": "dark"}}%%', '\\"', '%',
+           'PK', 'fk', '1st', '\u00fc']
+
+
+def _hostile_diagrams() -> dict[str, str]:
+    out = {}
+    for i, name in enumerate(HOSTILE):
+        t = m.Table("public", name, (m.Column(name, "numeric(10,2)", True), m.Column("id", "integer", True)),
+                    primary_key=m.PrimaryKey("p", ("id",)),
+                    foreign_keys=(m.ForeignKey(f"{name}_fk", ("id",), "public", name, ("id",)),))
+        c = m.ContinuousAggregate("public", name, "SELECT 1", source_relation=f"public.{name}_src")
+        out[f"hostile-er-{i}"] = mermaid.er_diagram([t])
+        out[f"hostile-flow-{i}"] = mermaid.hierarchy([c], lambda c: "(1 hour buckets)")
+    return out
+
+
 def test_every_diagram_renders_in_mermaid(tmp_path):
     """Every Mermaid diagram of the committed pages, of the features model and of the real schemas (odd names,
-    many tables) parses and renders to SVG in mermaid itself; a broken diagram is refused."""
+    many tables), and diagrams of hostile names, parse and render to SVG in mermaid itself; a broken diagram is
+    refused."""
     _mermaid_or_skip()
     diagrams: dict[str, str] = {}
     for _, folder in COMMITTED:
@@ -217,6 +240,7 @@ def test_every_diagram_renders_in_mermaid(tmp_path):
         for file, page in docs.pages(load_model(model)).items():
             diagrams |= _diagrams(f"{model.parent.name}_{file[:-3]}", page)
     assert len(diagrams) >= 20
+    diagrams |= _hostile_diagrams()
     diagrams["broken"] = "erDiagram\n    a.b {{\n"
     results = _render(diagrams, tmp_path)
     assert sorted(results) == sorted(diagrams)

@@ -17,10 +17,15 @@ _NOT_WORD = re.compile(r"[^A-Za-z0-9_]+")
 MAX_COLUMNS = 60  # an entity shows at most this many columns (then "... N more"): a 1,600-column table stays legible
 
 
+_KEYS = {"pk", "fk", "uk"}  # Mermaid reads these as key marks, in any case, wherever a word stands
+
+
 def word(value: str) -> str:
-    """A Mermaid word for any text: runs of other characters as `_`, never starting with a digit, never empty."""
+    """A Mermaid word for any text: runs of other characters as `_`, never starting with a digit, never empty,
+    never a key mark (`pk` -> `pk_`)."""
     out = _NOT_WORD.sub("_", value.replace("[]", "_array"))
-    return out if out and not out[0].isdigit() else f"_{out}"
+    out = out if out and not out[0].isdigit() else f"_{out}"
+    return f"{out}_" if out.lower() in _KEYS else out
 
 
 _SHORT = (("character varying", "varchar"), ("timestamp with time zone", "timestamptz"),
@@ -36,8 +41,11 @@ def short_type(canonical: str) -> str:
 
 
 def label(value: str) -> str:
-    """Text for inside a double-quoted Mermaid string: no `"` (there is no escape for it), one line."""
-    return " ".join(value.replace('"', "'").split())
+    """Text for inside a double-quoted Mermaid string, one line. An entity's label is lexed as
+    `"[^"%\\r\\n\\v\\b\\\\]+"`: so no `"` (there is no escape for it: `'`), no `%` (the fullwidth `％`), no
+    backslash (`∖`), no control character (a space)."""
+    text = value.replace('"', "'").replace("%", "\uff05").replace("\\", "\u2216")
+    return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", text).split()) or "_"
 
 
 def _qname(schema: str, name: str) -> str:
