@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import MODEL, ROOT, run_cli
+from helpers import MODEL, ROOT, model_from, run_cli
 
 from schemagen import docs
 from schemagen import model as m
@@ -122,6 +122,25 @@ def test_org_templates_once_with_the_list_of_orgs(shop):
     assert "Compressed after 30 days, segmented by `customer_id`" in shop  # acme's, the org without overrides
     assert "- Primary key `readings_{org}_pkey`: `customer_id`, `time`" in shop
     assert "3 org templates stamped out for each of 2 orgs" in shop
+
+
+def test_orgs_of_a_registry_without_templates_are_listed():
+    model = model_from("""
+        version: 1
+        orgs:
+          - {key: acme, name: "Acme | Co"}
+        databases:
+          app:
+            org_registry: {table: public.tenant, key_column: key, values: {key: "{org}"}}
+            schemas:
+              public:
+                tables:
+                  tenant: {columns: {key: {type: text, primary_key: true}}}
+        """)
+    page = docs.pages(model)["app.md"]
+    assert "## Org templates" not in page
+    assert "`public.tenant` holds one row per org, keyed by `key`" in page
+    assert page.endswith("| org | name |\n| --- | --- |\n| `acme` | Acme \\| Co |\n")
 
 
 def test_types_sequences_grants_and_row_level_security(shop):

@@ -4,7 +4,9 @@
 The copy shown is that of the first org without overrides (else the first org's). Its key is written back as
 `{org}` wherever it stands as a word of a name (between non-alphanumerics, so org `a` never turns `data` into
 `d{org}t{org}`), and only where every other org's copy holds the same text with its own key there: a name
-PostgreSQL shortened differently per org (a long default constraint name) stays as the shown org's.
+PostgreSQL shortened differently per org (a long default constraint name) stays as the shown org's. With a single
+org there is no other copy to agree with: a name that holds the key as a word of its own (a column `acme_id` of
+org `acme`'s template) then reads `{org}_id`.
 """
 from __future__ import annotations
 

@@ -94,7 +94,7 @@ def page(model: m.Model, db: m.Database) -> str:
         "er": mermaid.er_diagram(shared_tables + templates["tables"]),
         "hierarchy": mermaid.hierarchy(orgs.shared(db.continuous_aggregates) + templates["caggs"], _bucket),
         "schemas": _by_schema(db), "templates": templates,
-        "orgs": db_orgs if any(templates.values()) else [],
+        "orgs": db_orgs if any(templates.values()) else [], "db_orgs": db_orgs,
         "orgs_intro": (f"Every org below has its own copy of each template, its key in place of `{{org}}`; where "
                        f"the copies differ (overrides), the values shown are org {text.code(shown)}'s."
                        if shown else ""),
