@@ -153,6 +153,17 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
 
 
 @cli.command()
+@MODEL_OPTION
+@click.option("-o", "--out", "out_dir", default="docs/schema", show_default=True, type=_Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the pages that are stale.")
+def docs(model_path: Path, out_dir: Path, check: bool) -> None:
+    """Write a Markdown page per database (with Mermaid diagrams) into OUT/<database>.md."""
+    from schemagen.commands import docs as documenting
+
+    documenting.docs(_load(model_path), out_dir, check=check, say=_note)
+
+
+@cli.command()
 @DSN_OPTION
 @MODEL_OPTION
 @DATABASE_OPTION
