@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from schemagen import model as m
 from schemagen.lint.findings import Scope, name_of, rule
-from schemagen.lint.indexes import in_list_length
+from schemagen.lint.sqlbits import in_list_length
 from schemagen.sqltext import base_type
 
 Found = Iterator[tuple[m.Source, str, str]]

@@ -2,11 +2,11 @@
 of few distinct values (a boolean, an enum, a short CHECK-ed set), which a sequential scan beats."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from schemagen import model as m
 from schemagen.lint.findings import Scope, name_of, rule
+from schemagen.lint.sqlbits import in_list_length
 
 Found = Iterator[tuple[m.Source, str, str]]
 Key = tuple[str, tuple[tuple[str, str | None, bool], ...], str | None]  # (method, keys: opclass, order; predicate)
@@ -97,11 +97,3 @@ def _few_values(scope: Scope, t: m.Table, column: m.Column) -> str | None:
         if n is not None and n <= MANY_VALUES:
             return f"one of {n} values (CHECK {ck.name})"
     return None
-
-
-def in_list_length(expression: str, column: str) -> int | None:
-    """The number of values of `column IN ('a', 'b', ...)` in a CHECK expression, None when there is none."""
-    found = re.search(rf'(?<![\w"]){re.escape(column)}"?(?:\s*::\s*\w+)?\s+in\s*\(([^()]*)\)', expression, re.I)
-    if found is None:
-        return None
-    return len([v for v in re.split(r",(?=(?:[^']*'[^']*')*[^']*$)", found[1]) if v.strip()])
