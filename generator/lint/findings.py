@@ -85,7 +85,10 @@ def _first_of_each_template(objects):
 
 def name_of(obj) -> str:
     """A table's or aggregate's name as the model writes it: an org template by its template."""
-    return qualified(obj.schema, obj.template if obj.org is not None and obj.template else obj.name)
+    if obj.org is None or not obj.template:
+        return qualified(obj.schema, obj.name)
+    probe = qualified(obj.schema, obj.template.replace("{org}", "org"))  # quoted as the stamped names are
+    return probe.replace(obj.template.replace("{org}", "org"), obj.template)
 
 
 def lint(model: m.Model) -> list[Finding]:
