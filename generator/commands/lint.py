@@ -97,7 +97,7 @@ def report(linted: Linted, fmt: str) -> str:
 
 def rules() -> str:
     """Every rule: code, severity, name, fix."""
-    return "".join(printable(f"{r.code} {r.severity:<7} {r.name}: {r.fix}") + "\n" for r in RULES.values())
+    return "".join(printable(f"{r.code} {r.severity:<7} {r.name}: {r.fix}") + "\n" for _, r in sorted(RULES.items()))
 
 
 __all__ = ["Linted", "codes", "lint_model", "lint_plan_file", "lint_plan_from", "report", "rules"]
