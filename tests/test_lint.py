@@ -244,3 +244,46 @@ def test_statement_lines_follow_the_steps_not_the_rollback():
     where = statement_lines(text)
     assert set(where) == {(2, 0), (2, 1)}
     assert lines[where[(2, 1)][0] - 1].strip() == '"C;"'
+
+
+# --- the reference's mistakes that validate lets through, found by lint with the finding each README quotes ---------
+
+def _model_file(system: str) -> Path:
+    return ROOT / "model.yaml" if system == "haystack" else ROOT / "examples" / system / "model.yaml"
+
+
+_DEVICE_CONNECTION = "attributes: jsonb\n              connection_id:\n                type: bigint"
+LINT_MISTAKES = [
+    ("haystack", "UNIQUE (entity_id, tag_id, disabled_ts) with NULLs distinct",
+     [("- {columns: [entity_id, tag_id, disabled_ts], nulls_not_distinct: true}",
+       "- [entity_id, tag_id, disabled_ts]")],
+     "SG103 unique entity_tag_entity_id_tag_id_disabled_ts_key (entity_id, tag_id, disabled_ts) of core.entity_tag"),
+    ("haystack", "an index on the primary key, two identical indexes",
+     [("              ix_core_tag_def_type: {columns: [type]}\n",
+       "              ix_core_tag_def_type: {columns: [type]}\n              idx_tag_def_type: {columns: [type]}\n"),
+      ("              disabled_ts: {type: timestamp, comment: Soft delete}\n\n          tag_def:",
+       "              disabled_ts: {type: timestamp, comment: Soft delete}\n            indexes:\n"
+       "              ix_core_entity_id: {columns: [id]}\n\n          tag_def:")],
+     "SG111 index idx_tag_def_type of core.tag_def duplicates index ix_core_tag_def_type"),
+    ("home-assistant", "UNIQUE (entity_id, connection_id) with a nullable connection_id",
+     [(_DEVICE_CONNECTION + "\n                not_null: true", _DEVICE_CONNECTION)],
+     "SG103 unique home_assistant_devices_entity_id_connection_id_key (entity_id, connection_id) of "
+     "public.home_assistant_devices: connection_id may be NULL"),
+    ("trading", "a nullable status with a CHECK of its values",
+     [("""              status: {type: varchar(20), not_null: true, default: "'PENDING'",""",
+       "              status: {type: varchar(20),")],
+     "SG125 column workspace.orders.status may be NULL, but a CHECK (orders_status_check) names its values"),
+]
+
+
+@pytest.mark.parametrize("system, what, edits, finding", LINT_MISTAKES,
+                         ids=[f"{s}: {w}" for s, w, _, _ in LINT_MISTAKES])
+def test_reference_mistake_is_found_by_lint(system, what, edits, finding):
+    text = _model_file(system).read_text()
+    for old, new in edits:
+        assert text.count(old) == 1, f"the edit no longer matches {system}'s model: {old!r}"
+        text = text.replace(old, new)
+    found = [str(f) for f in linting.lint_model(load_model_text(text, "model.yaml")).findings]
+    assert any(finding in f for f in found), found
+    readme = (ROOT / "examples" / system / "README.md").read_text()
+    assert finding in readme, f"examples/{system}/README.md should quote the finding: {finding}"
