@@ -134,7 +134,8 @@ def validate(model_path: Path) -> None:
               help="Lint this plan file's SQL with squawk instead of the model.")
 @click.option("--plan-from", "old_path", type=_Path(dir_okay=False, path_type=Path), metavar="OLD_MODEL",
               help="Lint the SQL of the plan from OLD_MODEL to the model (as plan --from makes it) with squawk.")
-@DATABASE_OPTION
+@click.option("--database", help="Only this database of the model (with --plan-from: the one to plan, required "
+              "when the models have several).")
 @click.option("--list", "list_rules", is_flag=True, help="List the rules and exit.")
 def lint(model_path, fmt, select, ignore, plan_file, old_path, database, list_rules) -> None:
     """Advice on the model (or a plan's SQL), as file:line:column: CODE message; exit 1 when an error remains."""
@@ -152,9 +153,9 @@ def lint(model_path, fmt, select, ignore, plan_file, old_path, database, list_ru
     elif old_path is not None:
         result = linting.lint_plan_from(_load(old_path), model, old_path, database=database, **chosen)
     else:
-        result = linting.lint_model(model, **chosen)
+        result = linting.lint_model(model, database=database, **chosen)
     click.echo(linting.report(result, fmt), nl=False)
-    _note(f"{plan_file or model_path}: {result.message}")
+    _note(f"{plan_file or (f'plan-from:{old_path}' if old_path else model_path)}: {result.message}")
     if result.errors:
         raise Difference(f"{result.errors} error-level finding(s)")
 

@@ -287,3 +287,18 @@ def test_reference_mistake_is_found_by_lint(system, what, edits, finding):
     assert any(finding in f for f in found), found
     readme = (ROOT / "examples" / system / "README.md").read_text()
     assert finding in readme, f"examples/{system}/README.md should quote the finding: {finding}"
+
+
+def test_database_picks_one_database_of_the_model():
+    text = """\
+databases:
+  one:
+    schemas: {s: {tables: {a: {columns: {id: {type: bigint, primary_key: true}, at: timestamp}}}}}
+  two:
+    schemas: {s: {tables: {b: {columns: {id: {type: bigint, primary_key: true}, body: json}}}}}
+"""
+    model = load_model_text(text, "m.yaml")
+    assert [f.code for f in linting.lint_model(model).findings] == ["SG121", "SG122"]
+    assert [f.code for f in linting.lint_model(model, database="two").findings] == ["SG122"]
+    code, _, err = run_cli("lint", "-m", str(ROOT / "model.yaml"), "--database", "nope")
+    assert code == 2 and "unknown database 'nope'" in err and "datakwip, simulator_state" in err

@@ -1,7 +1,8 @@
 """`schemagen lint`: advice on the model (schemagen.lint's rules), or on a plan's SQL (squawk).
 
 Interface:
-- lint_model(model, *, select=(), ignore=()) -> Linted: every rule's findings on the model, less those not
+- lint_model(model, *, database=None, select=(), ignore=()) -> Linted: every rule's findings on the model (or
+  one database of it), less those not
   selected, ignored on the command line or by the model's `lint: {ignore: [...]}`.
 - lint_plan_file(model, path, ...) / lint_plan_from(old, model, ...) -> Linted: squawk on a plan file's steps, or
   on the plan `schemagen plan --from OLD_MODEL` would write, less squawk's advice TimescaleDB refuses.
@@ -53,8 +54,12 @@ def codes(text: str | None, option: str) -> tuple[str, ...]:
     return out
 
 
-def lint_model(model: m.Model, *, select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> Linted:
-    found = lint(model)
+def lint_model(model: m.Model, *, database: str | None = None, select: tuple[str, ...] = (),
+               ignore: tuple[str, ...] = ()) -> Linted:
+    if database is not None and database not in {d.name for d in model.databases}:
+        raise UsageError(f"unknown database {database!r}; the model has: "
+                         f"{', '.join(d.name for d in model.databases)}")
+    found = lint(model, database)
     return Linted(tuple(selected(found, model, select, ignore)), len(found))
 
 

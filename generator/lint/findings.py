@@ -91,10 +91,13 @@ def name_of(obj) -> str:
     return probe.replace(obj.template.replace("{org}", "org"), obj.template)
 
 
-def lint(model: m.Model) -> list[Finding]:
-    """Every finding of every rule on the model, before any filter, in file order."""
+def lint(model: m.Model, database: str | None = None) -> list[Finding]:
+    """Every finding of every rule on the model (one database of it when named), before any filter, in file
+    order."""
     out: list[Finding] = []
     for db in model.databases:
+        if database is not None and db.name != database:
+            continue
         scope = Scope(model, db)
         for r in RULES.values():
             for source, obj, message in r.check(scope):
