@@ -162,9 +162,15 @@ databases:
           values_{org}:
             columns:
               at: {type: timestamp, not_null: true}
+      t:
+        tables:
+          values_{org}:
+            columns:
+              at: {type: timestamp, not_null: true}
 """
     found = linting.lint_model(load_model_text(text, "m.yaml")).findings
-    assert [(f.code, f.object) for f in found] == [("SG101", "s.values_{org}"), ("SG121", "s.values_{org}.at")]
+    assert [(f.code, f.object) for f in found] == [("SG101", "s.values_{org}"), ("SG121", "s.values_{org}.at"),
+                                                   ("SG101", "t.values_{org}"), ("SG121", "t.values_{org}.at")]
 
 
 # --- examples ----------------------------------------------------------------------------------------------------

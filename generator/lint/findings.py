@@ -77,9 +77,9 @@ def _first_of_each_template(objects):
     seen = set()
     for obj in objects:
         if obj.org is not None:
-            if obj.template in seen:
+            if (obj.schema, obj.template) in seen:
                 continue
-            seen.add(obj.template)
+            seen.add((obj.schema, obj.template))
         yield obj
 
 
@@ -123,7 +123,9 @@ def _unknown_codes(model: m.Model) -> Iterator[Finding]:
 
 def known(code: str) -> bool:
     """A code or prefix that names at least one rule (squawk's rules are names squawk decides)."""
-    return code.startswith("squawk") or code == UNKNOWN_CODE or any(c.startswith(code) for c in RULES)
+    if code == "squawk" or code.startswith("squawk:") or code == UNKNOWN_CODE:
+        return True
+    return any(c.startswith(code) for c in RULES)
 
 
 def matches(code: str, patterns: Iterable[str]) -> bool:
