@@ -530,6 +530,9 @@ class Model:
     databases: tuple[Database, ...]
     orgs: tuple[Org, ...] = ()
     file: str = field(default="model.yaml", compare=False)  # the model file's name, for headers and errors
+    # `lint: {ignore: [...]}` of the model and of its objects: (dotted path of the object, "" for the whole model;
+    # the codes or prefixes written; line and column of the `ignore:`), in the order written. Only lint reads them.
+    lint_ignores: tuple[tuple[str, tuple[str, ...], int, int], ...] = field(default=(), compare=False)
 
     def database(self, name: str) -> Database:
         for d in self.databases:

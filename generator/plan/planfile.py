@@ -61,10 +61,19 @@ class PlanFile:
 
 def read_plan(path: str | Path) -> PlanFile:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise PlanFileError(f"cannot read {path}: {e.strerror or e}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except UnicodeDecodeError as e:
+        raise PlanFileError(f"{path}: not a plan file (not JSON: {e})") from None
+    return parse_plan(text, path)
+
+
+def parse_plan(text: str, path: str | Path) -> PlanFile:
+    """A plan file's text, checked (`path` names it in messages)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
         raise PlanFileError(f"{path}: not a plan file (not JSON: {e})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise PlanFileError(f"{path}: not a plan file (written by `schemagen plan --format json`)")
