@@ -22,6 +22,7 @@ from schemagen.compare.diff import diff
 from schemagen.compare.expected import expected_database
 from schemagen.order import tables_in_order
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
+from schemagen.plan.compression import DisableCompression, SetCompression
 from schemagen.plan.indexes import CreateIndex, DropIndex
 from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
 from schemagen.plan.orgs import Offboard, Onboard
@@ -136,6 +137,14 @@ def _columns(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> 
     return (DropColumn(c.key, org, old, col),)
 
 
+def _compression(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...]:
+    """Compression of a hypertable turned on (missing), off (extra) or changed (a setting)."""
+    if c.change == "extra" and not c.part[1:]:
+        return (DisableCompression(c.key, org, old, old.compression, ctx.ts),)
+    previous = old.compression if c.part[1:] or c.change != "missing" else None
+    return (SetCompression(c.key, org, old, new.compression, previous, ctx.ts),)
+
+
 def _indexes(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...]:
     name = c.part[1]
     want = next((i for i in new.indexes if i.name == name), None) if new else None
@@ -164,8 +173,8 @@ def _policies(c: Change, new, old, org: str, ctx: _Context) -> tuple[Op, ...] | 
     if want is None:
         return (RemovePolicy(c.key, org, relation, kind, have, ctx.ts),)
     if have is None:
-        if kind == "compression" and not old.compression:
-            return "a compression policy needs the compression settings, which are " + NOT_YET
+        if kind == "compression" and not (old.compression or new.compression):
+            return "a compression policy needs the compression settings"
         return (AddPolicy(c.key, org, relation, kind, want, ctx.ts),)
     return (AlterPolicy(c.key, org, relation, kind, want, have, ctx.ts),)
 
@@ -186,6 +195,8 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
             return _indexes(c, new, old, org)
         if part[0] in ("check", "unique", "foreign key") and len(part) >= 2:
             return _constraints(c, new, old, org)
+        if part[0] == "compression" and old.hypertable:
+            return _compression(c, new, old, org, ctx)
         if part == ("hypertable", "chunk_interval") and new.hypertable.chunk_interval is not None:
             return (SetChunkInterval(c.key, org, new, old.hypertable.chunk_interval, ctx.ts),)
     if (c.kind in ("table", "continuous aggregate") and part and new and old
