@@ -38,8 +38,10 @@ from schemagen.plan.tables import (
     constant_default,
 )
 from schemagen.plan.timescale import (
+    AddDimension,
     AddPolicy,
     AlterPolicy,
+    ConvertToHypertable,
     RemovePolicy,
     SetChunkInterval,
     policy_of,
@@ -145,6 +147,23 @@ def _compression(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context)
     return (SetCompression(c.key, org, old, new.compression, previous, ctx.ts),)
 
 
+def _hypertable(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...] | str:
+    """A plain table made a hypertable (migrate_data), a dimension added, the chunk interval changed."""
+    part = c.part
+    if part == ("hypertable",) and c.change == "missing":
+        return (ConvertToHypertable(c.key, org, new, ctx.ts),)
+    if part == ("hypertable",):
+        return "a hypertable cannot become a plain table again (a new table, INSERT ... SELECT and a swap)"
+    if part == ("hypertable", "chunk_interval") and new.hypertable.chunk_interval is not None:
+        return (SetChunkInterval(c.key, org, new, old.hypertable.chunk_interval, ctx.ts),)
+    if len(part) == 3 and part[1] == "dimension" and c.change == "missing":
+        return (AddDimension(c.key, org, new, next(d for d in new.hypertable.dimensions if d.column == part[2]),
+                             ctx.ts),)
+    if len(part) >= 3 and part[1] == "dimension":
+        return "TimescaleDB cannot remove or change a dimension (rebuilding the table is the only way)"
+    return f"a changed hypertable ({' '.join(part[1:])}) is " + NOT_YET
+
+
 def _indexes(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...]:
     name = c.part[1]
     want = next((i for i in new.indexes if i.name == name), None) if new else None
@@ -195,10 +214,10 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
             return _indexes(c, new, old, org)
         if part[0] in ("check", "unique", "foreign key") and len(part) >= 2:
             return _constraints(c, new, old, org)
-        if part[0] == "compression" and old.hypertable:
+        if part[0] == "compression" and (old.hypertable or new.hypertable):
             return _compression(c, new, old, org, ctx)
-        if part == ("hypertable", "chunk_interval") and new.hypertable.chunk_interval is not None:
-            return (SetChunkInterval(c.key, org, new, old.hypertable.chunk_interval, ctx.ts),)
+        if part[0] == "hypertable":
+            return _hypertable(c, new, old, org, ctx)
     if (c.kind in ("table", "continuous aggregate") and part and new and old
             and part[0] in ("compression policy", "retention policy", "refresh policy")):
         return _policies(c, new, old, org, ctx)
