@@ -24,6 +24,7 @@ from schemagen.order import tables_in_order
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.compression import DisableCompression, SetCompression
 from schemagen.plan.indexes import CreateIndex, DropIndex
+from schemagen.plan.objects import function_ops, trigger_ops, view_ops
 from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
 from schemagen.plan.orgs import Offboard, Onboard
 from schemagen.plan.renamed import Renamed, declared
@@ -85,9 +86,24 @@ class _Context:
 
 
 def _relations(db: m.Database) -> dict[tuple[str, str, str], object]:
+    """The objects a change may name, by (kind, schema, name); functions by name where one has it alone, and by
+    (kind, schema, name + signature) always (overloads)."""
     out: dict[tuple[str, str, str], object] = {("table", t.schema, t.name): t for t in db.tables}
     out |= {("continuous aggregate", c.schema, c.name): c for c in db.continuous_aggregates}
+    out |= {("materialized view" if v.materialized else "view", v.schema, v.name): v for v in db.views}
+    names = [(f.schema, f.name) for f in db.functions]
+    for f in db.functions:
+        out[("function", f.schema, f.name + f.signature)] = f
+        if names.count((f.schema, f.name)) == 1:
+            out[("function", f.schema, f.name)] = f
     return out
+
+
+def _lookup(objects: dict[tuple[str, str, str], object], c: Change) -> object | None:
+    if c.kind == "function":
+        return objects.get(("function", c.key.schema, c.key.name + c.key.signature)) or (
+            None if c.overloaded else objects.get(("function", c.key.schema, c.key.name)))
+    return objects.get((c.kind, c.key.schema, c.key.name))
 
 
 def _constraint(t: m.Table, kind: str, name: str):
@@ -200,14 +216,20 @@ def _policies(c: Change, new, old, org: str, ctx: _Context) -> tuple[Op, ...] | 
 
 def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
     """The operations that serve one change, or why there are none yet."""
-    org = (new or old).org or ""
+    org = getattr(new or old, "org", None) or ""
     part = c.part
     if c.kind == "table" and not part:
         if c.change == "missing":
             return (CreateTable(c.key, org, new, ctx.ts_name, ctx.new_order.get(new.qname, 0)),)
         if c.change == "extra":
             return (DropTable(c.key, org, old, ctx.ts_name, -ctx.old_order.get(old.qname, 0)),)
+    if c.kind == "function":
+        return function_ops(c, new, old)
+    if c.kind in ("view", "materialized view"):
+        return view_ops(c, new, old)
     if c.kind == "table" and part and new and old:
+        if part[0] == "trigger" and len(part) >= 2:
+            return trigger_ops(c, org, new, old)
         if part[0] == "column" and len(part) >= 2:
             return _columns(c, new, old, org, ctx)
         if part[0] == "index" and len(part) >= 2:
@@ -230,8 +252,7 @@ def _serve(changes: Iterable[Change], ctx: _Context, orgs: dict[str, Op]) -> tup
     served: dict[Op, list[Change]] = {op: [] for op in orgs.values()}
     left: list[NotPlanned] = []
     for c in changes:
-        where = (c.kind, c.key.schema, c.key.name)
-        new, old = new_rel.get(where), old_rel.get(where)
+        new, old = _lookup(new_rel, c), _lookup(old_rel, c)
         org = c.org or getattr(new or old, "org", None) or ""
         if org in orgs:  # a new org's objects are its onboarding; a removed org's its off-boarding
             served[orgs[org]].append(c)
