@@ -146,7 +146,8 @@ class _Stages:
             yield
         except SchemagenError as e:
             if not isinstance(e, Interrupted):
-                self.say(f"{name}: failed ({time.monotonic() - self.started:.1f} s)")
+                outcome = "differs" if isinstance(e, Difference) else "failed"
+                self.say(f"{name}: {outcome} ({time.monotonic() - self.started:.1f} s)")
             raise
 
     def done(self, text: str) -> None:
