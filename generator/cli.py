@@ -314,19 +314,21 @@ def verify(dsn, model_path, database, skip_unsupported, lock_timeout) -> None:
     from schemagen.commands import verify as verifying
 
     model = _load(model_path)
-    # CI cancels a job with SIGTERM: treated as Ctrl-C, so that the throwaway database is dropped
+    # CI cancels a job with SIGINT, then SIGTERM (some runners SIGHUP): each treated as Ctrl-C, so that the
+    # throwaway database is dropped
     main_thread = threading.current_thread() is threading.main_thread()  # signal handlers live there only
-    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    previous = {n: signal.signal(n, _terminate) for n in (signal.SIGTERM, signal.SIGHUP)} if main_thread else {}
     try:
         verifying.verify(_need_dsn(dsn), model, database=database, skip_unsupported=skip_unsupported,
                          lock_timeout=lock_timeout, say=_say)
     finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
+
 
 # Ctrl-C outside a script's statements (the pre-flight, the wait for the lock, the drift check): whatever ran in a
 # transaction was rolled back by psycopg (it cancels the running query first) and the session lock goes with the

@@ -16,9 +16,13 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 from helpers import MODEL, ROOT, run_cli
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from servers import connect
 from test_examples import DATABASES, EXAMPLES, _model_file
 
 from schemagen.live import verify as throwaway
@@ -34,15 +38,14 @@ def _server(name: str):
 
 
 def _exists(server, name: str) -> bool:
-    from servers import connect
-
     with connect(server.dsn) as c:
         return c.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name,)).fetchone()[0] == 1
 
 
-def _verify(server, *args: str) -> tuple[int, str, list[str]]:
-    """Run verify; (exit code, stderr, the throwaway databases it created), each checked gone."""
-    code, out, err = run_cli("verify", "--dsn", server.dsn, *args)
+def _verify(server, *args: str, dsn: str | None = None) -> tuple[int, str, list[str]]:
+    """Run verify (on the server's DSN, or dsn); (exit code, stderr, the throwaway databases it created), each
+    checked gone."""
+    code, out, err = run_cli("verify", "--dsn", dsn or server.dsn, *args)
     assert out == "" and "Traceback" not in err, err
     created = CREATED.findall(err)
     for name in created:
@@ -107,6 +110,27 @@ def test_pglite_is_refused_with_exit_3(ts_community_db):
     assert code == 3 and "PGlite" in err and "verify needs a PostgreSQL server" in err, err
     assert "created database" not in err
     assert db.scalar("SELECT count(*) FROM pg_database") == before
+
+
+@pytest.mark.parametrize("createdb", [True, False], ids=["CREATEDB", "NOCREATEDB"])
+def test_a_role_with_createdb_is_enough(createdb):
+    """No superuser needed: the throwaway database is the role's own. Without CREATEDB: exit 3, nothing created."""
+    server = _server("pg-plain")
+    role = f"sg_role_{uuid.uuid4().hex[:10]}"
+    with connect(server.dsn) as c:
+        c.execute(sql.SQL("CREATE ROLE {} LOGIN" + (" CREATEDB" if createdb else "")).format(sql.Identifier(role)))
+    try:
+        code, err, created = _verify(server, "-m", str(_model_file("trading")), "--database", "documentation-api",
+                                     dsn=make_conninfo(server.dsn, user=role))
+    finally:
+        with connect(server.dsn) as c:
+            c.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+    if createdb:
+        assert code == 0 and len(created) == 1, err
+    else:
+        assert code == 3 and not created, err
+        assert "cannot create the throwaway database schemagen_verify_documentation_api_" in err
+        assert "permission denied to create database" in err
 
 
 def test_unknown_database_is_a_usage_error():
@@ -201,6 +225,25 @@ def test_catalog_names_an_extra_object_and_reads_an_undone_grant_as_before(pg_pl
     assert throwaway.compare(before, throwaway.catalog(db.dsn)) == ([], [])
 
 
+def test_an_extension_there_from_the_start_is_as_before_after_rollback(ts_apache_db):
+    """What verify meets on the timescale/timescaledb image, whose template1 has TimescaleDB: the stages run on a
+    database that had it before apply; rollback keeps it, and the catalog reads as before (its own objects aside)."""
+    from schemagen.commands import apply as applying
+    from schemagen.load import load_model
+
+    db, model = ts_apache_db, load_model(MODEL)
+    with db.connect() as c:
+        c.execute("CREATE EXTENSION timescaledb")
+    before = throwaway.catalog(db.dsn)
+    assert [e.name for e in before if e.kind == "extension"] == ["plpgsql", "timescaledb"]
+    applying.apply(db.dsn, model, database="datakwip", skip_unsupported=True)
+    during = throwaway.catalog(db.dsn)
+    assert any(e.kind == "table" and e.name == "core.values_acme" for e in during)
+    assert any(e.kind == "schema" and e.name == "schemagen" for e in during)
+    applying.rollback(db.dsn, model, database="datakwip")
+    assert throwaway.compare(before, throwaway.catalog(db.dsn)) == ([], [])
+
+
 def test_throwaway_names_fit_and_differ():
     long = "APPS-" + "x" * 100
     names = {throwaway.throwaway_name(long) for _ in range(20)}
@@ -230,7 +273,7 @@ def _orgs_model(tmp_path, orgs: int):
     return path
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
 def test_an_interrupt_mid_run_drops_the_database_and_exits_130(tmp_path, signum):
     server = _server("ts-apache")
     path = _orgs_model(tmp_path, 300)

@@ -172,18 +172,23 @@ def _drop(dsn: str, name: str, say: Say, *, raising: bool) -> bool:
     return bool(caught)
 
 
+DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, and what CI runners send to cancel a job
+
+
 @contextmanager
 def _interrupts_deferred() -> Iterator[list[int]]:
-    """SIGINT held back while the block runs (yields the list of those that came): the drop is not cut short."""
+    """SIGINT (SIGTERM, SIGHUP) held back while the block runs, so that the drop is not cut short; yields the list of
+    those that came."""
     caught: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield caught
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    previous = {n: signal.signal(n, lambda signum, frame: caught.append(signum)) for n in DEFERRED}
     try:
         yield caught
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 __all__ = ["VerifyResult", "verify"]
