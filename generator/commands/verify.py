@@ -72,7 +72,7 @@ def _verify_one(dsn: str, model: m.Model, db: m.Database, skip_unsupported: bool
             created = True
             throwaway.reached(target, name)
             before = throwaway.catalog(target)
-            stage.done(f"created database {name} for model database {db.name} ({info.describe()})")
+            stage.done(f"created database {name} for model database {db.name} on PostgreSQL {info.version}")
         _stages(target, model, db, skip_unsupported, lock_timeout, stage, before)
         failed = False
     except (KeyboardInterrupt, Interrupted):
@@ -94,7 +94,9 @@ def _stages(target: str, model: m.Model, db: m.Database, skip_unsupported: bool,
     with stage("apply"):
         first = applying.apply(target, model, lock_timeout=lock_timeout, check_drift=False, say=silent, **common)
         left_out = f", left out {len(first.skipped)} object(s) this server cannot create" if first.skipped else ""
-        stage.done(f"{first.count('applied')} script(s){left_out}")
+        server = first.server
+        license = f" (TimescaleDB license {server.license})" if server and server.license else ""
+        stage.done(f"{first.count('applied')} script(s){left_out}{license}")
     with stage("diff"):
         found = drift.diff(target, model, **common)
         if found.changes:
