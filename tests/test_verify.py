@@ -4,7 +4,8 @@
   --skip-unsupported (verify cannot run on PGlite, one database in one session: ts-community is refused, exit 3),
   plain ones on pg-plain; without --skip-unsupported the pre-flight's refusal is exit 3;
 - real models caught with exit 1: a BEFORE INSERT trigger that changes a seed row (drift right after apply), a
-  trigger function that creates a schema and a table outside the model (left after rollback: the catalog stage);
+  trigger that writes rows to a table the model does not seed (rollback refuses), a trigger function that creates
+  a schema and a table outside the model (left after rollback: the catalog stage);
 - the catalog snapshot and its comparison on a real database: an extra object named, a GRANT undone by a REVOKE
   reads as before;
 - an unreachable server: exit 3, no password; SIGINT and SIGTERM mid-run: exit 130, the database dropped.
@@ -203,6 +204,20 @@ def test_an_object_created_outside_the_model_is_left_after_rollback(tmp_path):
     assert "diff: no drift" in err and "rollback: 5 script(s)" in err and "catalog: differs" in err
     assert "2 object(s) left or changed, 0 gone" in err
     assert "left: schema scratch (owner" in err and "left: table scratch.tag_log (owner" in err
+
+
+def test_rows_a_trigger_writes_beyond_the_seed_stop_the_rollback(tmp_path):
+    """Each seed row of app.tag writes a row to app.tag_audit, which the model does not seed: rollback, without
+    --yes, refuses to drop a table holding rows that are not the model's."""
+    text = TRIGGERED.replace("        tables:\n", "        tables:\n          tag_audit:\n            columns:\n"
+                             "              tag_id: {{type: integer, not_null: true}}\n", 1)
+    path = tmp_path / "model.yaml"
+    path.write_text(text.format(timing="after", action="  INSERT INTO app.tag_audit (tag_id) VALUES (NEW.id);"))
+    code, err, created = _verify(_server("pg-plain"), "-m", str(path))
+    assert code == 1, err
+    assert "plan: nothing to do" in err and "rollback: differs" in err and "catalog:" not in err
+    assert "the rollback after apply refused" in err and "app.tag_audit: 1 row(s)" in err
+    assert "--yes" not in err and len(created) == 1
 
 
 # --- the catalog snapshot on a real database -----------------------------------------------------------------------

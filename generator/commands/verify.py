@@ -20,6 +20,7 @@ refusal, (3), Interrupted (130).
 """
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -117,7 +118,12 @@ def _stages(target: str, model: m.Model, db: m.Database, skip_unsupported: bool,
                                      planning.format_text(plan).splitlines()))
         stage.done("nothing to do")
     with stage("rollback"):
-        back = applying.rollback(target, model, database=db.name, lock_timeout=lock_timeout, say=silent)
+        try:
+            back = applying.rollback(target, model, database=db.name, lock_timeout=lock_timeout, say=silent)
+        except Difference as e:  # the advice to rerun with --yes is rollback's, not verify's
+            why = re.sub(r" *Rerun with --yes[^\n]*", "", str(e))
+            raise Difference("the rollback after apply refused: applying the model left rows it does not seed "
+                             f"(written by a trigger or a function?): {why}") from None
         stage.done(f"{back.count('rolled back')} script(s)")
     with stage("catalog"):
         left, gone = throwaway.compare(before, throwaway.catalog(target))
