@@ -96,7 +96,8 @@ def _stages(target: str, model: m.Model, db: m.Database, skip_unsupported: bool,
         first = applying.apply(target, model, lock_timeout=lock_timeout, check_drift=False, say=silent, **common)
         left_out = f", left out {len(first.skipped)} object(s) this server cannot create" if first.skipped else ""
         server = first.server
-        license = f" (TimescaleDB license {server.license})" if server and server.license else ""
+        license = f" (TimescaleDB license {server.license})" if server and server.license and db.uses_timescaledb \
+            else ""
         stage.done(f"{first.count('applied')} script(s){left_out}{license}")
     with stage("diff"):
         found = drift.diff(target, model, **common)
