@@ -220,6 +220,31 @@ def test_rows_a_trigger_writes_beyond_the_seed_stop_the_rollback(tmp_path):
     assert "--yes" not in err and len(created) == 1
 
 
+ORG_VIEWS_ONLY = """\
+orgs:
+  - {key: acme, name: Acme}
+databases:
+  app:
+    schemas:
+      app:
+        tables:
+          site:
+            columns: {id: integer, org: {type: text, not_null: true}}
+            primary_key: [id]
+        views:
+          site_{org}: {query: "SELECT id FROM app.site WHERE org = '{org}'"}
+"""
+
+
+def test_an_org_of_views_only_plans_nothing_after_apply(tmp_path):
+    """Found by verify: plan took an org with no org table (its templates are views) for one not onboarded, and
+    planned to onboard it right after apply (commands/plan.py now looks at views and aggregates too)."""
+    path = tmp_path / "model.yaml"
+    path.write_text(ORG_VIEWS_ONLY)
+    code, err, _ = _verify(_server("pg-plain"), "-m", str(path))
+    assert code == 0 and "plan: nothing to do" in err, err
+
+
 # --- the catalog snapshot on a real database -----------------------------------------------------------------------
 
 def test_catalog_names_an_extra_object_and_reads_an_undone_grant_as_before(pg_plain_db):
