@@ -284,6 +284,24 @@ def test_an_extension_there_from_the_start_is_as_before_after_rollback(ts_apache
     assert throwaway.compare(before, throwaway.catalog(db.dsn)) == ([], [])
 
 
+def test_the_catalog_after_a_community_model_and_its_rollback_is_as_before(ts_community_db):
+    """verify cannot run on PGlite, but its catalog snapshot can: the root model with compression, policies and
+    continuous aggregates (jobs), applied and rolled back on the community edition, leaves the catalog as before."""
+    from schemagen.commands import apply as applying
+    from schemagen.load import load_model
+
+    db, model = ts_community_db, load_model(MODEL)
+    before = throwaway.catalog(db.dsn)
+    applying.apply(db.dsn, model, database="datakwip")
+    during = throwaway.catalog(db.dsn)
+    jobs = [e.name for e in during if e.kind == "job"]
+    assert "_timescaledb_functions.policy_refresh_continuous_aggregate on core.values_acme_hourly" in jobs
+    assert any(name.startswith("_timescaledb_functions.policy_compression on core.values_") for name in jobs), jobs
+    assert any(e.kind == "view" and e.name == "core.values_acme_hourly" for e in during)
+    applying.rollback(db.dsn, model, database="datakwip")
+    assert throwaway.compare(before, throwaway.catalog(db.dsn)) == ([], [])
+
+
 def test_throwaway_names_fit_and_differ():
     long = "APPS-" + "x" * 100
     names = {throwaway.throwaway_name(long) for _ in range(20)}
