@@ -25,6 +25,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from servers import connect
 from test_examples import DATABASES, EXAMPLES, _model_file
+from test_hostile_names import ROLE_PASSWORD, asking_server  # noqa: F401 (a fixture)
 
 from schemagen.live import verify as throwaway
 
@@ -318,6 +319,22 @@ def test_unreachable_server_is_exit_3_without_the_password():
                              "-m", str(MODEL), "--database", "datakwip")
     assert code == 3 and "cannot connect" in err, err
     assert secret not in err + out and "created database" not in err
+
+
+def test_a_server_that_asks_for_a_password_gets_it_for_the_throwaway_database_too(asking_server):
+    """The throwaway database's DSN is the given one with dbname replaced: the password goes with it (scram-sha-256
+    on a real server), and is never shown."""
+    local = f"host={asking_server.dir} port={asking_server.port} user=postgres dbname=postgres"  # trust
+    with connect(local) as c:
+        c.execute("ALTER ROLE hostile CREATEDB")
+    dsn = f"postgresql://hostile:{ROLE_PASSWORD}@127.0.0.1:{asking_server.port}/postgres"
+    code, out, err = run_cli("verify", "--dsn", dsn, "-m", str(_model_file("trading")), "--database",
+                             "documentation-api")
+    assert code == 0, err
+    assert ROLE_PASSWORD not in out + err and "catalog: as before" in err
+    code, out, err = run_cli("verify", "--dsn", dsn.replace(ROLE_PASSWORD, "Wr0ng-S3cretPW"), "-m", str(MODEL),
+                             "--database", "datakwip")
+    assert code == 3 and "password authentication failed" in err and "Wr0ng-S3cretPW" not in err
 
 
 def _orgs_model(tmp_path, orgs: int):
