@@ -140,6 +140,14 @@ def test_unknown_database_is_a_usage_error():
     assert code == 2 and "unknown database 'nope'" in err
 
 
+def test_an_invalid_model_is_exit_2_and_creates_nothing(tmp_path):
+    path = tmp_path / "model.yaml"
+    path.write_text("databases:\n  app:\n    schemas:\n      s:\n        tables:\n          t:\n"
+                    "            columns: {id: integer}\n            primary_key: [nope]\n")
+    code, err, created = _verify(_server("pg-plain"), "-m", str(path))
+    assert code == 2 and "model.yaml:" in err and not created, err
+
+
 def test_no_dsn_is_a_usage_error(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     code, _, err = run_cli("verify", "-m", str(MODEL))
