@@ -126,6 +126,41 @@ def validate(model_path: Path) -> None:
 
 
 @cli.command()
+@MODEL_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", metavar="CODES", help="Only these codes or prefixes, comma-separated (SG101,SG12).")
+@click.option("--ignore", metavar="CODES", help="Not these codes or prefixes, comma-separated.")
+@click.option("--plan", "plan_file", type=_Path(dir_okay=False, exists=True, path_type=Path), metavar="FILE",
+              help="Lint this plan file's SQL with squawk instead of the model.")
+@click.option("--plan-from", "old_path", type=_Path(dir_okay=False, path_type=Path), metavar="OLD_MODEL",
+              help="Lint the SQL of the plan from OLD_MODEL to the model (as plan --from makes it) with squawk.")
+@click.option("--database", help="Only this database of the model (with --plan-from: the one to plan, required "
+              "when the models have several).")
+@click.option("--list", "list_rules", is_flag=True, help="List the rules and exit.")
+def lint(model_path, fmt, select, ignore, plan_file, old_path, database, list_rules) -> None:
+    """Advice on the model (or a plan's SQL), as file:line:column: CODE message; exit 1 when an error remains."""
+    from schemagen.commands import lint as linting
+
+    if list_rules:
+        click.echo(linting.rules(), nl=False)
+        return
+    if plan_file is not None and old_path is not None:
+        raise UsageError("give --plan or --plan-from, not both")
+    chosen = {"select": linting.codes(select, "--select"), "ignore": linting.codes(ignore, "--ignore")}
+    model = _load(model_path)
+    if plan_file is not None:
+        result = linting.lint_plan_file(model, plan_file, **chosen)
+    elif old_path is not None:
+        result = linting.lint_plan_from(_load(old_path), model, old_path, database=database, **chosen)
+    else:
+        result = linting.lint_model(model, database=database, **chosen)
+    click.echo(linting.report(result, fmt), nl=False)
+    _note(f"{plan_file or (f'plan-from:{old_path}' if old_path else model_path)}: {result.message}")
+    if result.errors:
+        raise Difference(f"{result.errors} error-level finding(s)")
+
+
+@cli.command()
 def schema() -> None:
     """Print the model's JSON Schema (for editors)."""
     from schemagen.commands import validate as validating
@@ -150,6 +185,17 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
 
     rendering.render(_load(model_path), out_dir, database=database, orgs=orgs or None, check=check,
                      edition=edition, say=_note)
+
+
+@cli.command()
+@MODEL_OPTION
+@click.option("-o", "--out", "out_dir", default="docs/schema", show_default=True, type=_Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the pages that are stale.")
+def docs(model_path: Path, out_dir: Path, check: bool) -> None:
+    """Write a Markdown page per database (with Mermaid diagrams) into OUT/<database>.md."""
+    from schemagen.commands import docs as documenting
+
+    documenting.docs(_load(model_path), out_dir, check=check, say=_note)
 
 
 @cli.command()

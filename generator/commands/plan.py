@@ -52,8 +52,9 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
         changes = drift.compare_live(conn, model, db, orgs=orgs, skip=skip, report=report)
         owned = history.owned(conn, db.name)
         actual, expected = report.actual, report.expected
+        seen = planning.declared_renames(expected, actual).actual  # an org table renamed is still its org's
         # an org is onboarded when any of its objects is there: an org's templates may be views only
-        found = (*actual.tables, *actual.views, *actual.continuous_aggregates)
+        found = (*seen.tables, *seen.views, *seen.continuous_aggregates)
         live_orgs = {o for o in (org_of(t.schema, t.name, templates(expected), db.orgs) for t in found) if o}
         onboard = {o: planning.Onboard(m.ObjectKey("org", "", o), o, model, db.name)
                    for o in (orgs or db.orgs) if o not in live_orgs}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 import psycopg
@@ -32,6 +33,7 @@ class RunStep(Protocol):  # plan/planfile.RunStep, as this module reads it (live
     lock_timeout_ms: int | None
     op: str
     key: m.ObjectKey | None
+    renamed_to: str | None
 
 
 class PlanFile(Protocol):  # plan/planfile.PlanFile
@@ -127,6 +129,9 @@ def _record(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, 
         history.claim(conn, plan.database, name, [step.key])
     elif step.key is not None and step.op == "drop_table":
         history.disown(conn, plan.database, [step.key])
+    elif step.key is not None and step.op == "rename_table" and step.renamed_to:
+        history.disown(conn, plan.database, [step.key])
+        history.claim(conn, plan.database, name, [replace(step.key, name=step.renamed_to)])
 
 
 def record_state(conn: psycopg.Connection, plan: PlanFile, fingerprint: str) -> None:

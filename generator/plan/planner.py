@@ -21,9 +21,12 @@ from schemagen.changes import Change
 from schemagen.compare.diff import diff
 from schemagen.compare.expected import expected_database
 from schemagen.order import tables_in_order
+from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.indexes import CreateIndex, DropIndex
 from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
 from schemagen.plan.orgs import Offboard, Onboard
+from schemagen.plan.renamed import Renamed, declared
+from schemagen.plan.renames import RenameTable, rename_op
 from schemagen.plan.tables import (
     AddColumn,
     CreateTable,
@@ -32,7 +35,6 @@ from schemagen.plan.tables import (
     DropTable,
     add_constraint,
     constant_default,
-    counted,
 )
 from schemagen.plan.timescale import (
     AddPolicy,
@@ -90,10 +92,32 @@ def _constraint(t: m.Table, kind: str, name: str):
     return next(k for k in group if k.name == name)
 
 
-def _columns(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...] | str:
+def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...] | str:
+    """A column changed in place: its default, NOT NULL, type or comment (on the table as it is)."""
+    name, attr = c.part[1], c.part[2]
+    want, have = new.column(name), old.column(name)
+    if attr == "default":
+        return (SetDefault(c.key, org, old, want, have),)
+    if attr == "comment":
+        return (SetComment(c.key, org, old, want, have),)
+    if attr == "not null" and not (want.identity or have.identity):
+        return (SetNotNull(c.key, org, old, want, have),)
+    if attr == "type" and not (want.serial or have.serial or want.identity or have.identity):
+        if columnstore(old):
+            return ("TimescaleDB refuses to change a column's type on a hypertable with compression: decompress "
+                    "every chunk, disable compression, alter, re-enable, recompress (" + NOT_YET + ")")
+        readers = [a.qname for a in ctx.new.continuous_aggregates if a.source_relation == old.qname]
+        if readers:
+            return (f"continuous aggregate {readers[0]} reads {old.qname}: PostgreSQL refuses to change the type of "
+                    "a column an aggregate uses; it is dropped and recreated (" + NOT_YET + ")")
+        return (AlterType(c.key, org, old, want, have),)
+    return f"a changed column ({attr}) is " + NOT_YET
+
+
+def _columns(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...] | str:
     name = c.part[1]
     if len(c.part) > 2:
-        return "a changed column (type, NOT NULL, default, identity, comment) is " + NOT_YET
+        return _changed_column(c, new, old, org, ctx)
     if c.change == "missing":
         col = new.column(name)
         if col.serial or col.identity:
@@ -157,7 +181,7 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
             return (DropTable(c.key, org, old, ctx.ts_name, -ctx.old_order.get(old.qname, 0)),)
     if c.kind == "table" and part and new and old:
         if part[0] == "column" and len(part) >= 2:
-            return _columns(c, new, old, org)
+            return _columns(c, new, old, org, ctx)
         if part[0] == "index" and len(part) >= 2:
             return _indexes(c, new, old, org)
         if part[0] in ("check", "unique", "foreign key") and len(part) >= 2:
@@ -227,6 +251,12 @@ def _steps(served: dict[Op, list[Change]]) -> tuple[tuple[Step, ...], tuple[Step
     return steps, tuple(rollback)
 
 
+def _counted(op: Op, count: Callable[[m.Table, str, object], int | None]) -> Op:
+    """op with the violating rows of its step counted on the live database, when it scans for them."""
+    what = op.counts()
+    return op if what is None else dataclasses.replace(op, violations=count(op.table, *what))
+
+
 def _canonical(obj: object) -> object:
     """A database as plain JSON values, only what is compared (no source positions, no spelling)."""
     if dataclasses.is_dataclass(obj):
@@ -252,6 +282,43 @@ def _database(model: m.Model, name: str) -> m.Database:
     return next((d for d in model.databases if d.name == name), m.Database(name))
 
 
+def _renamed(changes: list[Change], renamed: Renamed, old_e: m.Database, new_e: m.Database
+             ) -> tuple[list[Change], m.Database, dict[Op, list[Change]]]:
+    """The changes once the declared renames ran: those of every table the renames touched (under its old or new
+    name) diffed again against the renamed live side; the live side renamed; the rename operations with the
+    changes they serve (the table missing under its new name and extra under its old one, the same of a column or
+    an index)."""
+    if not renamed.renames:
+        return changes, old_e, {}
+    before = {(t.schema, t.name): t for t in old_e.tables}
+    after = renamed.actual
+    touched = {(t.schema, t.name) for t in after.tables if before.get((t.schema, t.name)) != t}
+    names = touched | {(r.table.schema, r.old) for r in renamed.renames if r.kind == "table"}
+    ops = {rename_op(r): [] for r in renamed.renames}
+    kept: list[Change] = []
+    for c in changes:
+        if c.key.kind != "table" or (c.key.schema, c.key.name) not in names:
+            kept.append(c)
+            continue
+        for op in ops:
+            if _serves(op, c):
+                ops[op].append(c)
+    sub_e = m.Database(new_e.name, tables=tuple(t for t in new_e.tables if (t.schema, t.name) in touched),
+                       orgs=new_e.orgs)
+    sub_a = m.Database(after.name, tables=tuple(t for t in after.tables if (t.schema, t.name) in touched))
+    kept += diff(sub_e, sub_a, managed_schemas={s for s, _ in touched}, known_orgs=new_e.orgs)
+    return sorted(kept, key=Change.sort_key), after, ops
+
+
+def _serves(op: Op, c: Change) -> bool:
+    """A change that a rename makes go away: its object (or part) missing under the new name, extra under the
+    old."""
+    if isinstance(op, RenameTable):
+        return not c.part and (c.key.schema, c.key.name) in {(op.table.schema, op.table.name),
+                                                             (op.table.schema, op.new)}
+    return len(c.part) == 2 and c.part[0] == op.kind and c.part[1] in (op.old, op.new)
+
+
 def plan(old: m.Model, new: m.Model, database: str) -> Plan:
     """The plan that takes database `database` from the old model's state to the new model's, offline."""
     old_db, new_db = _database(old, database), _database(new, database)
@@ -273,16 +340,23 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
     database, why an operation must be left alone (it alters or drops what schemagen did not create), or None;
     count: for a live database, the rows of a table that a new constraint would refuse (table, kind, constraint),
     read into the hazards of the steps that scan for them."""
+    renamed = declared(new_e, old_e)
+    changes, old_e, served_renames = _renamed(list(changes), renamed, old_e, new_e)
     ctx = _Context(old_e, new_e, ts_schema(model_db), extension_schema(model_db, "timescaledb"),
                    {t.qname: n for n, t in enumerate(tables_in_order(new_e.tables))},
                    {t.qname: n for n, t in enumerate(tables_in_order(old_e.tables))})
     served, left = _serve(changes, ctx, orgs)
+    served |= served_renames
+    left += [NotPlanned(Change(new_e.name, t.org or "", m.ObjectKey("table", t.schema, t.name), "changed",
+                               ("renamed_from",), None, None), why) for t, why in renamed.refused]
     if owned is not None:
-        for op in [op for op in served if owned(op)]:
+        back = {m.ObjectKey("table", r.table.schema, r.new): m.ObjectKey("table", r.table.schema, r.old)
+                for r in renamed.renames if r.kind == "table"}
+        for op in [op for op in served if owned(dataclasses.replace(op, key=back.get(op.key, op.key)))]:
             left += [NotPlanned(c, owned(op)) for c in served.pop(op)]
     left += _column_order(served, ctx)
     if count is not None:
-        served = {counted(op, count): cs for op, cs in served.items()}
+        served = {_counted(op, count): cs for op, cs in served.items()}
     steps, rollback = _steps(served)
     return Plan(new_e.name or old_e.name, source, target, state, steps, rollback,
                 tuple(sorted(left, key=lambda n: n.change.sort_key())))
