@@ -343,6 +343,39 @@ def plan(dsn, old_path, model_path, database, orgs, fmt, out_file, skip_unsuppor
         raise Difference(result.message)
 
 
+
+@cli.command()
+@click.option("--dsn", envvar="DATABASE_URL", show_envvar=True, metavar="SERVER_DSN",
+              help="A server to verify on: any database of it (usually postgres); verify creates its own.")
+@MODEL_OPTION
+@click.option("--database", help="Which of the model's databases (default: each in turn, one throwaway each).")
+@SKIP_OPTION
+@click.option("--lock-timeout", default=60.0, show_default=True, type=SECONDS, metavar="S")
+def verify(dsn, model_path, database, skip_unsupported, lock_timeout) -> None:
+    """In a throwaway database: apply, no drift, apply again (nothing), plan (nothing), roll back, catalog as
+    before; the database is dropped, also on failure or Ctrl-C."""
+    import signal
+    import threading
+
+    from schemagen.commands import verify as verifying
+
+    model = _load(model_path)
+    # CI cancels a job with SIGINT, then SIGTERM (some runners SIGHUP): each treated as Ctrl-C, so that the
+    # throwaway database is dropped
+    main_thread = threading.current_thread() is threading.main_thread()  # signal handlers live there only
+    previous = {n: signal.signal(n, _terminate) for n in (signal.SIGTERM, signal.SIGHUP)} if main_thread else {}
+    try:
+        verifying.verify(_need_dsn(dsn), model, database=database, skip_unsupported=skip_unsupported,
+                         lock_timeout=lock_timeout, say=_say)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 # Ctrl-C outside a script's statements (the pre-flight, the wait for the lock, the drift check): whatever ran in a
 # transaction was rolled back by psycopg (it cancels the running query first) and the session lock goes with the
 # connection. A script interrupted mid-way says so itself (errors.Interrupted, naming the script).

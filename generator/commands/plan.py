@@ -53,7 +53,9 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
         owned = history.owned(conn, db.name)
         actual, expected = report.actual, report.expected
         seen = planning.declared_renames(expected, actual).actual  # an org table renamed is still its org's
-        live_orgs = {o for o in (org_of(t.schema, t.name, templates(expected), db.orgs) for t in seen.tables) if o}
+        # an org is onboarded when any of its objects is there: an org's templates may be views only
+        found = (*seen.tables, *seen.views, *seen.continuous_aggregates)
+        live_orgs = {o for o in (org_of(t.schema, t.name, templates(expected), db.orgs) for t in found) if o}
         onboard = {o: planning.Onboard(m.ObjectKey("org", "", o), o, model, db.name)
                    for o in (orgs or db.orgs) if o not in live_orgs}
         return planning.plan_changes(changes, actual, expected, db, onboard, f"database {db.name} (live)",
