@@ -65,7 +65,7 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
 
 
 # operations that make a new object: nothing of anyone's is altered (a trigger alters its table: not one of them)
-CREATES = ("create_table", "create_function", "create_view", "onboard_org")
+CREATES = ("create_table", "create_function", "create_view", "create_aggregate", "onboard_org")
 
 
 def _not_ours(op: planning.Op, owned: dict[m.ObjectKey, str]) -> str | None:

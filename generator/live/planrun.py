@@ -125,9 +125,9 @@ def _record(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, 
     table it dropped no longer: so a later plan may change what a plan created."""
     history.record(conn, plan.database, name, _checksum(step), len(step.statements),
                    int((time.monotonic() - started) * 1000), ())
-    if step.key is not None and step.op in ("create_table", "create_function", "create_view"):
+    if step.key is not None and step.op in ("create_table", "create_function", "create_view", "create_aggregate"):
         history.claim(conn, plan.database, name, [step.key])
-    elif step.key is not None and step.op in ("drop_table", "drop_function", "drop_view"):
+    elif step.key is not None and step.op in ("drop_table", "drop_function", "drop_view", "drop_aggregate"):
         history.disown(conn, plan.database, [step.key])
     elif step.key is not None and step.op == "rename_table" and step.renamed_to:
         history.disown(conn, plan.database, [step.key])

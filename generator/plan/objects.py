@@ -8,7 +8,7 @@ disabled, replica, always). Each reverses to the object as it was. Statements ar
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemagen import model as m
@@ -76,7 +76,7 @@ class PutView(Op):
 
     def statements(self) -> tuple[str, ...]:
         v = self.view
-        out = [sql("view", "create", v)]
+        out = [sql("view", "create", replace(v, query=v.query.rstrip().rstrip(";").rstrip()))]
         if v.comment is not None or (self.previous is not None and self.previous.comment is not None):
             out.append(sql("view", "comment", v))
         return tuple(out)

@@ -21,6 +21,7 @@ from schemagen.changes import Change
 from schemagen.compare.diff import diff
 from schemagen.compare.expected import expected_database
 from schemagen.order import tables_in_order
+from schemagen.plan.aggregates import aggregate_ops, recreated
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.compression import DisableCompression, SetCompression
 from schemagen.plan.indexes import CreateIndex, DropIndex
@@ -83,6 +84,7 @@ class _Context:
     ts_name: str  # unquoted (render's Objects)
     new_order: dict[str, int]  # table qname -> position in dependency order
     old_order: dict[str, int]
+    recreated: dict[str, str] = dataclasses.field(default_factory=dict)  # aggregate chains: member -> root
 
 
 def _relations(db: m.Database) -> dict[tuple[str, str, str], object]:
@@ -223,6 +225,9 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
             return (CreateTable(c.key, org, new, ctx.ts_name, ctx.new_order.get(new.qname, 0)),)
         if c.change == "extra":
             return (DropTable(c.key, org, old, ctx.ts_name, -ctx.old_order.get(old.qname, 0)),)
+    aggregates = aggregate_ops(c, new, old, ctx.ts_name, ctx.recreated, ctx.new, ctx.old)
+    if aggregates is not None:
+        return aggregates
     if c.kind == "function":
         return function_ops(c, new, old)
     if c.kind in ("view", "materialized view"):
@@ -395,7 +400,8 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
     changes, old_e, served_renames = _renamed(list(changes), renamed, old_e, new_e)
     ctx = _Context(old_e, new_e, ts_schema(model_db), extension_schema(model_db, "timescaledb"),
                    {t.qname: n for n, t in enumerate(tables_in_order(new_e.tables))},
-                   {t.qname: n for n, t in enumerate(tables_in_order(old_e.tables))})
+                   {t.qname: n for n, t in enumerate(tables_in_order(old_e.tables))},
+                   recreated(changes, new_e, old_e))
     served, left = _serve(changes, ctx, orgs)
     served |= served_renames
     left += [NotPlanned(Change(new_e.name, t.org or "", m.ObjectKey("table", t.schema, t.name), "changed",
