@@ -238,3 +238,20 @@ def test_the_rows_a_new_constraint_refuses_are_counted_at_plan_time(pg_plain_db,
     assert "3 existing row(s) of s.t violate NOT NULL on v" in text, text
     with pg_plain_db.connect() as c:  # the counting changed nothing
         assert c.execute("SELECT count(*) FROM s.t WHERE n < 0").fetchone()[0] == 3
+
+
+def test_a_plan_on_a_server_that_cannot_run_a_step_lists_it_as_not_planned(ts_apache_db, tmp_path):
+    """On the Apache edition every policy, compression and aggregate call is refused by license: without
+    --skip-unsupported the plan says so at plan time, change by change, instead of a step that fails in apply."""
+    case = CORPUS / "010_add_retention"
+    code, _, err = run_cli("apply", "--dsn", ts_apache_db.dsn, "-m", str(case / "before.yaml"))
+    assert code == 0, err
+    plan = tmp_path / "plan.json"
+    code, out, err = run_cli("plan", "--dsn", ts_apache_db.dsn, "-m", str(case / "after.yaml"), "--format", "json",
+                             "-o", str(plan))
+    assert code == 1, err
+    data = json.loads(plan.read_text())
+    assert not any(s["op"] == "add_policy" for s in data["steps"]), data["steps"]
+    reasons = [n["reason"] for n in data["not_planned"]]
+    assert any("this server cannot run it" in r and "Apache edition" in r and "--skip-unsupported" in r
+               for r in reasons), reasons

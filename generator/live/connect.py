@@ -109,6 +109,10 @@ class ServerInfo:
                                                "continuous aggregate; several non-overlapping ones need 2.21 or later"}
         return {}
 
+    def older_than(self, major: int, minor: int) -> bool:
+        """True when the installed TimescaleDB is older than major.minor (False when none is installed)."""
+        return _older(self.timescaledb_version, (major, minor))
+
     def describe(self) -> str:
         ts = "no TimescaleDB"
         if self.timescaledb_available:

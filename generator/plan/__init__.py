@@ -13,11 +13,12 @@ A difference this stage cannot plan yet is never dropped: it is listed as "not p
 """
 from __future__ import annotations
 
+from schemagen.plan.compression import CHANGED_WITH_CHUNKS
 from schemagen.plan.ops import HAZARD_KINDS, Hazard, NotPlanned, Op, Step
 from schemagen.plan.orgs import Offboard, Onboard
 from schemagen.plan.output import format_json, format_sql, format_text
 from schemagen.plan.planner import Plan, fingerprint, plan, plan_changes
 from schemagen.plan.renamed import declared as declared_renames
 
-__all__ = ["HAZARD_KINDS", "Hazard", "NotPlanned", "Offboard", "Onboard", "Op", "Plan", "Step", "fingerprint",
-           "format_json", "format_sql", "format_text", "plan", "plan_changes", "declared_renames"]
+__all__ = ["CHANGED_WITH_CHUNKS", "HAZARD_KINDS", "Hazard", "NotPlanned", "Offboard", "Onboard", "Op", "Plan", "Step",
+           "fingerprint", "format_json", "format_sql", "format_text", "plan", "plan_changes", "declared_renames"]

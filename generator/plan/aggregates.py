@@ -76,6 +76,9 @@ class Aggregates(Op):
         return "create_aggregate" if not self.drops else "drop_aggregate" if not self.creates \
             else "recreate_aggregates"
 
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_CAGG, m.FEATURE_POLICY} if self.creates else {m.FEATURE_CAGG})
+
     def statements(self) -> tuple[str, ...]:
         out = [sql("view", "drop", v) for v in reversed(self.drop_views)]
         out += [sql("continuous_aggregate", "drop", c) for c in reversed(caggs_in_order(self.drops))]

@@ -18,6 +18,9 @@ from schemagen.plan.ops import DECOMPRESSION, NEW_CHUNKS_ONLY, Hazard, Op, lock_
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident
 
+# compression settings changed while chunks may be compressed: TimescaleDB 2.14+ (commands/plan.py knows the version)
+CHANGED_WITH_CHUNKS = "compression settings changed with compressed chunks"
+
 
 def _settings(c: m.Compression) -> str:
     parts = [f"segment by {', '.join(map(quote_ident, c.segment_by))}" if c.segment_by else "no segment by"]
@@ -37,6 +40,9 @@ class SetCompression(Op):
     compression: m.Compression  # the settings to set
     previous: m.Compression | None  # None: compression is turned on
     ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_COMPRESSION} | ({CHANGED_WITH_CHUNKS} if self.previous is not None else set()))
 
     def statements(self) -> tuple[str, ...]:
         return (sql("compression", "create", "TABLE", self.table.qname, self.compression),)
@@ -69,6 +75,9 @@ class DisableCompression(Op):
     table: m.Table
     previous: m.Compression  # the settings turned off (what the rollback sets again)
     ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_COMPRESSION})
 
     def statements(self) -> tuple[str, ...]:
         return (sql("plan_compression", "decompress_all", self.ts, self.table.qname),

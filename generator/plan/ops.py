@@ -85,6 +85,11 @@ class Op:
     def describe(self) -> str:
         raise NotImplementedError
 
+    def needs(self) -> frozenset[str]:
+        """The server features the step's statements need (model.FEATURE_*): a live plan on a server that lacks
+        one lists the change as not planned, saying why, instead of a step that would fail."""
+        return frozenset()
+
     def counts(self) -> tuple[str, object] | None:
         """What a live plan counts for this step's violating_rows hazard: (kind, constraint or column) as
         live/violations.count takes them, or None (the step scans no rows for it)."""

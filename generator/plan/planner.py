@@ -390,12 +390,14 @@ def plan(old: m.Model, new: m.Model, database: str) -> Plan:
 def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database, model_db: m.Database,
                  orgs: dict[str, Op], source: str, target: str, state: str,
                  owned: Callable[[Op], str | None] | None = None,
-                 count: Callable[[m.Table, str, object], int | None] | None = None) -> Plan:
+                 count: Callable[[m.Table, str, object], int | None] | None = None,
+                 refused: dict[str, str] | None = None) -> Plan:
     """The plan serving `changes` between a database as it is (old_e) and as the model expects it (new_e), both
     as compare sees them; orgs: the onboarding and off-boarding operations by org key; owned: for a live
     database, why an operation must be left alone (it alters or drops what schemagen did not create), or None;
     count: for a live database, the rows of a table that a new constraint would refuse (table, kind, constraint),
-    read into the hazards of the steps that scan for them."""
+    read into the hazards of the steps that scan for them; refused: for a live database, the features its server
+    lacks -> why (a step that needs one is listed as not planned instead)."""
     renamed = declared(new_e, old_e)
     changes, old_e, served_renames = _renamed(list(changes), renamed, old_e, new_e)
     ctx = _Context(old_e, new_e, ts_schema(model_db), extension_schema(model_db, "timescaledb"),
@@ -412,6 +414,10 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
         for op in [op for op in served if owned(dataclasses.replace(op, key=back.get(op.key, op.key)))]:
             left += [NotPlanned(c, owned(op)) for c in served.pop(op)]
     left += _column_order(served, ctx)
+    for op in [op for op in served if op.needs() & set(refused or {})]:
+        why = "; ".join(sorted({refused[f] for f in op.needs() & set(refused)}))
+        left += [NotPlanned(c, f"this server cannot run it: {why} (`--skip-unsupported` leaves such objects out)")
+                 for c in served.pop(op)]
     if count is not None:
         served = {_counted(op, count): cs for op, cs in served.items()}
     steps, rollback = _steps(served)

@@ -55,6 +55,13 @@ class CreateTable(Op):
     ts: str
     position: int = 0  # in the dependency order of the tables created (foreign key targets first)
 
+    def needs(self) -> frozenset[str]:
+        t = self.table
+        out = {m.FEATURE_TIMESCALEDB} if t.hypertable else set()
+        out |= {m.FEATURE_COMPRESSION} if t.compression else set()
+        out |= {m.FEATURE_POLICY} if t.retention or (t.compression and t.compression.after is not None) else set()
+        return frozenset(out)
+
     def statements(self) -> tuple[str, ...]:
         return table_statements(self.table, self.ts)
 

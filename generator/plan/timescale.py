@@ -92,6 +92,9 @@ class SetChunkInterval(Op):
     def lock_timeout_ms(self) -> int | None:
         return None  # set_chunk_time_interval takes no relation lock
 
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_TIMESCALEDB})
+
     def statements(self) -> tuple[str, ...]:
         return (sql("hypertable", "chunk_interval", self.ts, self.table),)
 
@@ -124,6 +127,9 @@ class AddPolicy(Op):
     policy: Policy
     ts: str
 
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_POLICY})
+
     def statements(self) -> tuple[str, ...]:
         return (sql("policy", self.kind, self.ts, self.relation.qname, self.policy),)
 
@@ -142,6 +148,9 @@ class RemovePolicy(Op):
     kind: str
     policy: Policy  # the one removed (what the rollback adds again)
     ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_POLICY})
 
     def statements(self) -> tuple[str, ...]:
         return (sql("policy", "drop", self.ts, POLICIES[self.kind][1], self.relation.qname),)
@@ -166,6 +175,9 @@ class AlterPolicy(Op):
     policy: Policy  # as it should be
     previous: Policy  # as it is
     ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_POLICY})
 
     def statements(self) -> tuple[str, ...]:
         r = self.relation
@@ -216,6 +228,9 @@ class ConvertToHypertable(Op):
     table: m.Table  # as the model has it
     ts: str
 
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_TIMESCALEDB})
+
     def statements(self) -> tuple[str, ...]:
         t = self.table
         out = [sql("plan_hypertable", "convert", self.ts, t)]
@@ -248,6 +263,9 @@ class AddDimension(Op):
     table: m.Table
     dimension: m.Dimension
     ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_TIMESCALEDB})
 
     def statements(self) -> tuple[str, ...]:
         return (sql("hypertable", "dimension", self.ts, self.table, self.dimension),)
