@@ -255,3 +255,23 @@ def test_a_plan_on_a_server_that_cannot_run_a_step_lists_it_as_not_planned(ts_ap
     reasons = [n["reason"] for n in data["not_planned"]]
     assert any("this server cannot run it" in r and "Apache edition" in r and "--skip-unsupported" in r
                for r in reasons), reasons
+
+
+def test_lock_and_decompression_hazards_count_the_chunks(ts_community_db, tmp_path):
+    """A live plan counts each hypertable's chunks into its lock hazards ("on each of its 9 chunks (10 locks)")
+    and its compressed chunks into its decompression hazards."""
+    case = CORPUS / "051_hypertable_column_changes"
+    code, _, err = run_cli("apply", "--dsn", ts_community_db.dsn, "-m", str(case / "before.yaml"))
+    assert code == 0, err
+    with ts_community_db.connect() as c:
+        c.execute((case / "rows.sql").read_text())
+        n, k = c.execute("SELECT count(*), count(*) FILTER (WHERE is_compressed) FROM timescaledb_information.chunks "
+                         "WHERE hypertable_name = 'm'").fetchone()
+    assert n > 2 and k > 0
+    plan = tmp_path / "plan.json"
+    code, _, err = run_cli("plan", "--dsn", ts_community_db.dsn, "-m", str(case / "after.yaml"), "--format", "json",
+                           "-o", str(plan))
+    assert code == 1, err
+    messages = [h["message"] for s in json.loads(plan.read_text())["steps"] for h in s["hazards"]]
+    assert any(f"on each of its {n} chunks ({n + 1} locks)" in h for h in messages), messages
+    assert any(f"({k} of its {n} chunks compressed when the plan was made)" in h for h in messages), messages

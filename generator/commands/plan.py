@@ -52,6 +52,8 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
         changes = drift.compare_live(conn, model, db, orgs=orgs, skip=skip, report=report)
         owned = history.owned(conn, db.name)
         refused = _refused(server_info(conn, dsn))
+        ts = any(e.name == "timescaledb" for e in report.actual.extensions)
+        chunks = violations.chunks(conn) if ts else {}
         actual, expected = report.actual, report.expected
         seen = planning.declared_renames(expected, actual).actual  # an org table renamed is still its org's
         # an org is onboarded when any of its objects is there: an org's templates may be views only
@@ -62,7 +64,8 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
         return planning.plan_changes(changes, actual, expected, db, onboard, f"database {db.name} (live)",
                                      f"model {Path(model.file).name}", planning.fingerprint(actual),
                                      owned=lambda op: _not_ours(op, owned),
-                                     count=lambda t, kind, k: violations.count(conn, t, kind, k), refused=refused)
+                                     count=lambda t, kind, k: violations.count(conn, t, kind, k), refused=refused,
+                                     chunks=chunks)
 
 
 # operations that make a new object: nothing of anyone's is altered (a trigger alters its table: not one of them)

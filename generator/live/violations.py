@@ -35,3 +35,13 @@ def count(conn: psycopg.Connection, t: m.Table, kind: str, k) -> int | None:
             return int(conn.execute(text).fetchone()[0])
     except psycopg.Error:
         return None
+
+
+def chunks(conn: psycopg.Connection) -> dict[str, tuple[int, int]]:
+    """Each hypertable's chunks and compressed chunks, by its qualified name (quoted where needed); {} when they
+    cannot be read."""
+    try:
+        with conn.transaction(force_rollback=True):
+            return {name: (int(n), int(k)) for name, n, k in conn.execute(queries.query("plan_chunks")).fetchall()}
+    except psycopg.Error:
+        return {}

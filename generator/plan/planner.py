@@ -21,6 +21,7 @@ from schemagen.changes import Change
 from schemagen.compare.diff import diff
 from schemagen.compare.expected import expected_database
 from schemagen.order import tables_in_order
+from schemagen.plan import server
 from schemagen.plan.aggregates import aggregate_ops, recreated
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.compression import DisableCompression, SetCompression
@@ -28,8 +29,8 @@ from schemagen.plan.indexes import CreateIndex, DropIndex
 from schemagen.plan.objects import function_ops, trigger_ops, view_ops
 from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
 from schemagen.plan.orgs import Offboard, Onboard
-from schemagen.plan.renamed import Renamed, declared
-from schemagen.plan.renames import RenameTable, rename_op
+from schemagen.plan.renamed import declared
+from schemagen.plan.renames import after_renames
 from schemagen.plan.tables import (
     AddColumn,
     CreateTable,
@@ -307,12 +308,6 @@ def _steps(served: dict[Op, list[Change]]) -> tuple[tuple[Step, ...], tuple[Step
     return steps, tuple(rollback)
 
 
-def _counted(op: Op, count: Callable[[m.Table, str, object], int | None]) -> Op:
-    """op with the violating rows of its step counted on the live database, when it scans for them."""
-    what = op.counts()
-    return op if what is None else dataclasses.replace(op, violations=count(op.table, *what))
-
-
 def _canonical(obj: object) -> object:
     """A database as plain JSON values, only what is compared (no source positions, no spelling)."""
     if dataclasses.is_dataclass(obj):
@@ -338,43 +333,6 @@ def _database(model: m.Model, name: str) -> m.Database:
     return next((d for d in model.databases if d.name == name), m.Database(name))
 
 
-def _renamed(changes: list[Change], renamed: Renamed, old_e: m.Database, new_e: m.Database
-             ) -> tuple[list[Change], m.Database, dict[Op, list[Change]]]:
-    """The changes once the declared renames ran: those of every table the renames touched (under its old or new
-    name) diffed again against the renamed live side; the live side renamed; the rename operations with the
-    changes they serve (the table missing under its new name and extra under its old one, the same of a column or
-    an index)."""
-    if not renamed.renames:
-        return changes, old_e, {}
-    before = {(t.schema, t.name): t for t in old_e.tables}
-    after = renamed.actual
-    touched = {(t.schema, t.name) for t in after.tables if before.get((t.schema, t.name)) != t}
-    names = touched | {(r.table.schema, r.old) for r in renamed.renames if r.kind == "table"}
-    ops = {rename_op(r): [] for r in renamed.renames}
-    kept: list[Change] = []
-    for c in changes:
-        if c.key.kind != "table" or (c.key.schema, c.key.name) not in names:
-            kept.append(c)
-            continue
-        for op in ops:
-            if _serves(op, c):
-                ops[op].append(c)
-    sub_e = m.Database(new_e.name, tables=tuple(t for t in new_e.tables if (t.schema, t.name) in touched),
-                       orgs=new_e.orgs)
-    sub_a = m.Database(after.name, tables=tuple(t for t in after.tables if (t.schema, t.name) in touched))
-    kept += diff(sub_e, sub_a, managed_schemas={s for s, _ in touched}, known_orgs=new_e.orgs)
-    return sorted(kept, key=Change.sort_key), after, ops
-
-
-def _serves(op: Op, c: Change) -> bool:
-    """A change that a rename makes go away: its object (or part) missing under the new name, extra under the
-    old."""
-    if isinstance(op, RenameTable):
-        return not c.part and (c.key.schema, c.key.name) in {(op.table.schema, op.table.name),
-                                                             (op.table.schema, op.new)}
-    return len(c.part) == 2 and c.part[0] == op.kind and c.part[1] in (op.old, op.new)
-
-
 def plan(old: m.Model, new: m.Model, database: str) -> Plan:
     """The plan that takes database `database` from the old model's state to the new model's, offline."""
     old_db, new_db = _database(old, database), _database(new, database)
@@ -391,15 +349,17 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
                  orgs: dict[str, Op], source: str, target: str, state: str,
                  owned: Callable[[Op], str | None] | None = None,
                  count: Callable[[m.Table, str, object], int | None] | None = None,
-                 refused: dict[str, str] | None = None) -> Plan:
+                 refused: dict[str, str] | None = None,
+                 chunks: dict[str, tuple[int, int]] | None = None) -> Plan:
     """The plan serving `changes` between a database as it is (old_e) and as the model expects it (new_e), both
     as compare sees them; orgs: the onboarding and off-boarding operations by org key; owned: for a live
     database, why an operation must be left alone (it alters or drops what schemagen did not create), or None;
     count: for a live database, the rows of a table that a new constraint would refuse (table, kind, constraint),
     read into the hazards of the steps that scan for them; refused: for a live database, the features its server
-    lacks -> why (a step that needs one is listed as not planned instead)."""
+    lacks -> why (a step that needs one is listed as not planned instead); chunks: for a live database, each
+    hypertable's chunks and compressed chunks, counted into the lock and decompression hazards."""
     renamed = declared(new_e, old_e)
-    changes, old_e, served_renames = _renamed(list(changes), renamed, old_e, new_e)
+    changes, old_e, served_renames = after_renames(list(changes), renamed, old_e, new_e)
     ctx = _Context(old_e, new_e, ts_schema(model_db), extension_schema(model_db, "timescaledb"),
                    {t.qname: n for n, t in enumerate(tables_in_order(new_e.tables))},
                    {t.qname: n for n, t in enumerate(tables_in_order(old_e.tables))},
@@ -414,12 +374,11 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
         for op in [op for op in served if owned(dataclasses.replace(op, key=back.get(op.key, op.key)))]:
             left += [NotPlanned(c, owned(op)) for c in served.pop(op)]
     left += _column_order(served, ctx)
-    for op in [op for op in served if op.needs() & set(refused or {})]:
-        why = "; ".join(sorted({refused[f] for f in op.needs() & set(refused)}))
-        left += [NotPlanned(c, f"this server cannot run it: {why} (`--skip-unsupported` leaves such objects out)")
-                 for c in served.pop(op)]
+    left += server.refuse(served, refused or {})
     if count is not None:
-        served = {_counted(op, count): cs for op, cs in served.items()}
+        served = {server.counted(op, count): cs for op, cs in served.items()}
     steps, rollback = _steps(served)
+    if chunks:
+        steps = tuple(server.with_chunks(s, chunks) for s in steps)
     return Plan(new_e.name or old_e.name, source, target, state, steps, rollback,
                 tuple(sorted(left, key=lambda n: n.change.sort_key())))

@@ -9,8 +9,10 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemagen import model as m
+from schemagen.changes import Change
+from schemagen.compare.diff import diff
 from schemagen.plan.ops import LOCK, Hazard, Op, lock_hazard
-from schemagen.plan.renamed import Rename
+from schemagen.plan.renamed import Rename, Renamed
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident
 
@@ -84,3 +86,40 @@ def rename_op(r: Rename) -> Op:
     if r.kind == "table":
         return RenameTable(key, r.table.org or "", r.table, r.new)
     return RenamePart(key, r.table.org or "", r.table, r.kind, r.old, r.new)
+
+
+def after_renames(changes: list[Change], renamed: Renamed, old_e: m.Database, new_e: m.Database
+             ) -> tuple[list[Change], m.Database, dict[Op, list[Change]]]:
+    """The changes once the declared renames ran: those of every table the renames touched (under its old or new
+    name) diffed again against the renamed live side; the live side renamed; the rename operations with the
+    changes they serve (the table missing under its new name and extra under its old one, the same of a column or
+    an index)."""
+    if not renamed.renames:
+        return changes, old_e, {}
+    before = {(t.schema, t.name): t for t in old_e.tables}
+    after = renamed.actual
+    touched = {(t.schema, t.name) for t in after.tables if before.get((t.schema, t.name)) != t}
+    names = touched | {(r.table.schema, r.old) for r in renamed.renames if r.kind == "table"}
+    ops = {rename_op(r): [] for r in renamed.renames}
+    kept: list[Change] = []
+    for c in changes:
+        if c.key.kind != "table" or (c.key.schema, c.key.name) not in names:
+            kept.append(c)
+            continue
+        for op in ops:
+            if _serves(op, c):
+                ops[op].append(c)
+    sub_e = m.Database(new_e.name, tables=tuple(t for t in new_e.tables if (t.schema, t.name) in touched),
+                       orgs=new_e.orgs)
+    sub_a = m.Database(after.name, tables=tuple(t for t in after.tables if (t.schema, t.name) in touched))
+    kept += diff(sub_e, sub_a, managed_schemas={s for s, _ in touched}, known_orgs=new_e.orgs)
+    return sorted(kept, key=Change.sort_key), after, ops
+
+
+def _serves(op: Op, c: Change) -> bool:
+    """A change that a rename makes go away: its object (or part) missing under the new name, extra under the
+    old."""
+    if isinstance(op, RenameTable):
+        return not c.part and (c.key.schema, c.key.name) in {(op.table.schema, op.table.name),
+                                                             (op.table.schema, op.new)}
+    return len(c.part) == 2 and c.part[0] == op.kind and c.part[1] in (op.old, op.new)
