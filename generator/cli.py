@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from schemagen import __version__
-from schemagen.errors import Difference, ExitCode, SchemagenError, UsageError, printable
+from schemagen.errors import DatabaseError, Difference, ExitCode, SchemagenError, UsageError, printable
 
 
 class _Path(click.Path):
@@ -226,16 +226,45 @@ def rollback(dsn, model_path, database, orgs, yes, lock_timeout, plan_file, allo
 @ORG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @SKIP_OPTION
-def diff(dsn, model_path, database, orgs, fmt, skip_unsupported) -> None:
-    """Compare a live database with the model; exit 1 on drift."""
+@click.option("--targets", "targets_path", type=_Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Check every database this file lists (name, database, dsn or dsn_env, timeout), in parallel, in "
+                   "one report; exit 1 if any drifted, 3 if any could not be checked.")
+@click.option("--jobs", default=4, show_default=True, type=click.IntRange(1, 64), metavar="N",
+              help="With --targets: at most N targets checked at once.")
+@click.pass_context
+def diff(ctx, dsn, model_path, database, orgs, fmt, skip_unsupported, targets_path, jobs) -> None:
+    """Compare a live database (or, with --targets, many) with the model; exit 1 on drift."""
     from schemagen.commands import drift
 
+    if targets_path is not None:
+        if ctx.get_parameter_source("dsn") == click.core.ParameterSource.COMMANDLINE:
+            raise UsageError("--dsn and --targets exclude each other: the targets file names every database")
+        _fleet(model_path, targets_path, database, orgs, fmt, skip_unsupported, jobs)
+        return
     result = drift.diff(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, skip_unsupported=skip_unsupported,
         say=lambda text: click.echo(printable(text), err=True),
     )
     click.echo(drift.report(result, fmt))
     if result.changes:
+        raise Difference(result.message)
+
+
+def _fleet(model_path: Path, targets_path: Path, database, orgs, fmt: str, skip_unsupported: bool, jobs: int) -> None:
+    import os
+
+    from schemagen.commands import fleet, silent
+    from schemagen.modelfile.targets import read_targets
+
+    model = _load(model_path)
+    targets = read_targets(targets_path, databases=[d.name for d in model.databases])
+    say = _say if sys.stderr.isatty() else silent  # progress for a person watching, not for a CI log
+    result = fleet.check(targets, model, env=os.environ, jobs=jobs, database=database, orgs=orgs or None,
+                         skip_unsupported=skip_unsupported, say=say)
+    click.echo(fleet.report(result, fmt))
+    if result.exit_code == ExitCode.DATABASE:
+        raise DatabaseError(result.message + ": some targets could not be checked")
+    if result.exit_code == ExitCode.DIFFERENCE:
         raise Difference(result.message)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import OrderedDict
 from functools import lru_cache, wraps
 from itertools import accumulate
@@ -20,20 +21,25 @@ from pglast.parser import ParseError, parse_plpgsql_json, parse_sql_json, scan
 def _cache_small(maxsize: int):
     """A cache by text for short texts only (a long one is checked each time and its parse not kept in memory),
     the `maxsize` most recently used kept. The budget the work is charged to is no part of the key: a text checked
-    once costs nothing the next time, whoever asks."""
+    once costs nothing the next time, whoever asks. Safe across threads (`diff --targets` compares several
+    databases at once): the cache's reordering is under a lock, the parse itself outside it."""
     def wrap(fn):
         cache: OrderedDict[str, object] = OrderedDict()  # the most recently used last
+        lock = threading.Lock()
 
         @wraps(fn)
         def call(text: str, budget: Budget | None = None):
             if len(text) > 2048:
                 return fn(text, budget)
-            if text in cache:
-                cache.move_to_end(text)
-                return cache[text]
-            value = cache[text] = fn(text, budget)
-            if len(cache) > maxsize:
-                cache.popitem(last=False)
+            with lock:
+                if text in cache:
+                    cache.move_to_end(text)
+                    return cache[text]
+            value = fn(text, budget)
+            with lock:
+                cache[text] = value
+                if len(cache) > maxsize:
+                    cache.popitem(last=False)
             return value
 
         call.cache_clear = cache.clear  # type: ignore[attr-defined]
