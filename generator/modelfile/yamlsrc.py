@@ -17,9 +17,8 @@ import yaml
 
 from schemagen.document import Document, PathT, Pos, clip, dotted
 from schemagen.errors import ModelError, Problem
-from schemagen.modelfile.regularfile import read_regular
+from schemagen.modelfile.regularfile import MAX_BYTES, read_regular
 
-MAX_BYTES = 20 * 1024 * 1024  # a model is hand-written YAML; anything larger is a mistake
 MAX_NODES = 250_000  # values after expanding aliases (a 5,000-org model has ~25,000): bounds time and memory
 MAX_DEPTH = 64  # nesting levels (a model needs about 12)
 
