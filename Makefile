@@ -17,13 +17,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Render the root model into out/ (no database needed), and every example model into its own out/.
+# Publish the model's JSON Schema at schema/model.schema.json (what editors read: model.yaml's first line), render
+# the root model into out/ (no database needed), and every example model into its own out/.
 sql: $(STAMP)
+	$(BIN)/schemagen schema > schema/model.schema.json
 	$(BIN)/schemagen render -m model.yaml -o out
 	@for d in $(EXAMPLES); do $(BIN)/schemagen render -m $${d}model.yaml -o $${d}out || exit 1; done
 
 # The PR check: fail when a committed out/ is stale.
 sql-check: $(STAMP)
+	$(BIN)/schemagen schema | cmp -s - schema/model.schema.json || \
+		{ echo "schema/model.schema.json is stale: run make sql" >&2; exit 1; }
 	$(BIN)/schemagen render -m model.yaml -o out --check
 	@for d in $(EXAMPLES); do $(BIN)/schemagen render -m $${d}model.yaml -o $${d}out --check || exit 1; done
 
