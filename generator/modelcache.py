@@ -13,9 +13,7 @@ Where it lives and whether it is used is the CLI's choice ($XDG_CACHE_HOME/schem
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import pickle
 import stat
 import sys
 from pathlib import Path
@@ -41,6 +39,8 @@ def load(path: str | Path, cache_dir: Path | None) -> m.Model:
         return _fresh(name, None)
     raw, entry = found
     if entry is not None:
+        import pickle
+
         with contextlib.suppress(Exception):  # missing, truncated, from another tool: validate afresh
             with open(entry, "rb") as f:
                 f.readline()  # the counts
@@ -101,10 +101,14 @@ def _fresh(name: str, raw: bytes | None) -> m.Model:
 
 
 def _digest(data: bytes) -> str:
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
 def _key(name: str, raw: bytes) -> str:
+    import hashlib
+
     h = hashlib.sha256()
     for part in (__version__, sys.version, _code_stamp(), name):
         h.update(part.encode("utf-8", "surrogateescape") + b"\0")
@@ -142,6 +146,7 @@ def _usable(folder: Path) -> Path | None:
 def _store(entry: Path, model: m.Model) -> None:
     """Write the entry atomically (its counts line, then the pickle) and remove this path's older entries; failures
     leave the cache as it was."""
+    import pickle
     import tempfile
 
     tmp = None
