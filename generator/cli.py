@@ -142,6 +142,41 @@ def validate(model_path: Path) -> None:
 
 
 @cli.command()
+@MODEL_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", metavar="CODES", help="Only these codes or prefixes, comma-separated (SG101,SG12).")
+@click.option("--ignore", metavar="CODES", help="Not these codes or prefixes, comma-separated.")
+@click.option("--plan", "plan_file", type=_Path(dir_okay=False, exists=True, path_type=Path), metavar="FILE",
+              help="Lint this plan file's SQL with squawk instead of the model.")
+@click.option("--plan-from", "old_path", type=_Path(dir_okay=False, path_type=Path), metavar="OLD_MODEL",
+              help="Lint the SQL of the plan from OLD_MODEL to the model (as plan --from makes it) with squawk.")
+@click.option("--database", help="Only this database of the model (with --plan-from: the one to plan, required "
+              "when the models have several).")
+@click.option("--list", "list_rules", is_flag=True, help="List the rules and exit.")
+def lint(model_path, fmt, select, ignore, plan_file, old_path, database, list_rules) -> None:
+    """Advice on the model (or a plan's SQL), as file:line:column: CODE message; exit 1 when an error remains."""
+    from schemagen.commands import lint as linting
+
+    if list_rules:
+        click.echo(linting.rules(), nl=False)
+        return
+    if plan_file is not None and old_path is not None:
+        raise UsageError("give --plan or --plan-from, not both")
+    chosen = {"select": linting.codes(select, "--select"), "ignore": linting.codes(ignore, "--ignore")}
+    model = _load(model_path)
+    if plan_file is not None:
+        result = linting.lint_plan_file(model, plan_file, **chosen)
+    elif old_path is not None:
+        result = linting.lint_plan_from(_load(old_path), model, old_path, database=database, **chosen)
+    else:
+        result = linting.lint_model(model, database=database, **chosen)
+    click.echo(linting.report(result, fmt), nl=False)
+    _note(f"{plan_file or (f'plan-from:{old_path}' if old_path else model_path)}: {result.message}")
+    if result.errors:
+        raise Difference(f"{result.errors} error-level finding(s)")
+
+
+@cli.command()
 def schema() -> None:
     """Print the model's JSON Schema (for editors)."""
     from schemagen.commands import validate as validating
@@ -166,6 +201,17 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
 
     rendering.render(_load(model_path), out_dir, database=database, orgs=orgs or None, check=check,
                      edition=edition, say=_note)
+
+
+@cli.command()
+@MODEL_OPTION
+@click.option("-o", "--out", "out_dir", default="docs/schema", show_default=True, type=_Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the pages that are stale.")
+def docs(model_path: Path, out_dir: Path, check: bool) -> None:
+    """Write a Markdown page per database (with Mermaid diagrams) into OUT/<database>.md."""
+    from schemagen.commands import docs as documenting
+
+    documenting.docs(_load(model_path), out_dir, check=check, say=_note)
 
 
 @cli.command()
@@ -340,6 +386,39 @@ def plan(dsn, old_path, model_path, database, orgs, fmt, out_file, skip_unsuppor
         click.echo(text, nl=False)
     if not result.empty:
         raise Difference(result.message)
+
+
+
+@cli.command()
+@click.option("--dsn", envvar="DATABASE_URL", show_envvar=True, metavar="SERVER_DSN",
+              help="A server to verify on: any database of it (usually postgres); verify creates its own.")
+@MODEL_OPTION
+@click.option("--database", help="Which of the model's databases (default: each in turn, one throwaway each).")
+@SKIP_OPTION
+@click.option("--lock-timeout", default=60.0, show_default=True, type=SECONDS, metavar="S")
+def verify(dsn, model_path, database, skip_unsupported, lock_timeout) -> None:
+    """In a throwaway database: apply, no drift, apply again (nothing), plan (nothing), roll back, catalog as
+    before; the database is dropped, also on failure or Ctrl-C."""
+    import signal
+    import threading
+
+    from schemagen.commands import verify as verifying
+
+    model = _load(model_path)
+    # CI cancels a job with SIGINT, then SIGTERM (some runners SIGHUP): each treated as Ctrl-C, so that the
+    # throwaway database is dropped
+    main_thread = threading.current_thread() is threading.main_thread()  # signal handlers live there only
+    previous = {n: signal.signal(n, _terminate) for n in (signal.SIGTERM, signal.SIGHUP)} if main_thread else {}
+    try:
+        verifying.verify(_need_dsn(dsn), model, database=database, skip_unsupported=skip_unsupported,
+                         lock_timeout=lock_timeout, say=_say)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 # Ctrl-C outside a script's statements (the pre-flight, the wait for the lock, the drift check): whatever ran in a

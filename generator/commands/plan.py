@@ -52,7 +52,10 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
         changes = drift.compare_live(conn, model, db, orgs=orgs, skip=skip, report=report)
         owned = history.owned(conn, db.name)
         actual, expected = report.actual, report.expected
-        live_orgs = {o for o in (org_of(t.schema, t.name, templates(expected), db.orgs) for t in actual.tables) if o}
+        seen = planning.declared_renames(expected, actual).actual  # an org table renamed is still its org's
+        # an org is onboarded when any of its objects is there: an org's templates may be views only
+        found = (*seen.tables, *seen.views, *seen.continuous_aggregates)
+        live_orgs = {o for o in (org_of(t.schema, t.name, templates(expected), db.orgs) for t in found) if o}
         onboard = {o: planning.Onboard(m.ObjectKey("org", "", o), o, model, db.name)
                    for o in (orgs or db.orgs) if o not in live_orgs}
         return planning.plan_changes(changes, actual, expected, db, onboard, f"database {db.name} (live)",
@@ -61,7 +64,8 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
                                      count=lambda t, kind, k: violations.count(conn, t, kind, k))
 
 
-CREATES = ("create_table", "onboard_org")  # operations that make a new object: nothing of anyone's is altered
+# operations that make a new object: nothing of anyone's is altered (a trigger alters its table: not one of them)
+CREATES = ("create_table", "create_function", "create_view", "create_aggregate", "onboard_org")
 
 
 def _not_ours(op: planning.Op, owned: dict[m.ObjectKey, str]) -> str | None:

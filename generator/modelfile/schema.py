@@ -180,6 +180,9 @@ def _describe_error(doc: Document, error: jsonschema.ValidationError) -> Problem
     if v == "pattern" and len(path) >= 2 and path[0] == "orgs" and path[-1] == "key":
         return doc.problem(path, f"org key {error.instance!r} must be a lower-case identifier: a letter, then "
                                  "letters, digits or underscores ([a-z][a-z0-9_]*); it becomes part of table names")
+    if v == "pattern" and len(path) >= 3 and path[-3:-1] == ("lint", "ignore"):
+        return doc.problem(path, f"{error.instance!r} is no lint code: write one as `schemagen lint --list` shows "
+                                 "it (SG101), a prefix of codes (SG1), squawk or squawk:<rule>")
     if v in ("minItems", "minProperties"):
         return doc.problem(path, "must not be empty" if error.validator_value == 1 else error.message)
     if v == "minLength" and error.validator_value == 1:
