@@ -3,8 +3,7 @@ clean run passes, a stale out/ fails render-check, an invalid model fails valida
 
 The hooks come from a snapshot of this checkout (its tracked and new files, committed in a repository of its own,
 as `pre-commit try-repo` does), so uncommitted work is what is tested; pre-commit installs it into its own
-virtualenv (PRE_COMMIT_HOME in the test's folder) once for the whole test. lint and docs-check run when this
-checkout has those commands."""
+virtualenv (PRE_COMMIT_HOME in the test's folder) once for the whole test."""
 from __future__ import annotations
 
 import os
@@ -58,17 +57,12 @@ def _pre_commit() -> list[str]:
     return [found]
 
 
-def _available(command: str) -> bool:
-    return run_cli(command, "--help")[0] == 0
-
-
 def test_hooks_through_pre_commit(tmp_path):
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     ids = [h["id"] for h in hooks]
     assert ids == ["schemagen-validate", "schemagen-render-check", "schemagen-lint", "schemagen-docs-check"]
     assert all(h["language"] == "python" and h["pass_filenames"] is False for h in hooks)
-    wanted = ["schemagen-validate", "schemagen-render-check"]
-    wanted += [i for i, c in (("schemagen-lint", "lint"), ("schemagen-docs-check", "docs")) if _available(c)]
+    wanted = ids
 
     repo = tmp_path / "hooks"
     repo.mkdir()
@@ -80,8 +74,8 @@ def test_hooks_through_pre_commit(tmp_path):
     assert run_cli("render", "-m", str(project / "model.yaml"), "-o", str(project / "out"))[0] == 0
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(
         {"repos": [{"repo": str(repo), "rev": rev, "hooks": [{"id": i} for i in wanted]}]}))
-    if "schemagen-docs-check" in wanted:  # the docs the hook checks, written by the command it checks for
-        subprocess.run([sys.executable, "-m", "schemagen.cli", "docs"], cwd=project, capture_output=True)
+    # the pages docs-check checks, written by the command it checks for
+    assert run_cli("docs", "-m", str(project / "model.yaml"), "-o", str(project / "docs" / "schema"))[0] == 0
     _git(project, "add", "-A")
     _git(project, "commit", "-q", "-m", "a model")
     env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), PRE_COMMIT_COLOR="never")
@@ -92,7 +86,8 @@ def test_hooks_through_pre_commit(tmp_path):
 
     clean = run()
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "schemagen validate" in clean.stdout and "schemagen render --check" in clean.stdout
+    for name in ("schemagen validate", "schemagen render --check", "schemagen lint", "schemagen docs --check"):
+        assert f"{name}." in clean.stdout, clean.stdout
     assert "Failed" not in clean.stdout
 
     (project / "model.yaml").write_text(MODEL.replace("name: text}", "name: text, note: text}"))  # out/ now stale
@@ -101,6 +96,8 @@ def test_hooks_through_pre_commit(tmp_path):
     lines = {line.split(".", 1)[0].strip(): line for line in stale.stdout.splitlines() if "..." in line}
     assert lines["schemagen validate"].endswith("Passed"), stale.stdout
     assert lines["schemagen render --check"].endswith("Failed"), stale.stdout
+    assert lines["schemagen docs --check"].endswith("Failed"), stale.stdout
+    assert lines["schemagen lint"].endswith("Passed"), stale.stdout
     assert "030_tables.sql" in stale.stdout, "names the stale file"
 
     (project / "model.yaml").write_text(MODEL.replace("type: int", "type: itn"))
