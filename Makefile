@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 EXAMPLES := $(sort $(dir $(wildcard examples/*/model.yaml)))
 
-.PHONY: all install sql sql-check docs docs-check mermaid examples testdb testdb-stop lint test test-fast bench hypothesis clean
+.PHONY: all install sql sql-check docs docs-check mermaid examples testdb testdb-stop lint test test-fast bench bench-cli bench-fleet hypothesis clean
 
 all: sql
 
@@ -66,6 +66,13 @@ hypothesis: $(STAMP) testdb
 
 bench: $(STAMP) testdb
 	$(BIN)/python bench/bench.py
+
+# The command line's start-up against pg_dump, and diff --targets of 20 databases (bench/README.md).
+bench-cli: $(STAMP) testdb
+	$(BIN)/python bench/cli.py
+
+bench-fleet: $(STAMP) testdb
+	$(BIN)/python bench/fleet.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -206,3 +206,36 @@ def test_targets_keep_the_file_order_and_defaults(tmp_path):
                     "  - {name: a, dsn: 'postgresql://h/d', timeout: 1.5, database: app}\n")
     assert read_targets(path, databases=["app"]) == [Target("b", "app", None, "B", 7.0, 3),
                                                     Target("a", "app", "postgresql://h/d", None, 1.5, 4)]
+
+
+def test_progress_lines_on_a_terminal_only(pg_plain_db, tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    model = _applied(tmp_path, pg_plain_db)
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(f"targets:\n  - {{name: one, dsn: '{_with_password(pg_plain_db.dsn, SECRET)}'}}\n"
+                       f"  - {{name: two, dsn: 'postgresql://postgres:{SECRET}@127.0.0.1:{_closed_port()}/x'}}\n")
+    command = [sys.executable, "-m", "schemagen.cli", "diff", "-m", model, "--targets", str(targets)]
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+    text = shown.decode()
+    assert done.returncode == 3
+    assert "[1/2]" in text and "[2/2]" in text and "one: clean" in text and "two: unreachable" in text, text
+    assert SECRET not in text + done.stdout
+    assert "[1/2]" not in done.stdout, "progress goes to stderr"
