@@ -120,10 +120,12 @@ def test_exit_1_when_one_drifted_and_0_when_all_clean(pg_plain_db, db_factory, t
     assert code == 1, err
     assert "1 clean, 1 drifted" in out
     targets.write_text(f"targets:\n  - {{name: a, dsn: '{pg_plain_db.dsn}'}}\n"
-                       f"  - {{name: a2, dsn: '{pg_plain_db.dsn}'}}\n")
+                       f"  - {{name: \"a\\e]0;title\\a2\", dsn: '{pg_plain_db.dsn}'}}\n")
     code, out, err = run_cli("diff", "-m", model, "--targets", str(targets))
     assert code == 0, err
     assert "2 target(s): 2 clean" in out
+    # a name never acts on the terminal
+    assert "\x1b" not in out and "\x07" not in out and "== a\\x1b]0;title\\x07" in out, out
 
 
 def test_jobs_bound_and_a_hanging_server_blocks_nobody(pg_plain_db, tmp_path):

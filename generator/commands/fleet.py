@@ -186,7 +186,7 @@ def report(result: FleetResult, fmt: str) -> str:
     for t in result.targets:
         if t.status in (CLEAN, DRIFTED):
             head = f"== {t.name} (database {t.database}): {t.status}"
-            lines.append(head + (f", {len(t.changes)} difference(s)" if t.changes else ""))
+            lines.append(printable(head + (f", {len(t.changes)} difference(s)" if t.changes else "")))
             if t.changes:
                 lines.append(format_text(t.database, t.changes))
         else:
