@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 EXAMPLES := $(sort $(dir $(wildcard examples/*/model.yaml)))
 
-.PHONY: all install sql sql-check docs docs-check mermaid examples testdb testdb-stop lint test test-fast bench hypothesis clean
+.PHONY: all install sql sql-check docs docs-check mermaid examples testdb testdb-stop lint test test-fast bench bench-cli bench-fleet hypothesis clean
 
 all: sql
 
@@ -17,13 +17,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Render the root model into out/ (no database needed), and every example model into its own out/.
+# Publish the model's JSON Schema at schema/model.schema.json (what editors read: model.yaml's first line), render
+# the root model into out/ (no database needed), and every example model into its own out/.
 sql: $(STAMP)
+	$(BIN)/schemagen schema > schema/model.schema.json
 	$(BIN)/schemagen render -m model.yaml -o out
 	@for d in $(EXAMPLES); do $(BIN)/schemagen render -m $${d}model.yaml -o $${d}out || exit 1; done
 
-# The PR check: fail when a committed out/ (or a committed docs page) is stale.
+# The PR check: fail when a committed out/ (or a committed docs page, or schema/model.schema.json) is stale.
 sql-check: $(STAMP) docs-check
+	$(BIN)/schemagen schema | cmp -s - schema/model.schema.json || \
+		{ echo "schema/model.schema.json is stale: run make sql" >&2; exit 1; }
 	$(BIN)/schemagen render -m model.yaml -o out --check
 	@for d in $(EXAMPLES); do $(BIN)/schemagen render -m $${d}model.yaml -o $${d}out --check || exit 1; done
 
@@ -62,6 +66,13 @@ hypothesis: $(STAMP) testdb
 
 bench: $(STAMP) testdb
 	$(BIN)/python bench/bench.py
+
+# The command line's start-up against pg_dump, and diff --targets of 20 databases (bench/README.md).
+bench-cli: $(STAMP) testdb
+	$(BIN)/python bench/cli.py
+
+bench-fleet: $(STAMP) testdb
+	$(BIN)/python bench/fleet.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from schemagen import __version__
-from schemagen.errors import Difference, ExitCode, SchemagenError, UsageError, printable
+from schemagen.errors import DatabaseError, Difference, ExitCode, SchemagenError, UsageError, printable
 
 
 class _Path(click.Path):
@@ -66,10 +66,21 @@ SKIP_OPTION = click.option(
 )
 
 
-def _load(model_path: Path):
-    from schemagen.load import load_model
+def _cache_dir() -> Path | None:
+    """Where validated models are cached ($XDG_CACHE_HOME/schemagen, else ~/.cache/schemagen); None when
+    SCHEMAGEN_NO_CACHE is set to anything but empty or 0."""
+    import os
 
-    model = load_model(model_path)
+    if os.environ.get("SCHEMAGEN_NO_CACHE", "") not in ("", "0"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "schemagen"
+
+
+def _load(model_path: Path):
+    from schemagen import modelcache
+
+    model = modelcache.load(model_path, _cache_dir())
     # The model lives as long as the command and never changes: keep the cyclic GC from walking it again on
     # every collection (with 5,000 orgs that walking made rendering grow faster than the number of orgs).
     gc.freeze()
@@ -120,8 +131,13 @@ def cli() -> None:
 @MODEL_OPTION
 def validate(model_path: Path) -> None:
     """Check the model against the JSON Schema and the semantic rules; print every error as file:line:col."""
+    from schemagen import modelcache
     from schemagen.commands import validate as validating
 
+    known = modelcache.counts(model_path, _cache_dir())  # these exact bytes validated before: no need to load
+    if known is not None:
+        validating.valid(model_path, *known, say=_note)
+        return
     validating.validate(_load(model_path), model_path, say=_note)
 
 
@@ -272,16 +288,45 @@ def rollback(dsn, model_path, database, orgs, yes, lock_timeout, plan_file, allo
 @ORG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @SKIP_OPTION
-def diff(dsn, model_path, database, orgs, fmt, skip_unsupported) -> None:
-    """Compare a live database with the model; exit 1 on drift."""
+@click.option("--targets", "targets_path", type=_Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Check every database this file lists (name, database, dsn or dsn_env, timeout), in parallel, in "
+                   "one report; exit 1 if any drifted, 3 if any could not be checked.")
+@click.option("--jobs", default=4, show_default=True, type=click.IntRange(1, 64), metavar="N",
+              help="With --targets: at most N targets checked at once.")
+@click.pass_context
+def diff(ctx, dsn, model_path, database, orgs, fmt, skip_unsupported, targets_path, jobs) -> None:
+    """Compare a live database (or, with --targets, many) with the model; exit 1 on drift."""
     from schemagen.commands import drift
 
+    if targets_path is not None:
+        if ctx.get_parameter_source("dsn") == click.core.ParameterSource.COMMANDLINE:
+            raise UsageError("--dsn and --targets exclude each other: the targets file names every database")
+        _fleet(model_path, targets_path, database, orgs, fmt, skip_unsupported, jobs)
+        return
     result = drift.diff(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, skip_unsupported=skip_unsupported,
         say=lambda text: click.echo(printable(text), err=True),
     )
     click.echo(drift.report(result, fmt))
     if result.changes:
+        raise Difference(result.message)
+
+
+def _fleet(model_path: Path, targets_path: Path, database, orgs, fmt: str, skip_unsupported: bool, jobs: int) -> None:
+    import os
+
+    from schemagen.commands import fleet, silent
+    from schemagen.modelfile.targets import read_targets
+
+    model = _load(model_path)
+    targets = read_targets(targets_path, databases=[d.name for d in model.databases])
+    say = _say if sys.stderr.isatty() else silent  # progress for a person watching, not for a CI log
+    result = fleet.check(targets, model, env=os.environ, jobs=jobs, database=database, orgs=orgs or None,
+                         skip_unsupported=skip_unsupported, say=say)
+    click.echo(fleet.report(result, fmt))
+    if result.exit_code == ExitCode.DATABASE:
+        raise DatabaseError(result.message + ": some targets could not be checked")
+    if result.exit_code == ExitCode.DIFFERENCE:
         raise Difference(result.message)
 
 

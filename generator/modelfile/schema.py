@@ -41,6 +41,22 @@ def _inline(node, defs: dict):
     return out
 
 
+@cache
+def _other_validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads(resources.files("schemagen").joinpath(name).read_text("utf-8"))
+    inlined = _inline(schema, schema.get("$defs", {}))
+    inlined.pop("$defs", None)
+    return jsonschema.Draft202012Validator(inlined)
+
+
+def problems_against(name: str, doc: Document):
+    """Every error of the data against another JSON Schema shipped with schemagen (`targets.schema.json`), each at
+    its line and in plain words, as the model's are."""
+    for error in _other_validator(name).iter_errors(doc.data):
+        for leaf in _leaves(error):
+            yield _describe_error(doc, leaf)
+
+
 def schema_problems(doc: Document):
     """Every JSON Schema error of the data, each at its line and in plain words."""
     for error in _validator().iter_errors(doc.data):
