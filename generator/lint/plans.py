@@ -2,9 +2,10 @@
 the plan's steps, less the advice TimescaleDB refuses.
 
 Each step goes to squawk as the runner runs it: in `BEGIN` ... `COMMIT` with its `SET LOCAL lock_timeout` when it
-is transactional, alone with a session `SET lock_timeout` when it is not, so squawk sees the lock timeout apply
-sets and the transaction each statement runs in. Findings name the step and sit at the line of their statement in
-the plan file (its JSON as `plan --format json` writes it: one statement a line).
+is transactional, alone with a session `SET lock_timeout` when it is not (and its statement_timeout the same way),
+so squawk sees the timeouts apply sets and the transaction each statement runs in. Findings name the step and sit
+at the line of their statement in the plan file (its JSON as `plan --format json` writes it: one statement a
+line).
 """
 from __future__ import annotations
 
@@ -91,6 +92,9 @@ def _script(steps: list) -> tuple[str, dict[int, tuple[object, int | None]]]:
         if step.lock_timeout_ms is not None:  # an int, checked by read_plan: never text from the file
             add(f"SET {'LOCAL ' if step.transactional else ''}lock_timeout = '{int(step.lock_timeout_ms)}ms';",
                 step, None)
+        if step.statement_timeout_ms is not None:  # the same: an int or nothing
+            add(f"SET {'LOCAL ' if step.transactional else ''}statement_timeout = "
+                f"'{int(step.statement_timeout_ms)}ms';", step, None)
         for i, statement in enumerate(step.statements):
             add(statement, step, i)
         if step.transactional:

@@ -34,6 +34,7 @@ class RunStep(Protocol):  # plan/planfile.RunStep, as this module reads it (live
     op: str
     key: m.ObjectKey | None
     renamed_to: str | None
+    statement_timeout_ms: int | None
 
 
 class PlanFile(Protocol):  # plan/planfile.PlanFile
@@ -86,6 +87,9 @@ def _run_step(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep
         if step.transactional:
             with conn.transaction():
                 conn.execute(queries.compose("plan_step_settings", timeout=timeout))
+                if step.statement_timeout_ms is not None:
+                    conn.execute(queries.compose("plan_step_statement_timeout",
+                                                 timeout=f"{step.statement_timeout_ms}ms"))
                 for stmt in _session_path(path):
                     conn.execute(stmt)
                 for current in step.statements:
@@ -95,6 +99,9 @@ def _run_step(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep
         else:
             for stmt in queries.statements("plan_session_settings", path=list(path), timeout=timeout):
                 conn.execute(stmt)
+            if step.statement_timeout_ms is not None:
+                conn.execute(queries.compose("plan_session_statement_timeout",
+                                             timeout=f"{step.statement_timeout_ms}ms"))
             try:
                 for current in step.statements:
                     conn.execute(current)  # autocommit: alone, outside any transaction block

@@ -28,6 +28,7 @@ def _name(t: m.Table, c: m.Column) -> str:
 
 @dataclass(frozen=True)
 class SetDefault(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "set_default"
     rank: ClassVar[int] = 64
     table: m.Table
@@ -51,6 +52,7 @@ class SetDefault(Op):
 
 @dataclass(frozen=True)
 class SetComment(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "set_comment"
     rank: ClassVar[int] = 64
     table: m.Table
@@ -71,6 +73,7 @@ class SetComment(Op):
 class SetNotNull(Op):
     """SET NOT NULL (column.not_null) or DROP NOT NULL."""
 
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "set_not_null"
     rank: ClassVar[int] = 65  # after the defaults and backfills a team plans before it
     table: m.Table
@@ -117,6 +120,7 @@ def binary_compatible(old: str, new: str) -> bool:
 
 @dataclass(frozen=True)
 class AlterType(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "alter_type"
     rank: ClassVar[int] = 64
     table: m.Table

@@ -34,6 +34,7 @@ def _settings(c: m.Compression) -> str:
 
 @dataclass(frozen=True)
 class SetCompression(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "set_compression"
     rank: ClassVar[int] = 65  # after new columns (a segment-by column may be one), before the policy
     table: m.Table  # as it is

@@ -21,6 +21,7 @@ from schemagen.sqltext import quote_ident
 class PutFunction(Op):
     """A function created (previous None) or replaced."""
 
+    catalog_only: ClassVar[bool] = True
     @property  # type: ignore[override]
     def op(self) -> str:
         return "create_function" if self.previous is None else "replace_function"
@@ -48,6 +49,7 @@ class PutFunction(Op):
 
 @dataclass(frozen=True)
 class DropFunction(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "drop_function"
     rank: ClassVar[int] = 45  # after the triggers and tables that use it
     function: m.Function
@@ -66,6 +68,7 @@ class DropFunction(Op):
 class PutView(Op):
     """A view created (previous None) or replaced in place."""
 
+    catalog_only: ClassVar[bool] = True
     @property  # type: ignore[override]
     def op(self) -> str:
         return "create_view" if self.previous is None else "replace_view"
@@ -99,6 +102,7 @@ class PutView(Op):
 
 @dataclass(frozen=True)
 class DropView(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "drop_view"
     rank: ClassVar[int] = 25  # before the tables it reads are dropped
     view: m.View
@@ -117,6 +121,7 @@ class DropView(Op):
 class PutTrigger(Op):
     """A trigger created or replaced (previous None: created), and its state when it is not plain enabled."""
 
+    catalog_only: ClassVar[bool] = True
     @property  # type: ignore[override]
     def op(self) -> str:
         return "create_trigger" if self.previous is None else "replace_trigger"
@@ -148,6 +153,7 @@ class PutTrigger(Op):
 
 @dataclass(frozen=True)
 class DropTrigger(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "drop_trigger"
     rank: ClassVar[int] = 24
     table: m.Table

@@ -39,6 +39,11 @@ HAZARD_KINDS: dict[str, str] = {
 }
 
 LOCK_TIMEOUT_MS = 5_000  # how long a step waits for its lock before it gives up (and changes nothing)
+# how long a step that only changes the catalog may run once it holds its locks; a step that reads or writes the
+# rows (a validation, an index build, a rewrite, a decompression, a copy) runs without a limit: as long as the
+# data takes, which the plan's hazards say
+STATEMENT_TIMEOUT_MS = 60_000
+_SCANS = frozenset({INDEX_BUILD, TABLE_REWRITE, DECOMPRESSION, VIOLATING_ROWS, CAGG_RECOMPUTE, DATA_LOSS})
 
 
 @dataclass(frozen=True, order=True)
@@ -61,6 +66,7 @@ class Op:
 
     op: ClassVar[str] = ""
     rank: ClassVar[int] = 50
+    catalog_only: ClassVar[bool] = False  # its statements change the catalog, never the rows (statement_timeout)
 
     key: m.ObjectKey
     org: str
@@ -78,6 +84,14 @@ class Op:
 
     def hazards(self) -> tuple[Hazard, ...]:
         return ()
+
+    @property
+    def statement_timeout_ms(self) -> int:
+        """STATEMENT_TIMEOUT_MS for a step that changes the catalog only (catalog_only, and no hazard that reads
+        or writes rows), 0 (no limit) for the others."""
+        if self.catalog_only and not {h.kind for h in self.hazards()} & _SCANS:
+            return STATEMENT_TIMEOUT_MS
+        return 0
 
     def reverse(self) -> tuple[Op, ...] | Irreversible:
         raise NotImplementedError
@@ -121,12 +135,13 @@ class Step:
     undoes: int | None = None  # rollback steps: the number of the step they undo
     irreversible: str | None = None  # rollback steps with no statements: why the step cannot be undone
     renamed_to: str | None = None  # a table rename: the new name
+    statement_timeout_ms: int | None = None  # 0: no limit; None: not set (plan files before it)
 
     @classmethod
     def of(cls, number: int, op: Op, serves: tuple[Change, ...] = (), undoes: int | None = None) -> Step:
         return cls(number, op.op, op.describe(), op.key, op.org, serves, op.statements(), op.transactional,
                    op.lock_timeout_ms, tuple(sorted(set(op.hazards()))), undoes,
-                   renamed_to=getattr(op, "renamed_to", None))
+                   renamed_to=getattr(op, "renamed_to", None), statement_timeout_ms=op.statement_timeout_ms)
 
 
 @dataclass(frozen=True)

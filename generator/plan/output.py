@@ -34,6 +34,7 @@ def _step(s: Step) -> dict[str, object]:
     return {"number": s.number, "op": s.op, "description": s.description, "object": _key(s.key), "org": s.org,
             "serves": [_change(c) for c in s.serves], "statements": list(s.statements),
             "transactional": s.transactional, "lock_timeout_ms": s.lock_timeout_ms,
+            "statement_timeout_ms": s.statement_timeout_ms,
             "hazards": [{"kind": h.kind, "message": h.message} for h in s.hazards],
             "undoes": s.undoes, "irreversible": s.irreversible} | ({"renamed_to": s.renamed_to} if s.renamed_to else {})
 
@@ -50,6 +51,8 @@ def format_json(plan: Plan) -> str:
 def _how(s: Step) -> str:
     where = "in a transaction" if s.transactional else "outside a transaction (it cannot run in one)"
     wait = f", lock_timeout {s.lock_timeout_ms} ms" if s.lock_timeout_ms is not None else ", takes no lock"
+    if s.statement_timeout_ms:
+        wait += f", statement_timeout {s.statement_timeout_ms} ms"
     return where + wait
 
 
@@ -101,7 +104,7 @@ def _sql_step(s: Step, total: int, path: tuple[str, ...], label: str) -> list[st
     lines.append(_comment(_how(s)))
     lines += [_comment(f"serves: {c.summary()}") for c in s.serves]
     lines += [_comment(f"HAZARD {h.kind}: {h.message}") for h in s.hazards]
-    settings = sql("plan_session", "settings", s.transactional, path, s.lock_timeout_ms)
+    settings = sql("plan_session", "settings", s.transactional, path, s.lock_timeout_ms, s.statement_timeout_ms)
     if s.transactional:
         return [*lines, "BEGIN;", settings, *s.statements, "COMMIT;"]
     return [*lines, settings, *s.statements]

@@ -35,6 +35,7 @@ class RunStep:
     op: str = ""  # the operation's name (create_table, drop_index, ...)
     key: m.ObjectKey | None = None  # the object it acts on
     renamed_to: str | None = None  # rename_table: the table's new name (its ownership record follows it)
+    statement_timeout_ms: int | None = None  # 0: no limit; None: a plan file from before the field (not set)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,14 @@ def _steps(path, data: dict, key: str) -> tuple[RunStep, ...]:
     return tuple(_step(path, key, n, item) for n, item in enumerate(items, 1))
 
 
+def _statement_timeout(where: str, item: dict) -> int | None:
+    value = item.get("statement_timeout_ms")
+    if value is not None and not (isinstance(value, int) and not isinstance(value, bool)
+                                  and 0 <= value <= 2_147_483_647):
+        raise PlanFileError(f"{where}: `statement_timeout_ms` must be 0 (no limit) or milliseconds")
+    return value
+
+
 def _step(path, key: str, n: int, item) -> RunStep:
     where = f"{path}: {key}[{n - 1}]"
     if not isinstance(item, dict):
@@ -120,4 +129,5 @@ def _step(path, key: str, n: int, item) -> RunStep:
                    tuple((h["kind"], str(h.get("message", ""))) for h in hazards),
                    item.get("irreversible") if isinstance(item.get("irreversible"), str) else None,
                    item.get("undoes") if isinstance(item.get("undoes"), int) else None, str(item.get("op", "")), key,
-                   item.get("renamed_to") if isinstance(item.get("renamed_to"), str) else None)
+                   item.get("renamed_to") if isinstance(item.get("renamed_to"), str) else None,
+                   _statement_timeout(where, item))

@@ -24,6 +24,7 @@ def _brief(t: m.Table, lock: str = "ACCESS EXCLUSIVE") -> Hazard:
 
 @dataclass(frozen=True)
 class RenameTable(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "rename_table"
     rank: ClassVar[int] = 5
     table: m.Table  # as it is, under its old name
@@ -51,6 +52,7 @@ class RenameTable(Op):
 class RenamePart(Op):
     """A column, an index or a constraint of a table renamed (kind)."""
 
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "rename"
     rank: ClassVar[int] = 6
     table: m.Table

@@ -149,6 +149,7 @@ class AddColumn(Op):
 
 @dataclass(frozen=True)
 class DropColumn(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "drop_column"
     rank: ClassVar[int] = 40
     table: m.Table
@@ -244,6 +245,7 @@ class ValidateConstraint(Op):
 
 @dataclass(frozen=True)
 class DropConstraint(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "drop_constraint"
     rank: ClassVar[int] = 30
     table: m.Table

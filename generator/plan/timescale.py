@@ -82,6 +82,7 @@ class Relation:
 
 @dataclass(frozen=True)
 class SetChunkInterval(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "set_chunk_interval"
     rank: ClassVar[int] = 65
     table: m.Table  # with the interval to set
@@ -120,6 +121,7 @@ class SetChunkInterval(Op):
 
 @dataclass(frozen=True)
 class AddPolicy(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "add_policy"
     rank: ClassVar[int] = 66
     relation: Relation
@@ -142,6 +144,7 @@ class AddPolicy(Op):
 
 @dataclass(frozen=True)
 class RemovePolicy(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "remove_policy"
     rank: ClassVar[int] = 20
     relation: Relation
@@ -168,6 +171,7 @@ class RemovePolicy(Op):
 
 @dataclass(frozen=True)
 class AlterPolicy(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "alter_policy"
     rank: ClassVar[int] = 66
     relation: Relation
@@ -258,6 +262,7 @@ class ConvertToHypertable(Op):
 
 @dataclass(frozen=True)
 class AddDimension(Op):
+    catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "add_dimension"
     rank: ClassVar[int] = 65
     table: m.Table
