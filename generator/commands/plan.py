@@ -59,7 +59,8 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
         # an org is onboarded when any of its objects is there: an org's templates may be views only
         found = (*seen.tables, *seen.views, *seen.continuous_aggregates)
         live_orgs = {o for o in (org_of(t.schema, t.name, templates(expected), db.orgs) for t in found) if o}
-        onboard = {o: planning.Onboard(m.ObjectKey("org", "", o), o, model, db.name)
+        live_orgs |= _registered(db, actual, changes)
+        onboard = {o: planning.Onboard(m.ObjectKey("org", "", o), o, model, db.name, frozenset(skip))
                    for o in (orgs or db.orgs) if o not in live_orgs}
         return planning.plan_changes(changes, actual, expected, db, onboard, f"database {db.name} (live)",
                                      f"model {Path(model.file).name}", planning.fingerprint(actual),
@@ -69,7 +70,18 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
 
 
 # operations that make a new object: nothing of anyone's is altered (a trigger alters its table: not one of them)
-CREATES = ("create_table", "create_function", "create_view", "create_aggregate", "onboard_org")
+CREATES = ("create_table", "create_function", "create_view", "create_aggregate", "create_schema", "create_type",
+           "create_sequence", "own_sequence", "create_extension", "onboard_org")  # own_sequence: of a new one
+
+
+def _registered(db: m.Database, actual: m.Database, changes) -> set[str]:
+    """The orgs whose registry row the live database has (the drift check reports none of them missing): an org
+    there already is not onboarded again, even when none of its tables is (its new tables are created instead)."""
+    reg = db.org_registry
+    if reg is None or not any((t.schema, t.name) == (reg.schema, reg.table) for t in actual.tables):
+        return set()
+    missing = {c.org for c in changes if c.kind == "org row" and c.change == "missing"}
+    return {r.org for r in db.org_rows} - missing
 
 
 def _refused(info) -> dict[str, str]:

@@ -132,9 +132,11 @@ def _record(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, 
     table it dropped no longer: so a later plan may change what a plan created."""
     history.record(conn, plan.database, name, _checksum(step), len(step.statements),
                    int((time.monotonic() - started) * 1000), ())
-    if step.key is not None and step.op in ("create_table", "create_function", "create_view", "create_aggregate"):
+    if step.key is not None and step.op.startswith("create_"):
         history.claim(conn, plan.database, name, [step.key])
-    elif step.key is not None and step.op in ("drop_table", "drop_function", "drop_view", "drop_aggregate"):
+    elif step.key is not None and step.op.startswith("drop_") and step.op not in ("drop_column", "drop_index",
+                                                                                   "drop_constraint",
+                                                                                   "drop_trigger"):
         history.disown(conn, plan.database, [step.key])
     elif step.key is not None and step.op == "rename_table" and step.renamed_to:
         history.disown(conn, plan.database, [step.key])

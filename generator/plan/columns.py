@@ -122,13 +122,20 @@ def binary_compatible(old: str, new: str) -> bool:
 class AlterType(Op):
     catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "alter_type"
-    rank: ClassVar[int] = 64
+    rank: ClassVar[int] = 61  # before the constraints and defaults written for the new type
     table: m.Table
     column: m.Column
     old: m.Column
 
     def statements(self) -> tuple[str, ...]:
-        return (sql("plan_table", "alter_type", self.table, replace(self.column, serial=False)),)
+        """The old default dropped first (it may not cast to the new type), the type changed with an explicit
+        cast of each value (USING), the new default set."""
+        t, c = self.table, replace(self.column, serial=False)
+        out = [sql("plan_table", "set_default", t, replace(self.old, default=None))] if self.old.default else []
+        out.append(sql("plan_table", "alter_type", t, c, not binary_compatible(self.old.type, c.type)))
+        if c.default is not None:
+            out.append(sql("plan_table", "set_default", t, c))
+        return tuple(out)
 
     def hazards(self) -> tuple[Hazard, ...]:
         t, c = self.table, self.column

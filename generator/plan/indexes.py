@@ -58,7 +58,7 @@ class CreateIndex(Op):
 @dataclass(frozen=True)
 class DropIndex(Op):
     op: ClassVar[str] = "drop_index"
-    rank: ClassVar[int] = 35
+    rank: ClassVar[int] = 51  # after the tables dropped (a unique index may back their foreign keys)
     table: m.Table
     index: m.Index
 

@@ -51,7 +51,7 @@ class PutFunction(Op):
 class DropFunction(Op):
     catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "drop_function"
-    rank: ClassVar[int] = 45  # after the triggers and tables that use it
+    rank: ClassVar[int] = 76  # after the triggers (replaced at 72) and tables that use it
     function: m.Function
 
     def statements(self) -> tuple[str, ...]:
@@ -76,6 +76,7 @@ class PutView(Op):
     rank: ClassVar[int] = 70  # after the tables and columns it reads
     view: m.View
     previous: m.View | None
+    position: int = 0  # in dependency order: views after the views they read
 
     def statements(self) -> tuple[str, ...]:
         v = self.view
@@ -93,11 +94,14 @@ class PutView(Op):
 
     def reverse(self) -> tuple[Op, ...]:
         if self.previous is None:
-            return (DropView(self.key, self.org, self.view),)
-        return (PutView(self.key, self.org, self.previous, self.view),)
+            return (DropView(self.key, self.org, self.view, -self.position),)
+        return (PutView(self.key, self.org, self.previous, self.view, self.position),)
 
     def describe(self) -> str:
         return f"{'create' if self.previous is None else 'replace'} view {self.view.qname}"
+
+    def order(self) -> tuple:
+        return (self.position, self.object, self.describe())
 
 
 @dataclass(frozen=True)
@@ -106,15 +110,19 @@ class DropView(Op):
     op: ClassVar[str] = "drop_view"
     rank: ClassVar[int] = 25  # before the tables it reads are dropped
     view: m.View
+    position: int = 0  # negative dependency order: views that read it first
 
     def statements(self) -> tuple[str, ...]:
         return (sql("view", "drop", self.view),)
 
     def reverse(self) -> tuple[Op, ...]:
-        return (PutView(self.key, self.org, self.view, None),)
+        return (PutView(self.key, self.org, self.view, None, -self.position),)
 
     def describe(self) -> str:
         return f"drop view {self.view.qname}"
+
+    def order(self) -> tuple:
+        return (self.position, self.object, self.describe())
 
 
 @dataclass(frozen=True)
@@ -184,15 +192,17 @@ def function_ops(c, want: m.Function | None, have: m.Function | None) -> tuple[O
     return (PutFunction(c.key, "", want, have),)
 
 
-def view_ops(c, want: m.View | None, have: m.View | None) -> tuple[Op, ...] | str:
-    """A plain view missing, extra or changed; materialized views (data) are not planned yet."""
+def view_ops(c, want: m.View | None, have: m.View | None, order: dict[str, int]) -> tuple[Op, ...] | str:
+    """A plain view missing, extra or changed; materialized views (data) are not planned yet. order: each view's
+    place in dependency order (the model's views, then the live ones)."""
     if (want or have).materialized or (want and have and want.materialized != have.materialized):
         return "a materialized view holds data: recreating it is not planned yet"
+    at = order.get((want or have).qname, 0)
     if have is None:
-        return (PutView(c.key, want.org or "", want, None),)
+        return (PutView(c.key, want.org or "", want, None, at),)
     if want is None:
-        return (DropView(c.key, have.org or "", have),)
-    return (PutView(c.key, want.org or "", want, have),)
+        return (DropView(c.key, have.org or "", have, -at),)
+    return (PutView(c.key, want.org or "", want, have, at),)
 
 
 def trigger_ops(c, org: str, new: m.Table, old: m.Table) -> tuple[Op, ...]:

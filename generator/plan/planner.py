@@ -20,9 +20,10 @@ from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.compare.diff import diff
 from schemagen.compare.expected import expected_database
-from schemagen.order import tables_in_order
+from schemagen.order import tables_in_order, views_in_order
 from schemagen.plan import server
 from schemagen.plan.aggregates import aggregate_ops, recreated
+from schemagen.plan.blocked import split_replaced_views, take_out_blocked
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.compression import DisableCompression, SetCompression
 from schemagen.plan.indexes import CreateIndex, DropIndex
@@ -31,6 +32,7 @@ from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
 from schemagen.plan.orgs import Offboard, Onboard
 from schemagen.plan.renamed import declared
 from schemagen.plan.renames import after_renames
+from schemagen.plan.shared import shared_ops
 from schemagen.plan.tables import (
     AddColumn,
     CreateTable,
@@ -86,6 +88,7 @@ class _Context:
     new_order: dict[str, int]  # table qname -> position in dependency order
     old_order: dict[str, int]
     recreated: dict[str, str] = dataclasses.field(default_factory=dict)  # aggregate chains: member -> root
+    view_order: dict[str, int] = dataclasses.field(default_factory=dict)  # view qname -> dependency position
 
 
 def _relations(db: m.Database) -> dict[tuple[str, str, str], object]:
@@ -232,7 +235,7 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
     if c.kind == "function":
         return function_ops(c, new, old)
     if c.kind in ("view", "materialized view"):
-        return view_ops(c, new, old)
+        return view_ops(c, new, old, ctx.view_order)
     if c.kind == "table" and part and new and old:
         if part[0] == "trigger" and len(part) >= 2:
             return trigger_ops(c, org, new, old)
@@ -263,7 +266,9 @@ def _serve(changes: Iterable[Change], ctx: _Context, orgs: dict[str, Op]) -> tup
         if org in orgs:  # a new org's objects are its onboarding; a removed org's its off-boarding
             served[orgs[org]].append(c)
             continue
-        ops = _ops(c, ctx, new, old) if (new or old) else f"a {c.change} {c.kind} is {NOT_YET}"
+        ops = shared_ops(c, ctx.new, ctx.old)
+        if ops is None:
+            ops = _ops(c, ctx, new, old) if (new or old) else f"a {c.change} {c.kind} is {NOT_YET}"
         if isinstance(ops, str):
             left.append(NotPlanned(c, ops))
             continue
@@ -363,7 +368,9 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
     ctx = _Context(old_e, new_e, ts_schema(model_db), extension_schema(model_db, "timescaledb"),
                    {t.qname: n for n, t in enumerate(tables_in_order(new_e.tables))},
                    {t.qname: n for n, t in enumerate(tables_in_order(old_e.tables))},
-                   recreated(changes, new_e, old_e))
+                   recreated(changes, new_e, old_e),
+                   {v.qname: n for n, v in enumerate(views_in_order([*new_e.views, *(
+                       v for v in old_e.views if v.qname not in {w.qname for w in new_e.views})]))})
     served, left = _serve(changes, ctx, orgs)
     served |= served_renames
     left += [NotPlanned(Change(new_e.name, t.org or "", m.ObjectKey("table", t.schema, t.name), "changed",
@@ -375,6 +382,8 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
             left += [NotPlanned(c, owned(op)) for c in served.pop(op)]
     left += _column_order(served, ctx)
     left += server.refuse(served, refused or {})
+    served = split_replaced_views(served)
+    left += take_out_blocked(served, left, old_e, new_e)
     if count is not None:
         served = {server.counted(op, count): cs for op, cs in served.items()}
     steps, rollback = _steps(served)

@@ -151,7 +151,7 @@ class AddColumn(Op):
 class DropColumn(Op):
     catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "drop_column"
-    rank: ClassVar[int] = 40
+    rank: ClassVar[int] = 52  # after the tables dropped, whose foreign keys may reference it
     table: m.Table
     column: m.Column
 
@@ -247,7 +247,6 @@ class ValidateConstraint(Op):
 class DropConstraint(Op):
     catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "drop_constraint"
-    rank: ClassVar[int] = 30
     table: m.Table
     kind: str
     constraint: Constraint
@@ -263,6 +262,12 @@ class DropConstraint(Op):
 
     def describe(self) -> str:
         return f"drop {self.kind} {quote_ident(self.constraint.name)} of {self.table.qname}"
+
+    @property  # type: ignore[override]
+    def rank(self) -> int:
+        """Foreign keys early (before the tables and keys they reference go); a unique or check after the tables
+        the plan drops, whose foreign keys may reference a unique one."""
+        return 30 if self.kind == "foreign key" else 51
 
     def order(self) -> tuple:
         return (0 if self.kind == "foreign key" else 1, self.object, self.describe())  # referrers first
