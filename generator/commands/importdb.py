@@ -1,10 +1,11 @@
 """`schemagen import`: a live database written as a model file (the offline part: schemagen.importer).
 
-The catalogs are read by inspect (the queries `schemagen diff` runs, a fixed number of them) in one snapshot
-rolled back at the end, printed under the search_path the rendered scripts pin; with orgs recognised, the rows of
-each table that could be the org registry are read too (one query each, at most one row more than there are
-orgs). The file is written whole (a temporary file renamed into place) and never over an existing one without
-force; then it is validated as `schemagen validate` would.
+The catalogs are read by inspect and live/behaviour.py (the queries `schemagen diff` runs, a fixed number of
+them, and import_policies.sql when there are row-level security policies) in one snapshot rolled back at the end,
+printed under the search_path the rendered scripts pin; with orgs recognised, the rows of each table that could be
+the org registry are read too (one query each, at most one row more than there are orgs). The file is written
+whole (a temporary file renamed into place) and never over an existing one without force; then it is validated
+as `schemagen validate` would.
 """
 from __future__ import annotations
 
@@ -53,11 +54,15 @@ def read(dsn: str, *, database: str | None = None, schemas: Collection[str] | No
         name = database or conn.info.dbname
         catalog = Catalog(conn)
         probe = m.Database(name, schemas=(m.Schema("public"),))
+        managed = sorted(schemas) if schemas else None
         with live_drift.snapshot(conn, render.prelude(probe)):
-            db = inspect(conn, schemas=sorted(schemas) if schemas else None, name=name, catalog=catalog)
-            plan = importer.recognise(db, find_orgs=orgs)
-            live = live_behaviour.read(catalog, sorted(schemas) if schemas else None)
-            importer.unexpressed(plan, live.grants, live.security, live.objects)
+            db = inspect(conn, schemas=managed, name=name, catalog=catalog)
+            live = live_behaviour.read(catalog, managed)
+            # the parts of each policy, read only when there are policies (security.sql has a row for each)
+            policies = catalog.rows("import_policies", schemas=managed) \
+                if any(r["fact"] == "policy" for r in live.security) else []
+            behaviour = importer.Behaviour(live.security, live.grants, live.objects, policies)
+            plan = importer.recognise(db, find_orgs=orgs, live=behaviour)
             rows, data = _rows(conn, plan.candidates, len(plan.found.keys))
     return plan, rows, catalog.queries, data
 
