@@ -109,6 +109,34 @@ def test_tables_that_differ_are_not_a_template():
     assert found.keys == [] and found.left == ["s.values_{org}: values_acme, values_demo differ"]
 
 
+def _current(name: str) -> dict:
+    return {"columns": {"ts": "timestamptz", "v": "double precision"}, "comment": f"latest of {name}"}
+
+
+def test_org_keys_with_underscores_and_their_twins_are_told_apart_by_shape():
+    """values_acme_corp_current reads as values_{org} of acme_corp_current or values_{org}_current of acme_corp:
+    the shapes say which (the values tables are alike, the current tables are alike, not the two together)."""
+    rel = {}
+    for key in ("acme_corp", "demo", "big_co_2"):
+        rel[("s", "tables", f"values_{key}")] = _table(f"values_{key}", "7 days")
+        rel[("s", "tables", f"values_{key}_current")] = _current(f"values_{key}")
+        rel[("s", "views", f"{key} summary")] = {"query": f"SELECT ts FROM s.values_{key}"}
+    rel[("s", "tables", "values_archive")] = {"columns": {"ts": "timestamptz"}}
+    found = orgs.recognise(rel)
+    assert found.keys == ["acme_corp", "big_co_2", "demo"]
+    assert set(found.templates) == {("s", "tables", "values_{org}"), ("s", "tables", "values_{org}_current"),
+                                    ("s", "views", "{org} summary")}
+    assert found.members[("s", "tables", "values_{org}")] == {
+        "acme_corp": "values_acme_corp", "big_co_2": "values_big_co_2", "demo": "values_demo"}
+    assert found.templates[("s", "tables", "values_{org}_current")]["comment"] == "latest of values_{org}"
+    assert found.templates[("s", "views", "{org} summary")] == {"query": "SELECT ts FROM s.values_{org}"}
+    assert found.left == []
+    tables = {k: v for k, v in rel.items() if k[1] == "tables"}  # without the views: as many groups either way
+    again = orgs.recognise(tables)
+    assert again.keys == ["acme_corp", "big_co_2", "demo"]
+    assert set(again.templates) == {("s", "tables", "values_{org}"), ("s", "tables", "values_{org}_current")}
+
+
 def test_a_key_inside_a_word_is_not_replaced():
     assert orgs.templated({"values_a": "avg(a_value) FROM values_a", "a": "data"}, "a") == \
         {"values_{org}": "avg({org}_value) FROM values_{org}", "{org}": "data"}
