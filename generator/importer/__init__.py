@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from schemagen import model as m
-from schemagen.importer import caggs, objects, orgs, registry, security
+from schemagen.importer import caggs, objects, orgs, registry, security, seeds
 from schemagen.importer.objects import SERIAL_TYPES
 from schemagen.importer.yamltext import Commented, dump
 from schemagen.naming import default_name
@@ -45,6 +45,7 @@ class Plan:
     candidates: list[registry.Candidate] = field(default_factory=list)  # tables that could be the org registry
     loose: list[str] = field(default_factory=list)  # notes of objects the model has no place for
     schema_grants: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # schema -> its own grants
+    lookups: list[seeds.Candidate] = field(default_factory=list)  # tables whose rows may be seed rows
 
 
 @dataclass
@@ -116,6 +117,9 @@ def recognise(db: m.Database, *, find_orgs: bool = True, live: Behaviour | None 
                      for name, spec in kinds.get(kind, {}).items()}
         plan.found = orgs.recognise(relations)
         plan.candidates = registry.candidates(db, plan.found)
+    org_tables = {(s, n) for (s, kind, _), names in plan.found.members.items() if kind == "tables"
+                  for n in names.values()}
+    plan.lookups = seeds.candidates(db, org_tables)
     return plan
 
 
@@ -215,9 +219,27 @@ def _extensions(db: m.Database) -> dict:
             for e in db.extensions if e.name != "plpgsql"}
 
 
-def write(plan: Plan, rows: dict[tuple[str, str], list[dict]], *, source: str = "") -> Imported:
+def _seeded(plan: Plan, rows: dict[tuple[str, str], list[dict]], registry_table: str | None) -> list[str]:
+    """Each lookup table's rows (those read: at most the limit) as its `seed:`; what was seeded, in words."""
+    tables = {(t.schema, t.name): t for t in plan.db.tables}
+    chosen = {(s, n) for s, n, _ in plan.lookups if rows.get((s, n)) and f"{s}.{n}" != registry_table}
+    said = []
+    for (schema, name), target in seeds.unreferenced(tables, chosen):
+        said.append(f"seed rows: {schema}.{name}: not written, as the table it references, {target}, has none")
+    for schema, name, _ in plan.lookups:
+        if (schema, name) in chosen:
+            found = rows[(schema, name)]
+            plan.schemas[schema]["tables"][name]["seed"] = seeds.seed(tables[(schema, name)], found)
+            said.append(f"seed rows: {schema}.{name}: {len(found)} (a lookup table: foreign keys reference it)")
+    return said
+
+
+def write(plan: Plan, rows: dict[tuple[str, str], list[dict]], *, source: str = "",
+          seed_rows: dict[tuple[str, str], list[dict]] | None = None) -> Imported:
+    """seed_rows: the rows of the lookup tables (plan.lookups) to write as seed rows, by table."""
     found = plan.found
     reg = registry.pick(plan.candidates, rows, found) if found.keys else None
+    seeded = _seeded(plan, seed_rows or {}, reg.spec["table"] if reg else None)
     _stamped(plan)
     names = reg.names if reg else {}
     document: dict = {"version": 1}
@@ -237,7 +259,7 @@ def write(plan: Plan, rows: dict[tuple[str, str], list[dict]], *, source: str = 
              for (schema, kind, name), ns in sorted(plan.notes.items()) for n in ns]
     notes += plan.loose
     notes += [f"org_registry {reg.spec['table']}: {n}" for n in reg.notes] if reg else []
-    recognised = _recognised(found, reg)
+    recognised = _recognised(found, reg) + seeded
     header = ("yaml-language-server: $schema=./model.schema.json",
               "", f"Imported by `schemagen import`{' from ' + source if source else ''}: review it, then adopt "
                   "(README: adopting a live database).",
