@@ -205,6 +205,34 @@ def test_cli_refuses_to_overwrite_and_writes_stdout(request, tmp_path):
     assert code == 3 and "Traceback" not in err
 
 
+def test_lookup_tables_rows_are_seed_rows(request):
+    db = request.getfixturevalue("db_factory")("pg-plain")
+    with db.connect() as conn:
+        for statement in (
+                "CREATE TABLE public.kind (id smallint PRIMARY KEY, name text NOT NULL, active boolean, since date)",
+                "INSERT INTO public.kind VALUES (2, 'b', NULL, '2024-02-29'), (1, 'a', true, NULL)",
+                "CREATE TABLE public.color (code text PRIMARY KEY)",
+                "INSERT INTO public.color VALUES ('red'), ('green'), ('blue')",
+                "CREATE TABLE public.item (id integer PRIMARY KEY, kind smallint REFERENCES public.kind, "
+                "color text REFERENCES public.color)",
+                "INSERT INTO public.item VALUES (1, 1, 'red')",
+                "CREATE TABLE public.part (id integer PRIMARY KEY, item integer REFERENCES public.item)"):
+            conn.execute(statement)
+    code, out, err = run_cli("import", "--dsn", db.dsn, "-o", "-", "--database", "app", "--seed-rows", "2")
+    assert code == 0, err
+    tables = yaml.safe_load(out)["databases"]["app"]["schemas"]["public"]["tables"]
+    assert tables["kind"]["seed"] == {"rows": [{"id": 1, "name": "a", "active": True},
+                                               {"id": 2, "name": "b", "since": "2024-02-29"}]}
+    # color has more rows than --seed-rows; item's rows (a lookup of part) need color's, which are not written
+    assert "seed" not in tables["color"] and "seed" not in tables["item"] and "seed" not in tables["part"]
+    assert "recognised seed rows: public.kind: 2" in err
+    assert "seed rows: public.item: not written, as the table it references, public.color, has none" in err
+    code, out, err = run_cli("import", "--dsn", db.dsn, "-o", "-", "--database", "app", "--seed-rows", "0")
+    assert code == 0 and "seed:" not in out
+    code, _, err = run_cli("import", "--dsn", db.dsn, "-o", "-", "--seed-rows", "-1")
+    assert code == 2 and "--seed-rows" in err
+
+
 def test_overloads_are_listed_and_commented(request, tmp_path):
     db = request.getfixturevalue("db_factory")("pg-plain")
     with db.connect() as conn:
