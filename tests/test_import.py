@@ -137,6 +137,25 @@ def test_org_keys_with_underscores_and_their_twins_are_told_apart_by_shape():
     assert set(again.templates) == {("s", "tables", "values_{org}"), ("s", "tables", "values_{org}_current")}
 
 
+def test_comments_naming_the_org_are_alike_once_the_names_are_known():
+    rel = {("s", "tables", f"values_{k}"): {"comment": f"readings of {n}", "columns": {"v": {
+        "type": "integer", "comment": f"{n}'s value"}}} for k, n in (("acme", "Acme Corp"), ("demo", "Demo Inc"))}
+    assert orgs.recognise(rel).keys == []
+    found = orgs.recognise(rel, {"acme": "Acme Corp", "demo": "Demo Inc"})
+    assert found.keys == ["acme", "demo"]
+    assert found.templates[("s", "tables", "values_{org}")] == {
+        "comment": "readings of {org_name}", "columns": {"v": {"type": "integer", "comment": "{org_name}'s value"}}}
+
+
+@pytest.mark.parametrize(("text", "fields"), [
+    ('(1,"a b",,"{x,y}")', ["1", "a b", None, "{x,y}"]), ("(,)", [None, None]), ("(1,)", ["1", None]),
+    ('("")', [""]), ('("a ""q"" \\\\ z",2)', ['a "q" \\ z', "2"]), ('("{""a"",""b 1""}",t)', ['{"a","b 1"}', "t"])])
+def test_record_text_is_read_back_as_its_fields(text, fields):
+    from schemagen.importer import seeds
+
+    assert seeds.record(text) == fields
+
+
 def test_a_key_inside_a_word_is_not_replaced():
     assert orgs.templated({"values_a": "avg(a_value) FROM values_a", "a": "data"}, "a") == \
         {"values_{org}": "avg({org}_value) FROM values_{org}", "{org}": "data"}

@@ -50,7 +50,7 @@ def _rows(conn, candidates, limit: int) -> tuple[dict[tuple[str, str], list[dict
     return out, len(candidates)
 
 
-def _seed_rows(conn, lookups, limit: int) -> tuple[dict[tuple[str, str], list[dict]], int]:
+def _seed_rows(conn, lookups, limit: int) -> tuple[dict[tuple[str, str], list[str]], int]:
     """The rows of each lookup table holding at most limit rows (one more is read: a table with more is data)."""
     out = {}
     for schema, table, key in lookups if limit > 0 else ():
@@ -59,7 +59,7 @@ def _seed_rows(conn, lookups, limit: int) -> tuple[dict[tuple[str, str], list[di
             text = queries.compose("import_seed_rows", table=(schema, table), key=list(key))
             found = conn.execute(text, {"limit": limit + 1}).fetchall()
         if len(found) <= limit:
-            out[(schema, table)] = [json.loads(r[0]) for r in found]
+            out[(schema, table)] = [r[0] for r in found]  # record texts: importer/seeds.py reads them
     return out, len(lookups) if limit > 0 else 0
 
 

@@ -113,14 +113,17 @@ def recognise(db: m.Database, *, find_orgs: bool = True, live: Behaviour | None 
     _objects(db, plan)
     _security(plan, live or Behaviour())
     if find_orgs:
-        relations = {(s, kind, name): spec for s, kinds in plan.schemas.items() for kind in RELATIONS
-                     for name, spec in kinds.get(kind, {}).items()}
-        plan.found = orgs.recognise(relations)
+        plan.found = orgs.recognise(_relations(plan))
         plan.candidates = registry.candidates(db, plan.found)
     org_tables = {(s, n) for (s, kind, _), names in plan.found.members.items() if kind == "tables"
                   for n in names.values()}
     plan.lookups = seeds.candidates(db, org_tables)
     return plan
+
+
+def _relations(plan: Plan) -> dict[orgs.Rel, dict]:
+    return {(s, kind, name): spec for s, kinds in plan.schemas.items() for kind in RELATIONS
+            for name, spec in kinds.get(kind, {}).items()}
 
 
 def _security(plan: Plan, live: Behaviour) -> None:
@@ -219,26 +222,36 @@ def _extensions(db: m.Database) -> dict:
             for e in db.extensions if e.name != "plpgsql"}
 
 
-def _seeded(plan: Plan, rows: dict[tuple[str, str], list[dict]], registry_table: str | None) -> list[str]:
+def _seeded(plan: Plan, rows: dict[tuple[str, str], list[str]], registry_table: str | None) -> list[str]:
     """Each lookup table's rows (those read: at most the limit) as its `seed:`; what was seeded, in words."""
     tables = {(t.schema, t.name): t for t in plan.db.tables}
-    chosen = {(s, n) for s, n, _ in plan.lookups if rows.get((s, n)) and f"{s}.{n}" != registry_table}
+    members = {(s, n) for (s, kind, _), names in plan.found.members.items() if kind == "tables"
+               for n in names.values()}
+    chosen = {(s, n) for s, n, _ in plan.lookups if rows.get((s, n)) and f"{s}.{n}" != registry_table
+              and (s, n) not in members}
     said = []
     for (schema, name), target in seeds.unreferenced(tables, chosen):
         said.append(f"seed rows: {schema}.{name}: not written, as the table it references, {target}, has none")
     for schema, name, _ in plan.lookups:
         if (schema, name) in chosen:
-            found = rows[(schema, name)]
-            plan.schemas[schema]["tables"][name]["seed"] = seeds.seed(tables[(schema, name)], found)
+            t = tables[(schema, name)]
+            found = seeds.rows_of(t, rows[(schema, name)])
+            plan.schemas[schema]["tables"][name]["seed"] = seeds.seed(t, found)
             said.append(f"seed rows: {schema}.{name}: {len(found)} (a lookup table: foreign keys reference it)")
     return said
 
 
 def write(plan: Plan, rows: dict[tuple[str, str], list[dict]], *, source: str = "",
-          seed_rows: dict[tuple[str, str], list[dict]] | None = None) -> Imported:
-    """seed_rows: the rows of the lookup tables (plan.lookups) to write as seed rows, by table."""
+          seed_rows: dict[tuple[str, str], list[str]] | None = None) -> Imported:
+    """seed_rows: the rows of the lookup tables (plan.lookups) to write as seed rows, by table, each its record's
+    text output (live/sql/import_seed_rows.sql)."""
     found = plan.found
     reg = registry.pick(plan.candidates, rows, found) if found.keys else None
+    if reg and any(reg.names.get(k, k) != k for k in found.keys):
+        # a second look with the orgs' names: comments that name the org (`for Acme Corp`) are then alike
+        again = orgs.recognise(_relations(plan), reg.names)
+        if again.keys == found.keys:
+            plan.found = found = again
     seeded = _seeded(plan, seed_rows or {}, reg.spec["table"] if reg else None)
     _stamped(plan)
     names = reg.names if reg else {}

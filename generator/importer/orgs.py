@@ -38,6 +38,27 @@ def templated(value, key: str):
     return walk(value)
 
 
+ORG_NAME = "{org_name}"
+_NAMED = "\x00NAME\x00"  # the org's name while the key is templated (no key holds it: keys are lower case)
+
+
+def _walk(value, change):
+    if isinstance(value, dict):
+        return {k: change(k, x) if isinstance(x, str) else _walk(x, change) for k, x in value.items()}
+    if isinstance(value, list):
+        return [_walk(x, change) for x in value]
+    return value
+
+
+def named(value, key: str, name: str | None):
+    """templated(value, key), with the org's name (the registry's) written `{org_name}` in comments, the only
+    place besides the registry where the model fills it in."""
+    if not name:
+        return templated(value, key)
+    marked = _walk(value, lambda k, x: x.replace(name, _NAMED) if k == "comment" else x)
+    return _walk(templated(marked, key), lambda _, x: x.replace(_NAMED, ORG_NAME))
+
+
 def _without_overrides(spec: dict) -> tuple[dict, dict]:
     rest, values = dict(spec), {}
     for name, (part, setting) in OVERRIDES.items():
@@ -80,7 +101,8 @@ def _groups(relations: dict[Rel, dict]) -> dict[Rel, dict[str, str]]:
     return {g: names for g, names in groups.items() if len(names) >= 2}
 
 
-def _same_shape(relations: dict[Rel, dict], group: Rel, names: dict[str, str]) -> list[tuple[dict, tuple]]:
+def _same_shape(relations: dict[Rel, dict], group: Rel, names: dict[str, str],
+                org_names: dict[str, str]) -> list[tuple[dict, tuple]]:
     """The members of a group split by shape (their mapping with the key written `{org}`, overrides taken out):
     each set of two or more members of one shape, as (names, (template mapping, each org's override values)).
     values_{org} holds values_acme_corp and values_demo (one shape) but also values_acme_corp_current and
@@ -89,20 +111,21 @@ def _same_shape(relations: dict[Rel, dict], group: Rel, names: dict[str, str]) -
     for key, name in names.items():
         spec = relations[(group[0], group[1], name)]
         rest, over = _without_overrides(spec) if group[1] == "tables" else (spec, {})
-        shape = templated(rest, key)
+        shape = named(rest, key, org_names.get(key))
         members, _, values = shapes.setdefault(repr(shape), ({}, shape, {}))
         members[key], values[key] = name, over
     return [(members, (shape, values)) for members, shape, values in shapes.values() if len(members) >= 2]
 
 
-def recognise(relations: dict[Rel, dict]) -> Recognised:
+def recognise(relations: dict[Rel, dict], org_names: dict[str, str] | None = None) -> Recognised:
     """relations: every table, view, materialized view and continuous aggregate, by (schema, kind, name), as
-    objects.py writes it (kinds as the model's schema keys: tables, views, ...)."""
+    objects.py writes it (kinds as the model's schema keys: tables, views, ...). org_names: the orgs' names
+    when the registry says them (a second look: comments naming the org are then alike as `{org_name}`)."""
     out = Recognised()
     same = {}
     differing = []
     for group, names in sorted(_groups(relations).items()):
-        shapes = _same_shape(relations, group, names)
+        shapes = _same_shape(relations, group, names, org_names or {})
         if len(shapes) != 1 or len(shapes[0][0]) != len(names):
             differing.append((group, names))
         for members, shape in shapes:

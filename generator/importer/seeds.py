@@ -4,7 +4,8 @@ A lookup table is a shared table (no org's, not the org registry, not a hypertab
 foreign key of another table references, holding at most `limit` rows (--seed-rows, 100 by default; 0 reads
 none): the rows the application needs to run (tag definitions, factories, types), which a database rendered from
 the model must have too. Other tables' rows are data, never read. A table whose primary key is an identity
-GENERATED ALWAYS column is left (seed rows give no value to one). Values come as the server prints them (text);
+GENERATED ALWAYS column is left (seed rows give no value to one). Values come as the server prints them (text,
+each record's output, read by `record`);
 integers and booleans are written as YAML numbers and booleans, the others as the text the server prints (dates
 and timestamps in ISO 8601 under the session's DateStyle ISO), which validate and the server read back as the
 same value.
@@ -56,6 +57,38 @@ def value(column: m.Column | None, text: str | None):
     if column.type == "boolean":
         return text in ("t", "true")
     return text
+
+
+def record(text: str) -> list[str | None]:
+    r"""A record's text output, as (1,"a b",,{x}), as its fields: quoted ones unescaped (a doubled quote, a
+    backslash before a character), an empty unquoted field NULL (record_out writes an empty string quoted)."""
+    body, i, out = text[1:-1], 0, []
+    while True:
+        if body.startswith('"', i):
+            i, chars = i + 1, []
+            while body[i] != '"' or body.startswith('""', i):
+                step = 2 if body[i] == "\\" or body.startswith('""', i) else 1
+                chars.append(body[i + step - 1])
+                i += step
+            out.append("".join(chars))
+            i += 1
+        else:
+            end = body.find(",", i)
+            end = len(body) if end < 0 else end
+            out.append(body[i:end] or None)
+            i = end
+        if i >= len(body):
+            return out
+        i += 1  # the comma
+        if i == len(body):
+            out.append(None)
+            return out
+
+
+def rows_of(t: m.Table, texts: list[str]) -> list[dict]:
+    """The records read (import_seed_rows.sql) as rows: column -> text (None for NULL), in column order."""
+    names = [c.name for c in t.columns]
+    return [dict(zip(names, record(text))) for text in texts]
 
 
 def seed(t: m.Table, rows: list[dict]) -> dict:
