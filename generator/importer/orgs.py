@@ -132,7 +132,7 @@ def recognise(relations: dict[Rel, dict], org_names: dict[str, str] | None = Non
             same.setdefault(group, []).append((members, shape))
     counts = Counter(frozenset(members) for alike in same.values() for members, _ in alike)
     if not counts:
-        out.left += _differ(differing, set())
+        out.left += _differ(differing, set(), set())
         return out
     # the most groups, then the most orgs, then the shortest keys (values_acme is values_{org} of acme rather than
     # {org} of values_acme; values_acme_corp_current is values_{org}_current of acme_corp rather than values_{org}
@@ -154,16 +154,16 @@ def recognise(relations: dict[Rel, dict], org_names: dict[str, str] | None = Non
         _overrides(out, {g: v[1][1] for g, v in chosen if g in out.templates})
     if not out.templates:
         out.keys = []
-    out.left += _differ(differing, {n for g in out.members for n in out.members[g].values()})
+    out.left += _differ(differing, {n for g in out.members for n in out.members[g].values()}, set(out.keys))
     return out
 
 
-def _differ(groups: list[tuple[Rel, dict[str, str]]], templated_names: set[str]) -> list[str]:
-    """Groups that look like org tables of the orgs' keys but differ (`{org}` alone aside: names that merely
-    differ, entity and user), leaving out the names a template took."""
+def _differ(groups: list[tuple[Rel, dict[str, str]]], templated_names: set[str], keys: set[str]) -> list[str]:
+    """Groups that look like org tables but differ (`{org}` alone aside: names that merely differ, entity and
+    user), leaving out the names a template took: of the orgs' keys when there are orgs, else of one-word keys."""
     out, said = [], set()
     for (schema, _, template), names in groups:
-        left = sorted(n for n in names.values() if n not in templated_names)
+        left = sorted(n for k, n in names.items() if n not in templated_names and (k in keys if keys else "_" not in k))
         if template != ORG and len(left) >= 2 and (schema, *left) not in said:  # once per set of names
             said.add((schema, *left))
             out.append(f"{schema}.{template}: {', '.join(left)} differ")
