@@ -156,6 +156,17 @@ def test_record_text_is_read_back_as_its_fields(text, fields):
     assert seeds.record(text) == fields
 
 
+def test_role_names_are_never_templated():
+    def table(key: str, role: str) -> dict:
+        return {"columns": {"v": "integer"}, "grants": {role: ["select"]},
+                "row_level_security": {"policies": {f"p_{key}": {"roles": [role], "using": f"v > 0 -- {key}"}}}}
+
+    same = orgs.recognise({("s", "tables", f"t_{k}"): table(k, "reader") for k in ("acme", "demo")})
+    assert same.templates[("s", "tables", "t_{org}")] == table("{org}", "reader")
+    per_org = orgs.recognise({("s", "tables", f"t_{k}"): table(k, f"{k}_reader") for k in ("acme", "demo")})
+    assert per_org.keys == [] and per_org.templates == {}
+
+
 def test_a_key_inside_a_word_is_not_replaced():
     assert orgs.templated({"values_a": "avg(a_value) FROM values_a", "a": "data"}, "a") == \
         {"values_{org}": "avg({org}_value) FROM values_{org}", "{org}": "data"}

@@ -25,15 +25,17 @@ Rel = tuple[str, str, str]  # (schema, kind, name)
 
 
 def templated(value, key: str):
-    """value with the org key written `{org}` wherever it stands as a word of a name or SQL (not inside a word)."""
+    """value with the org key written `{org}` wherever it stands as a word of a name or SQL (not inside a word),
+    except in role names (the roles of `grants:` and of a policy's `roles:`): roles are the cluster's, never an
+    org's (`{org}` is refused there), so tables granting to acme_reader and demo_reader are not one template."""
     pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(key)}(?![A-Za-z0-9])")
-    def walk(v):
+    def walk(v, parent=None):
         if isinstance(v, str):
-            return pattern.sub(ORG, v)
+            return v if parent == "roles" else pattern.sub(ORG, v)
         if isinstance(v, dict):
-            return {walk(k): walk(x) for k, x in v.items()}
+            return {(k if parent == "grants" else walk(k)): walk(x, k) for k, x in v.items()}
         if isinstance(v, list):
-            return [walk(x) for x in v]
+            return [walk(x, parent) for x in v]
         return v
     return walk(value)
 
