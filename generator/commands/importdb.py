@@ -1,12 +1,12 @@
 """`schemagen import`: a live database written as a model file (the offline part: schemagen.importer).
 
 The catalogs are read by inspect and live/behaviour.py (the queries `schemagen diff` runs, a fixed number of
-them, and import_policies.sql when there are row-level security policies) in one snapshot rolled back at the end,
-printed under the search_path the rendered scripts pin; with orgs recognised, the rows of each table that could be
-the org registry are read too (one query each, at most one row more than there are orgs), and those of each
-lookup table (importer/seeds.py: one query each, at most --seed-rows + 1 rows). The file is written
-whole (a temporary file renamed into place) and never over an existing one without force; then it is validated
-as `schemagen validate` would.
+them), import_default_privileges.sql, and import_policies.sql when there are row-level security policies, in one
+snapshot rolled back at the end, printed under the search_path the rendered scripts pin; with orgs recognised,
+the rows of each table that could be the org registry are read too (one query each, at most one row more than
+there are orgs), and those of each lookup table (importer/seeds.py: one query each, at most --seed-rows + 1
+rows). The file is written whole (a temporary file renamed into place) and never over an existing one without
+force; then it is validated as `schemagen validate` would.
 """
 from __future__ import annotations
 
@@ -78,7 +78,8 @@ def read(dsn: str, *, database: str | None = None, schemas: Collection[str] | No
             # the parts of each policy, read only when there are policies (security.sql has a row for each)
             policies = catalog.rows("import_policies", schemas=managed) \
                 if any(r["fact"] == "policy" for r in live.security) else []
-            behaviour = importer.Behaviour(live.security, live.grants, live.objects, policies)
+            defaults = catalog.rows("import_default_privileges", schemas=managed)
+            behaviour = importer.Behaviour(live.security, live.grants, live.objects, policies, defaults)
             plan = importer.recognise(db, find_orgs=orgs, live=behaviour)
             rows, data = _rows(conn, plan.candidates, len(plan.found.keys))
             seeded, more = _seed_rows(conn, plan.lookups, seed_limit)

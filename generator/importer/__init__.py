@@ -34,6 +34,7 @@ class Behaviour:
     grants: list[dict] = field(default_factory=list)
     objects: list[dict] = field(default_factory=list)
     policies: list[dict] = field(default_factory=list)
+    default_privileges: list[dict] = field(default_factory=list)  # import_default_privileges.sql's rows
 
 
 @dataclass
@@ -149,6 +150,7 @@ def _security(plan: Plan, live: Behaviour) -> None:
     for where, notes in found.notes.items():
         plan.notes.setdefault(where, []).extend(notes)
     unexpressed(plan, found.left, left, live.objects)
+    plan.loose += [security.default_privileges(r) for r in live.default_privileges]
 
 
 _SAID = {"grants": "privileges or owner of an object the model has no place for",

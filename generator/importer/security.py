@@ -131,3 +131,14 @@ def policy(p: dict) -> dict:
     if not p["permissive"]:
         spec["permissive"] = False
     return spec
+
+
+_DEFAULT_KINDS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types", "n": "schemas"}
+
+
+def default_privileges(row: dict) -> str:
+    """A note of one ALTER DEFAULT PRIVILEGES setting (import_default_privileges.sql's row)."""
+    where = f" in schema {row['schema']}" if row["schema"] else ""
+    return (f"default privileges of role {row['role']}{where} on new {_DEFAULT_KINDS.get(row['kind'], row['kind'])}: "
+            f"{row['privileges'] or '(none)'}: not imported (the model has no ALTER DEFAULT PRIVILEGES: objects "
+            "that role creates get them here, a database rendered from the model does not)")
