@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 EXAMPLES := $(sort $(dir $(wildcard examples/*/model.yaml)))
 
-.PHONY: all install sql sql-check examples testdb testdb-stop lint test test-fast bench hypothesis clean
+.PHONY: all install sql sql-check docs docs-check mermaid examples testdb testdb-stop lint test test-fast bench bench-cli bench-fleet hypothesis clean
 
 all: sql
 
@@ -17,15 +17,32 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Render the root model into out/ (no database needed), and every example model into its own out/.
+# Publish the model's JSON Schema at schema/model.schema.json (what editors read: model.yaml's first line), render
+# the root model into out/ (no database needed), and every example model into its own out/.
 sql: $(STAMP)
+	$(BIN)/schemagen schema > schema/model.schema.json
 	$(BIN)/schemagen render -m model.yaml -o out
 	@for d in $(EXAMPLES); do $(BIN)/schemagen render -m $${d}model.yaml -o $${d}out || exit 1; done
 
-# The PR check: fail when a committed out/ is stale.
-sql-check: $(STAMP)
+# The PR check: fail when a committed out/ (or a committed docs page, or schema/model.schema.json) is stale.
+sql-check: $(STAMP) docs-check
+	$(BIN)/schemagen schema | cmp -s - schema/model.schema.json || \
+		{ echo "schema/model.schema.json is stale: run make sql" >&2; exit 1; }
 	$(BIN)/schemagen render -m model.yaml -o out --check
 	@for d in $(EXAMPLES); do $(BIN)/schemagen render -m $${d}model.yaml -o $${d}out --check || exit 1; done
+
+# A Markdown page per database (with Mermaid diagrams): docs/schema/ for the root model, docs/ of each example.
+docs: $(STAMP)
+	$(BIN)/schemagen docs -m model.yaml -o docs/schema
+	@for d in $(EXAMPLES); do $(BIN)/schemagen docs -m $${d}model.yaml -o $${d}docs || exit 1; done
+
+docs-check: $(STAMP)
+	$(BIN)/schemagen docs -m model.yaml -o docs/schema --check
+	@for d in $(EXAMPLES); do $(BIN)/schemagen docs -m $${d}model.yaml -o $${d}docs --check || exit 1; done
+
+# Mermaid and Debian's chromium, which tests/test_docs.py renders every committed diagram with.
+mermaid:
+	scripts/mermaid.sh install
 
 # Install (first time) and start the three test servers; quick when they already run.
 testdb:
@@ -39,8 +56,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check --no-cache generator tests bench scripts
 	$(BIN)/lint-imports
 
-# Everything: install, check the import contracts, start the servers, run the whole suite.
-test: $(STAMP) lint testdb
+# Everything: install, check the import contracts, start the servers and install mermaid, run the whole suite.
+test: $(STAMP) lint testdb mermaid
 	$(BIN)/python -m pytest -q
 
 # Property-based round trips with many more examples than CI runs.
@@ -49,6 +66,13 @@ hypothesis: $(STAMP) testdb
 
 bench: $(STAMP) testdb
 	$(BIN)/python bench/bench.py
+
+# The command line's start-up against pg_dump, and diff --targets of 20 databases (bench/README.md).
+bench-cli: $(STAMP) testdb
+	$(BIN)/python bench/cli.py
+
+bench-fleet: $(STAMP) testdb
+	$(BIN)/python bench/fleet.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

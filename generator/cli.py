@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from schemagen import __version__
-from schemagen.errors import Difference, ExitCode, SchemagenError, UsageError, printable
+from schemagen.errors import DatabaseError, Difference, ExitCode, SchemagenError, UsageError, printable
 
 
 class _Path(click.Path):
@@ -66,10 +66,21 @@ SKIP_OPTION = click.option(
 )
 
 
-def _load(model_path: Path):
-    from schemagen.load import load_model
+def _cache_dir() -> Path | None:
+    """Where validated models are cached ($XDG_CACHE_HOME/schemagen, else ~/.cache/schemagen); None when
+    SCHEMAGEN_NO_CACHE is set to anything but empty or 0."""
+    import os
 
-    model = load_model(model_path)
+    if os.environ.get("SCHEMAGEN_NO_CACHE", "") not in ("", "0"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "schemagen"
+
+
+def _load(model_path: Path):
+    from schemagen import modelcache
+
+    model = modelcache.load(model_path, _cache_dir())
     # The model lives as long as the command and never changes: keep the cyclic GC from walking it again on
     # every collection (with 5,000 orgs that walking made rendering grow faster than the number of orgs).
     gc.freeze()
@@ -120,9 +131,49 @@ def cli() -> None:
 @MODEL_OPTION
 def validate(model_path: Path) -> None:
     """Check the model against the JSON Schema and the semantic rules; print every error as file:line:col."""
+    from schemagen import modelcache
     from schemagen.commands import validate as validating
 
+    known = modelcache.counts(model_path, _cache_dir())  # these exact bytes validated before: no need to load
+    if known is not None:
+        validating.valid(model_path, *known, say=_note)
+        return
     validating.validate(_load(model_path), model_path, say=_note)
+
+
+@cli.command()
+@MODEL_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", metavar="CODES", help="Only these codes or prefixes, comma-separated (SG101,SG12).")
+@click.option("--ignore", metavar="CODES", help="Not these codes or prefixes, comma-separated.")
+@click.option("--plan", "plan_file", type=_Path(dir_okay=False, exists=True, path_type=Path), metavar="FILE",
+              help="Lint this plan file's SQL with squawk instead of the model.")
+@click.option("--plan-from", "old_path", type=_Path(dir_okay=False, path_type=Path), metavar="OLD_MODEL",
+              help="Lint the SQL of the plan from OLD_MODEL to the model (as plan --from makes it) with squawk.")
+@click.option("--database", help="Only this database of the model (with --plan-from: the one to plan, required "
+              "when the models have several).")
+@click.option("--list", "list_rules", is_flag=True, help="List the rules and exit.")
+def lint(model_path, fmt, select, ignore, plan_file, old_path, database, list_rules) -> None:
+    """Advice on the model (or a plan's SQL), as file:line:column: CODE message; exit 1 when an error remains."""
+    from schemagen.commands import lint as linting
+
+    if list_rules:
+        click.echo(linting.rules(), nl=False)
+        return
+    if plan_file is not None and old_path is not None:
+        raise UsageError("give --plan or --plan-from, not both")
+    chosen = {"select": linting.codes(select, "--select"), "ignore": linting.codes(ignore, "--ignore")}
+    model = _load(model_path)
+    if plan_file is not None:
+        result = linting.lint_plan_file(model, plan_file, **chosen)
+    elif old_path is not None:
+        result = linting.lint_plan_from(_load(old_path), model, old_path, database=database, **chosen)
+    else:
+        result = linting.lint_model(model, database=database, **chosen)
+    click.echo(linting.report(result, fmt), nl=False)
+    _note(f"{plan_file or (f'plan-from:{old_path}' if old_path else model_path)}: {result.message}")
+    if result.errors:
+        raise Difference(f"{result.errors} error-level finding(s)")
 
 
 @cli.command()
@@ -150,6 +201,17 @@ def render(model_path: Path, out_dir: Path, database: str | None, orgs: tuple[st
 
     rendering.render(_load(model_path), out_dir, database=database, orgs=orgs or None, check=check,
                      edition=edition, say=_note)
+
+
+@cli.command()
+@MODEL_OPTION
+@click.option("-o", "--out", "out_dir", default="docs/schema", show_default=True, type=_Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the pages that are stale.")
+def docs(model_path: Path, out_dir: Path, check: bool) -> None:
+    """Write a Markdown page per database (with Mermaid diagrams) into OUT/<database>.md."""
+    from schemagen.commands import docs as documenting
+
+    documenting.docs(_load(model_path), out_dir, check=check, say=_note)
 
 
 @cli.command()
@@ -226,16 +288,45 @@ def rollback(dsn, model_path, database, orgs, yes, lock_timeout, plan_file, allo
 @ORG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @SKIP_OPTION
-def diff(dsn, model_path, database, orgs, fmt, skip_unsupported) -> None:
-    """Compare a live database with the model; exit 1 on drift."""
+@click.option("--targets", "targets_path", type=_Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Check every database this file lists (name, database, dsn or dsn_env, timeout), in parallel, in "
+                   "one report; exit 1 if any drifted, 3 if any could not be checked.")
+@click.option("--jobs", default=4, show_default=True, type=click.IntRange(1, 64), metavar="N",
+              help="With --targets: at most N targets checked at once.")
+@click.pass_context
+def diff(ctx, dsn, model_path, database, orgs, fmt, skip_unsupported, targets_path, jobs) -> None:
+    """Compare a live database (or, with --targets, many) with the model; exit 1 on drift."""
     from schemagen.commands import drift
 
+    if targets_path is not None:
+        if ctx.get_parameter_source("dsn") == click.core.ParameterSource.COMMANDLINE:
+            raise UsageError("--dsn and --targets exclude each other: the targets file names every database")
+        _fleet(model_path, targets_path, database, orgs, fmt, skip_unsupported, jobs)
+        return
     result = drift.diff(
         _need_dsn(dsn), _load(model_path), database=database, orgs=orgs or None, skip_unsupported=skip_unsupported,
         say=lambda text: click.echo(printable(text), err=True),
     )
     click.echo(drift.report(result, fmt))
     if result.changes:
+        raise Difference(result.message)
+
+
+def _fleet(model_path: Path, targets_path: Path, database, orgs, fmt: str, skip_unsupported: bool, jobs: int) -> None:
+    import os
+
+    from schemagen.commands import fleet, silent
+    from schemagen.modelfile.targets import read_targets
+
+    model = _load(model_path)
+    targets = read_targets(targets_path, databases=[d.name for d in model.databases])
+    say = _say if sys.stderr.isatty() else silent  # progress for a person watching, not for a CI log
+    result = fleet.check(targets, model, env=os.environ, jobs=jobs, database=database, orgs=orgs or None,
+                         skip_unsupported=skip_unsupported, say=say)
+    click.echo(fleet.report(result, fmt))
+    if result.exit_code == ExitCode.DATABASE:
+        raise DatabaseError(result.message + ": some targets could not be checked")
+    if result.exit_code == ExitCode.DIFFERENCE:
         raise Difference(result.message)
 
 
@@ -298,6 +389,39 @@ def plan(dsn, old_path, model_path, database, orgs, fmt, out_file, skip_unsuppor
         click.echo(text, nl=False)
     if not result.empty:
         raise Difference(result.message)
+
+
+
+@cli.command()
+@click.option("--dsn", envvar="DATABASE_URL", show_envvar=True, metavar="SERVER_DSN",
+              help="A server to verify on: any database of it (usually postgres); verify creates its own.")
+@MODEL_OPTION
+@click.option("--database", help="Which of the model's databases (default: each in turn, one throwaway each).")
+@SKIP_OPTION
+@click.option("--lock-timeout", default=60.0, show_default=True, type=SECONDS, metavar="S")
+def verify(dsn, model_path, database, skip_unsupported, lock_timeout) -> None:
+    """In a throwaway database: apply, no drift, apply again (nothing), plan (nothing), roll back, catalog as
+    before; the database is dropped, also on failure or Ctrl-C."""
+    import signal
+    import threading
+
+    from schemagen.commands import verify as verifying
+
+    model = _load(model_path)
+    # CI cancels a job with SIGINT, then SIGTERM (some runners SIGHUP): each treated as Ctrl-C, so that the
+    # throwaway database is dropped
+    main_thread = threading.current_thread() is threading.main_thread()  # signal handlers live there only
+    previous = {n: signal.signal(n, _terminate) for n in (signal.SIGTERM, signal.SIGHUP)} if main_thread else {}
+    try:
+        verifying.verify(_need_dsn(dsn), model, database=database, skip_unsupported=skip_unsupported,
+                         lock_timeout=lock_timeout, say=_say)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 # Ctrl-C outside a script's statements (the pre-flight, the wait for the lock, the drift check): whatever ran in a

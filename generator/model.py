@@ -79,6 +79,7 @@ class Column:
     serial: bool = False  # serial/bigserial/smallserial: an owned sequence and a nextval() default
     comment: str | None = None
     source: Source = _src()
+    renamed_from: str | None = field(default=None, compare=False)  # a plan renames this column (plan/renames.py)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class Index:
     with_: tuple[tuple[str, str], ...] = ()  # storage parameters, sorted by name, values as text
     comment: str | None = None
     source: Source = _src()
+    renamed_from: str | None = field(default=None, compare=False)  # a plan renames this index
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,7 @@ class Table:
     source: Source = _src()
     grants: Grants = _grants()
     row_security: RowSecurity | None = field(default=None, compare=False)  # compared by compare/security.py
+    renamed_from: str | None = field(default=None, compare=False)  # a plan renames this table (same schema)
 
     @property
     def qname(self) -> str:
@@ -527,6 +530,9 @@ class Model:
     databases: tuple[Database, ...]
     orgs: tuple[Org, ...] = ()
     file: str = field(default="model.yaml", compare=False)  # the model file's name, for headers and errors
+    # `lint: {ignore: [...]}` of the model and of its objects: (dotted path of the object, "" for the whole model;
+    # the codes or prefixes written; line and column of the `ignore:`), in the order written. Only lint reads them.
+    lint_ignores: tuple[tuple[str, tuple[str, ...], int, int], ...] = field(default=(), compare=False)
 
     def database(self, name: str) -> Database:
         for d in self.databases:

@@ -10,30 +10,59 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import OrderedDict
 from functools import lru_cache, wraps
 from itertools import accumulate
 
-from pglast.parser import ParseError, parse_plpgsql_json, parse_sql_json, scan
+
+def _parser():
+    """pglast's parser module, imported on first use (pglast takes ~20 ms to import; `schemagen diff` of a model
+    whose defaults and views need no parse never loads it)."""
+    import pglast.parser
+
+    return pglast.parser
+
+
+class _Lazy:
+    """A name of pglast.parser resolved on first use: `ParseError`, `parse_sql_json`, ... read as before."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, *args, **kwargs):
+        return getattr(_parser(), self.name)(*args, **kwargs)
+
+
+parse_sql_json, parse_plpgsql_json, scan = _Lazy("parse_sql_json"), _Lazy("parse_plpgsql_json"), _Lazy("scan")
+
+
+def _parse_error() -> type[Exception]:
+    return _parser().ParseError
 
 
 def _cache_small(maxsize: int):
     """A cache by text for short texts only (a long one is checked each time and its parse not kept in memory),
     the `maxsize` most recently used kept. The budget the work is charged to is no part of the key: a text checked
-    once costs nothing the next time, whoever asks."""
+    once costs nothing the next time, whoever asks. Safe across threads (`diff --targets` compares several
+    databases at once): the cache's reordering is under a lock, the parse itself outside it."""
     def wrap(fn):
         cache: OrderedDict[str, object] = OrderedDict()  # the most recently used last
+        lock = threading.Lock()
 
         @wraps(fn)
         def call(text: str, budget: Budget | None = None):
             if len(text) > 2048:
                 return fn(text, budget)
-            if text in cache:
-                cache.move_to_end(text)
-                return cache[text]
-            value = cache[text] = fn(text, budget)
-            if len(cache) > maxsize:
-                cache.popitem(last=False)
+            with lock:
+                if text in cache:
+                    cache.move_to_end(text)
+                    return cache[text]
+            value = fn(text, budget)
+            with lock:
+                cache[text] = value
+                if len(cache) > maxsize:
+                    cache.popitem(last=False)
             return value
 
         call.cache_clear = cache.clear  # type: ignore[attr-defined]
@@ -110,13 +139,13 @@ def tree_depth(raw: str, sql: str) -> int:
     return max(accumulate(map(_DELTA.__getitem__, steps)), default=0)
 
 
-def _too_deep(depth: int) -> ParseError:
-    return ParseError(f"it nests {depth:,} levels deep in PostgreSQL's parse tree; schemagen checks at most "
+def _too_deep(depth: int) -> Exception:
+    return _parse_error()(f"it nests {depth:,} levels deep in PostgreSQL's parse tree; schemagen checks at most "
                       f"{MAX_TREE_DEPTH:,} (about 140 chained operators or 40 nested subqueries): split it, "
                       "e.g. into a function")
 
 
-def _parse_raw(text: str, budget: Budget | None) -> str | ParseError:
+def _parse_raw(text: str, budget: Budget | None) -> str | Exception:
     """The JSON text of the parse (pglast's C side only: decoding it in Python is what costs). Every parse
     counts against the budget. A tree nested deeper than MAX_TREE_DEPTH is refused as a parse error: nothing
     could decode it."""
@@ -127,7 +156,7 @@ def _parse_raw(text: str, budget: Budget | None) -> str | ParseError:
         if depth > MAX_TREE_DEPTH:
             spent += len(raw)
             raw = _too_deep(depth)
-    except ParseError as e:
+    except _parse_error() as e:
         raw = e
     spent += len(raw) if isinstance(raw, str) else 32 * len(text)  # a failed parse may have gone deep
     if budget is not None:
@@ -135,7 +164,7 @@ def _parse_raw(text: str, budget: Budget | None) -> str | ParseError:
     return raw
 
 
-def _message(error: ParseError) -> str:
+def _message(error: Exception) -> str:
     return str(error.args[0]) if error.args else "syntax error"
 
 
@@ -150,7 +179,7 @@ _EXPR_TAIL = ',"location":7}}],"limitOption":"LIMIT_OPTION_DEFAULT","op":"SETOP_
 def _one_expression(sql: str, budget: Budget | None) -> Parsed | None:
     """The expression of `SELECT <expression>` when sql is exactly that, else None."""
     raw = _parse_raw(sql, budget)
-    if isinstance(raw, ParseError) or raw.count('{"stmt":') != 1 or not raw.endswith(_EXPR_TAIL):
+    if isinstance(raw, _parse_error()) or raw.count('{"stmt":') != 1 or not raw.endswith(_EXPR_TAIL):
         return None
     head = _EXPR_HEAD.match(raw)
     return Parsed(raw, raw[head.end():-len(_EXPR_TAIL)]) if head else None
@@ -170,7 +199,7 @@ def parse_expression(text: str, budget: Budget | None = None) -> Parsed | str:
     inner = _one_expression(f"SELECT ({text})", budget)
     if inner is None:
         error = _parse_raw(f"SELECT ({text}\n)", budget)
-        if isinstance(error, ParseError):
+        if isinstance(error, _parse_error()):
             return f"is not a valid SQL expression ({_message(error)})"
         if _one_expression(f"SELECT ({text}\n)", budget) is not None:  # fine but for the end of the line
             return "ends in a -- comment, which would swallow the SQL after it; use /* ... */"
@@ -183,7 +212,9 @@ def parse_expression(text: str, budget: Budget | None = None) -> Parsed | str:
 def is_null_constant(text: str | None) -> bool:
     """True when an expression is the NULL constant, cast or not (`NULL`, ` null `, `NULL::text`): as a column's
     default, PostgreSQL stores none (unless the column's type is a domain)."""
-    parsed = parse_expression(text.strip()) if text and text.strip() else None
+    if not text or "null" not in text.lower():  # no parse needed (nor pglast loaded) for `now()`, `0`, `'x'`
+        return False
+    parsed = parse_expression(text.strip()) if text.strip() else None
     if not isinstance(parsed, Parsed):
         return False
     node = parsed.tree
@@ -206,7 +237,7 @@ def parse_select(text: str, budget: Budget | None = None) -> Parsed | str:
     if len(text) > MAX_SQL:
         return f"is {len(text):,} characters long; at most {MAX_SQL:,}"
     raw = _parse_raw(text, budget)
-    if isinstance(raw, ParseError):
+    if isinstance(raw, _parse_error()):
         return f"is not valid SQL ({_message(raw)})"
     count = raw.count('{"stmt":')
     if count != 1:
@@ -219,7 +250,7 @@ def parse_select(text: str, budget: Budget | None = None) -> Parsed | str:
         return "must not modify data (INSERT, UPDATE or DELETE in WITH)"
     if "--" in text:
         both = _parse_raw(f"{text};SELECT 1", budget)
-        if isinstance(both, ParseError) or both.count('{"stmt":') != 2:
+        if isinstance(both, _parse_error()) or both.count('{"stmt":') != 2:
             return "ends in a -- comment, which would swallow the `;` after it; use /* ... */"
     return Parsed(raw)
 
@@ -235,7 +266,7 @@ def statements_error(text: str, budget: Budget | None = None) -> str | None:
     if len(text) > MAX_SQL:
         return f"is {len(text):,} characters long; at most {MAX_SQL:,}"
     raw = _parse_raw(text, budget)
-    if isinstance(raw, ParseError):
+    if isinstance(raw, _parse_error()):
         return f"is not valid SQL ({_message(raw)})"
     if '{"stmt":' not in raw:
         return "is empty"
@@ -257,7 +288,7 @@ def plpgsql_error(create: str, budget: Budget | None = None) -> str | None:
         return f"is {len(create):,} characters long; at most {4 * MAX_SQL:,}"
     try:
         raw = parse_plpgsql_json(create)
-    except ParseError as e:
+    except _parse_error() as e:
         if budget is not None:
             budget.charge(32 * len(create), check=False)
         message = _message(e)
@@ -283,7 +314,7 @@ def type_error(text: str, budget: Budget | None = None) -> str | None:
 def returns_error(text: str, budget: Budget | None = None) -> str | None:
     """None when text is what may follow RETURNS: a type, `setof <type>`, `table(<col> <type>, ...)`."""
     raw = _parse_raw(f"CREATE FUNCTION f() RETURNS {text} LANGUAGE sql AS 'x'", budget)
-    if isinstance(raw, ParseError) or raw.count('{"stmt":') != 1:
+    if isinstance(raw, _parse_error()) or raw.count('{"stmt":') != 1:
         return f"{text!r} is not a return type"
     fn = json.loads(raw)["stmts"][0]["stmt"].get("CreateFunctionStmt")
     if fn is None or len(fn.get("options", ())) != 2:
@@ -436,7 +467,7 @@ def column_definition(statement: str):
     as one statement of one column."""
     try:
         tree = json.loads(parse_sql_json(statement))
-    except ParseError:
+    except _parse_error():
         return None
     stmts = tree.get("stmts", [])
     elements = stmts[0]["stmt"].get("CreateStmt", {}).get("tableElts", []) if len(stmts) == 1 else []

@@ -29,6 +29,13 @@ from servers import (
 
 CI = os.environ.get("CI", "").lower() == "true"
 
+# The validated-model cache (and --help's) of this run in a folder of its own, never the user's ~/.cache: every
+# command the suite runs goes through it, so a stale entry would fail tests (tests/test_modelcache.py tries it).
+if "SCHEMAGEN_TEST_KEEP_CACHE_HOME" not in os.environ:
+    import tempfile
+
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="schemagen-test-cache-")
+
 
 def pytest_report_header(config):
     return ["test servers: " + ", ".join(f"{s.name}={'own ' if s.own else ''}{s.env}" for s in SERVERS.values())]

@@ -19,3 +19,32 @@ def test_bench_smoke(ts_apache_db, tmp_path, capsys):
     assert row["files"] > 20 and row["bytes"] > 10_000
     assert row["catalog_queries"] > 5 and row["apply_s"] > 0 and row["psql_s"] > 0 and row["pg_dump_s"] > 0
     assert "apply/psql" in capsys.readouterr().out
+
+
+def _bench_module(name: str):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_cli_smoke(ts_apache_db, tmp_path, capsys):
+    out = tmp_path / "cli.json"
+    assert _bench_module("cli").main(["--sizes", "10", "--repeat", "1", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["version_s"] > 0 and result["validate_s"] > 0 and result["validate_nocache_s"] > 0
+    [size] = result["sizes"]
+    assert size["orgs"] == 10 and size["diff_s"] > 0 and size["pg_dump_s"] > 0 and size["diff_imports_ms"] > 0
+    assert "diff/pg_dump" in capsys.readouterr().out
+
+
+def test_bench_fleet_smoke(ts_apache_db, tmp_path, capsys):
+    out = tmp_path / "fleet.json"
+    assert _bench_module("fleet").main(["--databases", "2", "--orgs", "10", "--jobs", "2", "--repeat", "1",
+                                        "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["databases"] == 2 and result["targets_parallel_s"] > 0 and result["separate_commands_s"] > 0
+    assert "diff --targets --jobs 2" in capsys.readouterr().out

@@ -5,7 +5,7 @@
   them on ts-apache with no other statement and no meta-command.
 - the model file's own name in the headers (`m\\n\\\\! touch x\\n.yaml`), symbolic links under out/, ESC and BEL in
   names a low-privilege role plants in the live database, read back by a superuser's diff and apply.
-- tests/hostile/dsns.txt: hostile DSNs, each with its password, through the real CLI (diff, apply, rollback,
+- tests/hostile/dsns.txt: hostile DSNs, each with its password, through the real CLI (diff, apply, rollback, verify,
   DATABASE_URL) against real servers: a throwaway PostgreSQL 15 that really asks for passwords (scram-sha-256),
   ts-apache for unknown databases and server-side errors, closed ports and unresolvable hosts.
 """
@@ -309,10 +309,11 @@ def test_no_password_in_any_output(password, codes, says, template, asking_serve
     model = tmp_path / "model.yaml"
     model.write_text(SMALL)
     runs = [("diff", "--dsn", dsn), ("apply", "--dsn", dsn), ("rollback", "--dsn", dsn),
-            ("apply", "--dsn", dsn, "--dry-run"), ("diff", "--dsn", dsn, "--format", "json")]
+            ("apply", "--dsn", dsn, "--dry-run"), ("diff", "--dsn", dsn, "--format", "json"), ("verify", "--dsn", dsn)]
     outputs = [(args, *run_cli(*args, "-m", str(model))) for args in runs]
     monkeypatch.setenv("DATABASE_URL", dsn)
-    outputs += [(("DATABASE_URL", cmd), *run_cli(cmd, "-m", str(model))) for cmd in ("diff", "apply", "rollback")]
+    outputs += [(("DATABASE_URL", cmd), *run_cli(cmd, "-m", str(model)))
+                for cmd in ("diff", "apply", "rollback", "verify")]
     for args, code, out, err in outputs:
         text = out + err
         assert str(code) in codes.split(","), (args, code, err)

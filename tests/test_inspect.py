@@ -145,7 +145,7 @@ def test_timescaledb_internals_are_left_out(ts_apache_db):
 
 
 # the files of the modules of those names
-OTHERS = ("apply_", "privileges_", "preflight_", "drift_", "plan_", "import_")
+OTHERS = ("apply_", "privileges_", "preflight_", "drift_", "plan_", "import_", "verify_")
 MODULES = ("history_", "connect_", "ownership_", "rowcheck_", "normalize_", *OTHERS)
 
 
@@ -187,7 +187,7 @@ SAMPLES = {"schema": "schemagen", "table": ("pg_temp", "t"), "column": "a", "nam
            "selected": "SELECT tableoid, ctid FROM s.p", "timeout": "1ms", "path": ["pg_catalog", "pg_temp"],
            "referenced": ("s", "p"), "key_columns": ["a", "b"], "part": "0", "same": "true",
            "expected": "'a', 1", "actual": "'a', 1", "tuples": "(0, 1)", "key": "true", "domain": ("pg_temp", "d"),
-           "base": "integer"}
+           "base": "integer", "database": "schemagen_verify_x"}
 _WRAPS = ("{}", "SELECT {}", "CREATE FUNCTION f({}) RETURNS integer LANGUAGE sql AS 'SELECT 1'")  # fragments
 
 

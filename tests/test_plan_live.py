@@ -66,10 +66,17 @@ def test_plan_apply_and_rollback(request, tmp_path, case: Path, server: str):
     assert code == 0, out + err
     if not any(h["kind"] == "data_loss" for s in data["steps"] for h in s["hazards"]):
         now = _counts(db)
-        assert all(now.get(t, 0) >= n for t, n in rows.items()), f"rows are kept: {rows} -> {now}"
+        renamed = {f'{s["object"]["schema"]}.{s["object"]["name"]}': f'{s["object"]["schema"]}.{s["renamed_to"]}'
+                   for s in data["steps"] if s["op"] == "rename_table"}
+        assert all(now.get(renamed.get(t, t), 0) >= n for t, n in rows.items()), f"rows are kept: {rows} -> {now}"
     code, out, err = run_cli("plan", "--dsn", db.dsn, "-m", after, *_skip(server))
     assert code == 0, out + err  # nothing left to do
     code, _, err = run_cli("rollback", "--dsn", db.dsn, "-m", after, "--plan", plan, "--allow-hazards", "all")
+    if any(s["irreversible"] for s in data["rollback"]):  # a hypertable made, a dimension added: no way back
+        assert code == 1 and "an irreversible step" in err, err
+        code, out, err = run_cli("diff", "--dsn", db.dsn, "-m", after, *_skip(server))
+        assert code == 0, out + err  # the rollback undid nothing it could not
+        return
     assert code == 0, err
     code, out, err = run_cli("diff", "--dsn", db.dsn, "-m", before, *_skip(server))
     assert code == 0, out + err
@@ -207,7 +214,8 @@ def test_the_rows_a_new_constraint_refuses_are_counted_at_plan_time(pg_plain_db,
     before, after = tmp_path / "before.yaml", tmp_path / "after.yaml"
     before.write_text((CASE / "before.yaml").read_text().replace("        tables:\n", "        tables:\n" + site))
     after.write_text((CASE / "after.yaml").read_text().replace("        tables:\n", "        tables:\n" + site)
-                     .replace("n: integer}", "n: {type: integer, references: s.site(id)}}"))
+                     .replace("n: integer}", "n: {type: integer, references: s.site(id)}, code: {type: text, "
+                              "not_null: true}}").replace("v: text,", "v: {type: text, not_null: true},"))
     code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(before))
     assert code == 0, err
     with pg_plain_db.connect() as c:
@@ -222,9 +230,48 @@ def test_the_rows_a_new_constraint_refuses_are_counted_at_plan_time(pg_plain_db,
     hazards = {s["description"]: [h["message"] for h in s["hazards"] if h["kind"] == "violating_rows"]
                for s in json.loads(plan.read_text())["steps"]}
     text = "\n".join(m for ms in hazards.values() for m in ms)
-    assert "3 existing row(s) of s.t violate check t_n_positive" in text, hazards
+    assert "3 existing row(s) of s.t violate check t_n_positive" in text, json.dumps(hazards, indent=1)
     assert "2 existing row(s) of s.t violate unique t_v_key" in text, hazards
     # n references s.site(id): 4 and 5 exist; -3..-1 and 6..50 do not (48 rows)
     assert "48 existing row(s) of s.t violate foreign key t_n_fkey" in text, text
+    assert "code is NOT NULL without a default: the step fails if s.t holds any row, and it held 50 row(s)" in text
+    assert "3 existing row(s) of s.t violate NOT NULL on v" in text, text
     with pg_plain_db.connect() as c:  # the counting changed nothing
         assert c.execute("SELECT count(*) FROM s.t WHERE n < 0").fetchone()[0] == 3
+
+
+def test_a_plan_on_a_server_that_cannot_run_a_step_lists_it_as_not_planned(ts_apache_db, tmp_path):
+    """On the Apache edition every policy, compression and aggregate call is refused by license: without
+    --skip-unsupported the plan says so at plan time, change by change, instead of a step that fails in apply."""
+    case = CORPUS / "010_add_retention"
+    code, _, err = run_cli("apply", "--dsn", ts_apache_db.dsn, "-m", str(case / "before.yaml"))
+    assert code == 0, err
+    plan = tmp_path / "plan.json"
+    code, out, err = run_cli("plan", "--dsn", ts_apache_db.dsn, "-m", str(case / "after.yaml"), "--format", "json",
+                             "-o", str(plan))
+    assert code == 1, err
+    data = json.loads(plan.read_text())
+    assert not any(s["op"] == "add_policy" for s in data["steps"]), data["steps"]
+    reasons = [n["reason"] for n in data["not_planned"]]
+    assert any("this server cannot run it" in r and "Apache edition" in r and "--skip-unsupported" in r
+               for r in reasons), reasons
+
+
+def test_lock_and_decompression_hazards_count_the_chunks(ts_community_db, tmp_path):
+    """A live plan counts each hypertable's chunks into its lock hazards ("on each of its 9 chunks (10 locks)")
+    and its compressed chunks into its decompression hazards."""
+    case = CORPUS / "051_hypertable_column_changes"
+    code, _, err = run_cli("apply", "--dsn", ts_community_db.dsn, "-m", str(case / "before.yaml"))
+    assert code == 0, err
+    with ts_community_db.connect() as c:
+        c.execute((case / "rows.sql").read_text())
+        n, k = c.execute("SELECT count(*), count(*) FILTER (WHERE is_compressed) FROM timescaledb_information.chunks "
+                         "WHERE hypertable_name = 'm'").fetchone()
+    assert n > 2 and k > 0
+    plan = tmp_path / "plan.json"
+    code, _, err = run_cli("plan", "--dsn", ts_community_db.dsn, "-m", str(case / "after.yaml"), "--format", "json",
+                           "-o", str(plan))
+    assert code == 1, err
+    messages = [h["message"] for s in json.loads(plan.read_text())["steps"] for h in s["hazards"]]
+    assert any(f"on each of its {n} chunks ({n + 1} locks)" in h for h in messages), messages
+    assert any(f"({k} of its {n} chunks compressed when the plan was made)" in h for h in messages), messages

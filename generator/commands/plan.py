@@ -25,7 +25,7 @@ from schemagen.compare.orgs import org_of, templates
 from schemagen.errors import UsageError
 from schemagen.live import drift as live_drift
 from schemagen.live import history, violations
-from schemagen.live.connect import check_orgs, connection, pick_database
+from schemagen.live.connect import check_orgs, connection, pick_database, server_info
 
 FORMATS = ("text", "sql", "json")
 
@@ -51,17 +51,35 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
         report = drift.Report([])
         changes = drift.compare_live(conn, model, db, orgs=orgs, skip=skip, report=report)
         owned = history.owned(conn, db.name)
+        refused = _refused(server_info(conn, dsn))
+        ts = any(e.name == "timescaledb" for e in report.actual.extensions)
+        chunks = violations.chunks(conn) if ts else {}
         actual, expected = report.actual, report.expected
-        live_orgs = {o for o in (org_of(t.schema, t.name, templates(expected), db.orgs) for t in actual.tables) if o}
+        seen = planning.declared_renames(expected, actual).actual  # an org table renamed is still its org's
+        # an org is onboarded when any of its objects is there: an org's templates may be views only
+        found = (*seen.tables, *seen.views, *seen.continuous_aggregates)
+        live_orgs = {o for o in (org_of(t.schema, t.name, templates(expected), db.orgs) for t in found) if o}
         onboard = {o: planning.Onboard(m.ObjectKey("org", "", o), o, model, db.name)
                    for o in (orgs or db.orgs) if o not in live_orgs}
         return planning.plan_changes(changes, actual, expected, db, onboard, f"database {db.name} (live)",
                                      f"model {Path(model.file).name}", planning.fingerprint(actual),
                                      owned=lambda op: _not_ours(op, owned),
-                                     count=lambda t, kind, k: violations.count(conn, t, kind, k))
+                                     count=lambda t, kind, k: violations.count(conn, t, kind, k), refused=refused,
+                                     chunks=chunks)
 
 
-CREATES = ("create_table", "onboard_org")  # operations that make a new object: nothing of anyone's is altered
+# operations that make a new object: nothing of anyone's is altered (a trigger alters its table: not one of them)
+CREATES = ("create_table", "create_function", "create_view", "create_aggregate", "onboard_org")
+
+
+def _refused(info) -> dict[str, str]:
+    """What this server cannot run -> why: the features it lacks (its license, its version, no TimescaleDB), and a
+    change of compression settings while chunks are compressed before TimescaleDB 2.14."""
+    out = dict(info.unsupported())
+    if info.timescaledb_version and info.older_than(2, 14):
+        out[planning.CHANGED_WITH_CHUNKS] = (f"TimescaleDB {info.timescaledb_version} refuses to change compression "
+                                             "settings while chunks are compressed (2.14+ allows it)")
+    return out
 
 
 def _not_ours(op: planning.Op, owned: dict[m.ObjectKey, str]) -> str | None:

@@ -62,10 +62,13 @@ def format_text(database: str, changes: list[Change]) -> str:
 
 def format_json(databases: list[tuple[str, list[Change]]]) -> str:
     """The stable JSON report (docs/drift-json.md): keys sorted, changes sorted."""
-    doc = {"version": 1, "databases": [
-        {"name": name, "drift": bool(changes), "changes": [
-            {"org": c.org or None, "kind": c.kind, "object": c.object, "change": c.change,
-             "attribute": c.attribute or None, "expected": c.expected_text, "actual": c.actual_text}
-            for c in sorted(changes, key=Change.sort_key)]}
-        for name, changes in databases]}
+    doc = {"version": 1, "databases": [{"name": name, "drift": bool(changes), "changes": change_records(changes)}
+                                       for name, changes in databases]}
     return json.dumps(doc, indent=2, sort_keys=True)
+
+
+def change_records(changes: list[Change]) -> list[dict]:
+    """The changes as the JSON report lists them (sorted), for that report and the fleet's."""
+    return [{"org": c.org or None, "kind": c.kind, "object": c.object, "change": c.change,
+             "attribute": c.attribute or None, "expected": c.expected_text, "actual": c.actual_text}
+            for c in sorted(changes, key=Change.sort_key)]

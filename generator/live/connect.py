@@ -51,30 +51,35 @@ SESSION_PINS = sql.query("connect_session")  # search_path, standard_conforming_
 
 
 @contextmanager
-def connection(dsn: str, *, purpose: str = "schemagen") -> Iterator[psycopg.Connection]:
+def connection(dsn: str, *, purpose: str = "schemagen", connect_timeout: float = 15,
+               statement_timeout: float | None = None, source: str = "--dsn or DATABASE_URL",
+               ) -> Iterator[psycopg.Connection]:
     """An autocommit connection; connection failures become DatabaseError (exit 3), a DSN that cannot be parsed
-    or holds an invalid option value a UsageError (exit 2)."""
+    or holds an invalid option value a UsageError (exit 2). statement_timeout (seconds): set for the session and
+    reset before it closes. `source`: where the DSN came from, for messages."""
     try:
         params = conninfo_to_dict(dsn)
     except (psycopg.Error, ValueError) as e:  # a typo, not a database problem
-        raise UsageError(f"malformed DSN (--dsn or DATABASE_URL): {redact(str(e).strip(), dsn)}") from None
+        raise UsageError(f"malformed DSN ({source}): {redact(str(e).strip(), dsn)}") from None
     ports = str(params.get("port") or "").split(",")
     if any(p.strip() and not p.strip().isdigit() for p in ports):  # psycopg would look it up as a service name
-        raise UsageError(redact(f"malformed DSN (--dsn or DATABASE_URL): invalid port {params['port']!r}", dsn))
+        raise UsageError(redact(f"malformed DSN ({source}): invalid port {params['port']!r}", dsn))
     try:
         # prepare_threshold=None: no server-side prepared statements. On PGlite every connection shares one
         # session, and a second connection would find the first one's "_pg3_0" already prepared.
-        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=15, application_name=purpose,
-                               prepare_threshold=None)
+        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=max(1, round(connect_timeout)),
+                               application_name=purpose, prepare_threshold=None)
     except psycopg.Error as e:
         if BAD_OPTION.search(str(e)):  # libpq refused an option's value before trying to connect
-            raise UsageError(f"malformed DSN (--dsn or DATABASE_URL): {server_message(e, dsn)}") from None
+            raise UsageError(f"malformed DSN ({source}): {server_message(e, dsn)}") from None
         raise DatabaseError(f"cannot connect to the database: {server_message(e, dsn)}") from None
     except Exception as e:  # a malformed DSN raises ProgrammingError or ValueError
         raise DatabaseError(f"cannot connect to the database: {redact(str(e), dsn)}") from None
     try:
         try:
             conn.execute(SESSION_PINS)
+            if statement_timeout is not None:
+                conn.execute(sql.query("connect_statement_timeout"), (str(max(1, round(statement_timeout * 1000))),))
         except psycopg.Error as e:
             raise DatabaseError(f"cannot set up the session: {server_message(e, dsn)}") from None
         yield conn
@@ -82,6 +87,8 @@ def connection(dsn: str, *, purpose: str = "schemagen") -> Iterator[psycopg.Conn
         try:
             if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not conn.closed:
                 conn.rollback()  # never leave a transaction open (PGlite would keep it for the next client)
+            if statement_timeout is not None and not conn.closed:
+                conn.execute(sql.query("connect_reset_statement_timeout"))
         except psycopg.Error:
             pass
         conn.close()
@@ -108,6 +115,10 @@ class ServerInfo:
             return {m.FEATURE_REFRESH_WINDOWS: f"TimescaleDB {self.timescaledb_version} allows one refresh policy per "
                                                "continuous aggregate; several non-overlapping ones need 2.21 or later"}
         return {}
+
+    def older_than(self, major: int, minor: int) -> bool:
+        """True when the installed TimescaleDB is older than major.minor (False when none is installed)."""
+        return _older(self.timescaledb_version, (major, minor))
 
     def describe(self) -> str:
         ts = "no TimescaleDB"

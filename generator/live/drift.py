@@ -31,6 +31,11 @@ def server_errors(dsn: str | None) -> Iterator[None]:
     """psycopg errors as DatabaseError (exit 3) with the server's message, password-free."""
     try:
         yield
+    except psycopg.errors.ReadOnlySqlTransaction as e:
+        raise DatabaseError(f"{server_message(e, dsn)}: the drift check prints the model's SQL through shadow objects "
+                            "in pg_temp, rolled back, so it needs a transaction that may write temporary objects (not "
+                            "a hot standby, not default_transaction_read_only = on); a role with only SELECT and "
+                            "TEMPORARY privileges changes nothing either") from None
     except psycopg.Error as e:
         raise DatabaseError(server_message(e, dsn)) from None
 

@@ -38,6 +38,11 @@ from schemagen.live.inspect import WHEN, arguments
 from schemagen.sqlparse import is_null_constant
 from schemagen.sqltext import dollar_quote, quote_ident
 
+# Errors that say nothing about the model's SQL and must not read as "the server refuses this object" (which
+# would leave the model's text unprinted and report false drift): a lock timeout, out of shared memory, and a
+# read-only transaction (a role with default_transaction_read_only, a hot standby) where no shadow can be made.
+NOT_THE_MODELS = (psycopg.OperationalError, psycopg.errors.ReadOnlySqlTransaction)
+
 BATCH = 10  # objects per savepoint: a shadow table holds up to ~5 locks (itself, toast, indexes)
 _PREFIX = "sg_shadow_"
 
@@ -75,7 +80,7 @@ class Normalizer:
                     with self.conn.transaction():
                         self._exec(";\n".join(s for _, stmts in chunk for s in stmts))
                     made = [name for name, _ in chunk]
-                except psycopg.OperationalError:  # lock timeout, out of shared memory: not the model's fault
+                except NOT_THE_MODELS:
                     raise
                 except psycopg.Error:
                     made = [name for name, stmts in chunk if self._one_by_one(stmts)]
@@ -89,7 +94,7 @@ class Normalizer:
             try:
                 with self.conn.transaction():
                     self._exec(statement)
-            except psycopg.OperationalError:
+            except NOT_THE_MODELS:
                 raise
             except psycopg.Error:
                 if k == 0:

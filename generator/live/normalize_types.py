@@ -12,6 +12,7 @@ import psycopg
 
 from schemagen import model as m
 from schemagen.live import sql
+from schemagen.live.normalize import NOT_THE_MODELS
 
 _PREFIX = "sg_shadow_d"
 
@@ -39,7 +40,7 @@ def domains(conn: psycopg.Connection, db: m.Database) -> tuple[m.Database, int]:
                     for statement in _shadow(name, t):
                         statements += 1
                         conn.execute(statement)
-            except psycopg.OperationalError:
+            except NOT_THE_MODELS:
                 raise
             except psycopg.Error:
                 out.append(t)

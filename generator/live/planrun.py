@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 import psycopg
@@ -32,6 +33,7 @@ class RunStep(Protocol):  # plan/planfile.RunStep, as this module reads it (live
     lock_timeout_ms: int | None
     op: str
     key: m.ObjectKey | None
+    renamed_to: str | None
 
 
 class PlanFile(Protocol):  # plan/planfile.PlanFile
@@ -123,10 +125,13 @@ def _record(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, 
     table it dropped no longer: so a later plan may change what a plan created."""
     history.record(conn, plan.database, name, _checksum(step), len(step.statements),
                    int((time.monotonic() - started) * 1000), ())
-    if step.key is not None and step.op == "create_table":
+    if step.key is not None and step.op in ("create_table", "create_function", "create_view", "create_aggregate"):
         history.claim(conn, plan.database, name, [step.key])
-    elif step.key is not None and step.op == "drop_table":
+    elif step.key is not None and step.op in ("drop_table", "drop_function", "drop_view", "drop_aggregate"):
         history.disown(conn, plan.database, [step.key])
+    elif step.key is not None and step.op == "rename_table" and step.renamed_to:
+        history.disown(conn, plan.database, [step.key])
+        history.claim(conn, plan.database, name, [replace(step.key, name=step.renamed_to)])
 
 
 def record_state(conn: psycopg.Connection, plan: PlanFile, fingerprint: str) -> None:

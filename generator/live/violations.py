@@ -12,11 +12,17 @@ from schemagen.live import sql as queries
 
 
 def count(conn: psycopg.Connection, t: m.Table, kind: str, k) -> int | None:
-    """The violating rows of constraint k (m.Check, m.Unique or m.ForeignKey) of kind on table t; None when they
+    """The violating rows of constraint k (m.Check, m.Unique or m.ForeignKey) of kind on table t (kind "not null":
+    the rows a new NOT NULL column without a default refuses, every row, up to 1,000,000; "null": the rows whose
+    column k is NULL, which SET NOT NULL refuses); None when they
     cannot be counted: the expression fails on these rows (the step would fail too), a column it names is added by
     the same plan, or the count takes longer than plan_violations_timeout allows."""
     table = (t.schema, t.name)
-    if kind == "check":
+    if kind == "not null":
+        text = queries.compose("plan_violations_not_null", table=table)
+    elif kind == "null":
+        text = queries.compose("plan_violations_null", table=table, column=k.name)
+    elif kind == "check":
         text = queries.compose("plan_violations_check", table=table, expression=k.expression)
     elif kind == "unique":
         text = queries.compose("plan_violations_unique", table=table, key_columns=list(k.columns))
@@ -29,3 +35,13 @@ def count(conn: psycopg.Connection, t: m.Table, kind: str, k) -> int | None:
             return int(conn.execute(text).fetchone()[0])
     except psycopg.Error:
         return None
+
+
+def chunks(conn: psycopg.Connection) -> dict[str, tuple[int, int]]:
+    """Each hypertable's chunks and compressed chunks, by its qualified name (quoted where needed); {} when they
+    cannot be read."""
+    try:
+        with conn.transaction(force_rollback=True):
+            return {name: (int(n), int(k)) for name, n, k in conn.execute(queries.query("plan_chunks")).fetchall()}
+    except psycopg.Error:
+        return {}

@@ -22,6 +22,7 @@ from schemagen.document import Document, PathT
 from schemagen.modelfile import orgs as org_templates
 from schemagen.modelfile import security, sequences, sqlobjects, tables, timescale, types
 from schemagen.modelfile.context import Context, comment_of, str_or_none
+from schemagen.modelfile.lintconf import lint_ignores
 from schemagen.modelfile.orgs import Orgs, Template
 from schemagen.modelfile.stamp import ORG, qualified_template
 from schemagen.modelfile.typenames import declared
@@ -41,7 +42,7 @@ class Builder:
         orgs = Orgs(self.ctx, data.get("orgs"))
         dbs = tuple(self.database(name, spec or {}, orgs) for name, spec in data["databases"].items())
         orgs.check_used()
-        return m.Model(dbs, orgs.orgs, file=Path(self.doc.file).name)
+        return m.Model(dbs, orgs.orgs, file=Path(self.doc.file).name, lint_ignores=lint_ignores(self.doc))
 
     def database(self, name: str, spec: dict, orgs: Orgs) -> m.Database:
         ctx, base = self.ctx, ("databases", name)

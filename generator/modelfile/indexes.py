@@ -23,7 +23,8 @@ def index(ctx: Context, name: str, spec: dict, path: PathT) -> m.Index:
     return m.Index(
         name, tuple(elements), spec.get("method", "btree"), spec.get("unique", False),
         spec.get("nulls_not_distinct", False), tuple(spec.get("include") or ()),
-        None if where is None else ctx.sql(where), with_, comment_of(spec), ctx.src(path))
+        None if where is None else ctx.sql(where), with_, comment_of(spec), ctx.src(path),
+        renamed_from=spec.get("renamed_from"))
 
 
 def _index_element(ctx: Context, col, path: PathT) -> m.IndexElement | None:

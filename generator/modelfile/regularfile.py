@@ -11,6 +11,8 @@ import stat
 
 from schemagen.errors import ModelError, Problem
 
+MAX_BYTES = 20 * 1024 * 1024  # a model is hand-written YAML; anything larger is a mistake
+
 
 def read_regular(name: str, max_bytes: int) -> bytes:
     """The bytes of a regular file (through symlinks), at most max_bytes + 1. Anything else is refused before it is

@@ -41,6 +41,22 @@ def _inline(node, defs: dict):
     return out
 
 
+@cache
+def _other_validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads(resources.files("schemagen").joinpath(name).read_text("utf-8"))
+    inlined = _inline(schema, schema.get("$defs", {}))
+    inlined.pop("$defs", None)
+    return jsonschema.Draft202012Validator(inlined)
+
+
+def problems_against(name: str, doc: Document):
+    """Every error of the data against another JSON Schema shipped with schemagen (`targets.schema.json`), each at
+    its line and in plain words, as the model's are."""
+    for error in _other_validator(name).iter_errors(doc.data):
+        for leaf in _leaves(error):
+            yield _describe_error(doc, leaf)
+
+
 def schema_problems(doc: Document):
     """Every JSON Schema error of the data, each at its line and in plain words."""
     for error in _validator().iter_errors(doc.data):
@@ -164,6 +180,9 @@ def _describe_error(doc: Document, error: jsonschema.ValidationError) -> Problem
     if v == "pattern" and len(path) >= 2 and path[0] == "orgs" and path[-1] == "key":
         return doc.problem(path, f"org key {error.instance!r} must be a lower-case identifier: a letter, then "
                                  "letters, digits or underscores ([a-z][a-z0-9_]*); it becomes part of table names")
+    if v == "pattern" and len(path) >= 3 and path[-3:-1] == ("lint", "ignore"):
+        return doc.problem(path, f"{error.instance!r} is no lint code: write one as `schemagen lint --list` shows "
+                                 "it (SG101), a prefix of codes (SG1), squawk or squawk:<rule>")
     if v in ("minItems", "minProperties"):
         return doc.problem(path, "must not be empty" if error.validator_value == 1 else error.message)
     if v == "minLength" and error.validator_value == 1:

@@ -39,6 +39,7 @@ def table(ctx: Context, schema: str, name: str, spec: dict, path: PathT) -> m.Ta
         seed=seed(ctx, spec.get("seed"), primary, path + ("seed",)),
         source=ctx.src(path),
         grants=security.grants(ctx, spec, "table", path), row_security=security.row_security(ctx, spec, path),
+        renamed_from=spec.get("renamed_from"),
     )
 
 
@@ -81,6 +82,7 @@ def _column(ctx: Context, schema: str, table: str, cname: str, cspec, cpath: Pat
         not_null=bool(cspec.get("not_null") or serial or cspec.get("primary_key") or cspec.get("identity")),
         default=None if default is None else ctx.sql(default),
         identity=cspec.get("identity"), serial=serial, comment=comment_of(cspec), source=ctx.src(cpath),
+        renamed_from=cspec.get("renamed_from"),
     ))
 
 

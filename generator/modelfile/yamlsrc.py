@@ -17,9 +17,8 @@ import yaml
 
 from schemagen.document import Document, PathT, Pos, clip, dotted
 from schemagen.errors import ModelError, Problem
-from schemagen.modelfile.regularfile import read_regular
+from schemagen.modelfile.regularfile import MAX_BYTES, read_regular
 
-MAX_BYTES = 20 * 1024 * 1024  # a model is hand-written YAML; anything larger is a mistake
 MAX_NODES = 250_000  # values after expanding aliases (a 5,000-org model has ~25,000): bounds time and memory
 MAX_DEPTH = 64  # nesting levels (a model needs about 12)
 
@@ -52,7 +51,7 @@ def read(path: str | Path) -> Document:
     return parse_bytes(raw, name)
 
 
-def parse_bytes(raw: bytes, name: str = "model.yaml") -> Document:
+def parse_bytes(raw: bytes, name: str = "model.yaml", *, top: str = "databases") -> Document:
     if len(raw) > MAX_BYTES:
         raise ModelError([Problem(name, 1, 1, "", f"a model may be at most {MAX_BYTES:,} bytes")])
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00"):
@@ -69,11 +68,12 @@ def parse_bytes(raw: bytes, name: str = "model.yaml") -> Document:
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
         raise ModelError([Problem(name, line, col, "", f"the file is not UTF-8 (byte 0x{raw[e.start]:02x}); "
                                                       "save it as UTF-8")]) from None
-    return parse_text(text, name)
+    return parse_text(text, name, top=top)
 
 
-def parse_text(text: str, name: str = "model.yaml") -> Document:
-    """Parse YAML text into plain data (dict, list, str, int, float, bool, None) and its positions."""
+def parse_text(text: str, name: str = "model.yaml", *, top: str = "databases") -> Document:
+    """Parse YAML text into plain data (dict, list, str, int, float, bool, None) and its positions. `top`: the key
+    the file's mapping needs (`databases` for a model, `targets` for a targets file), named when it is empty."""
     if len(text) > MAX_BYTES:
         raise ModelError([Problem(name, 1, 1, "", f"a model may be at most {MAX_BYTES:,} bytes")])
     if "\x00" in text:
@@ -103,11 +103,13 @@ def parse_text(text: str, name: str = "model.yaml") -> Document:
     if builder.problems:
         raise ModelError(builder.problems)
     if data is _EMPTY or data is None:
-        raise ModelError([Problem(name, 1, 1, "", "the model is empty: it needs at least `databases:`")])
+        what = "the model" if top == "databases" else "the file"
+        raise ModelError([Problem(name, 1, 1, "", f"{what} is empty: it needs at least `{top}:`")])
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {_kind(data)}"
         raise ModelError([Problem(name, pos.line, pos.column, "",
-                                  f"the model must be a mapping with `databases:`, not {kind}")])
+                                  f"{'the model' if top == 'databases' else 'the file'} must be a mapping with "
+                                  f"`{top}:`, not {kind}")])
     return Document(name, data, pos)
 
 

@@ -85,6 +85,16 @@ class Op:
     def describe(self) -> str:
         raise NotImplementedError
 
+    def needs(self) -> frozenset[str]:
+        """The server features the step's statements need (model.FEATURE_*): a live plan on a server that lacks
+        one lists the change as not planned, saying why, instead of a step that would fail."""
+        return frozenset()
+
+    def counts(self) -> tuple[str, object] | None:
+        """What a live plan counts for this step's violating_rows hazard: (kind, constraint or column) as
+        live/violations.count takes them, or None (the step scans no rows for it)."""
+        return None
+
     @property
     def object(self) -> str:
         return object_text(self.key)
@@ -110,11 +120,13 @@ class Step:
     hazards: tuple[Hazard, ...]
     undoes: int | None = None  # rollback steps: the number of the step they undo
     irreversible: str | None = None  # rollback steps with no statements: why the step cannot be undone
+    renamed_to: str | None = None  # a table rename: the new name
 
     @classmethod
     def of(cls, number: int, op: Op, serves: tuple[Change, ...] = (), undoes: int | None = None) -> Step:
         return cls(number, op.op, op.describe(), op.key, op.org, serves, op.statements(), op.transactional,
-                   op.lock_timeout_ms, tuple(sorted(set(op.hazards()))), undoes)
+                   op.lock_timeout_ms, tuple(sorted(set(op.hazards()))), undoes,
+                   renamed_to=getattr(op, "renamed_to", None))
 
 
 @dataclass(frozen=True)

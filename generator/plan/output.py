@@ -35,7 +35,7 @@ def _step(s: Step) -> dict[str, object]:
             "serves": [_change(c) for c in s.serves], "statements": list(s.statements),
             "transactional": s.transactional, "lock_timeout_ms": s.lock_timeout_ms,
             "hazards": [{"kind": h.kind, "message": h.message} for h in s.hazards],
-            "undoes": s.undoes, "irreversible": s.irreversible}
+            "undoes": s.undoes, "irreversible": s.irreversible} | ({"renamed_to": s.renamed_to} if s.renamed_to else {})
 
 
 def format_json(plan: Plan) -> str:

@@ -34,6 +34,7 @@ class RunStep:
     undoes: int | None = None  # a rollback step: the step it undoes
     op: str = ""  # the operation's name (create_table, drop_index, ...)
     key: m.ObjectKey | None = None  # the object it acts on
+    renamed_to: str | None = None  # rename_table: the table's new name (its ownership record follows it)
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,19 @@ class PlanFile:
 
 def read_plan(path: str | Path) -> PlanFile:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise PlanFileError(f"cannot read {path}: {e.strerror or e}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except UnicodeDecodeError as e:
+        raise PlanFileError(f"{path}: not a plan file (not JSON: {e})") from None
+    return parse_plan(text, path)
+
+
+def parse_plan(text: str, path: str | Path) -> PlanFile:
+    """A plan file's text, checked (`path` names it in messages)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
         raise PlanFileError(f"{path}: not a plan file (not JSON: {e})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise PlanFileError(f"{path}: not a plan file (written by `schemagen plan --format json`)")
@@ -109,4 +119,5 @@ def _step(path, key: str, n: int, item) -> RunStep:
     return RunStep(n, str(item.get("description", "")), name, tuple(statements), item["transactional"], timeout,
                    tuple((h["kind"], str(h.get("message", ""))) for h in hazards),
                    item.get("irreversible") if isinstance(item.get("irreversible"), str) else None,
-                   item.get("undoes") if isinstance(item.get("undoes"), int) else None, str(item.get("op", "")), key)
+                   item.get("undoes") if isinstance(item.get("undoes"), int) else None, str(item.get("op", "")), key,
+                   item.get("renamed_to") if isinstance(item.get("renamed_to"), str) else None)

@@ -21,9 +21,16 @@ from schemagen.changes import Change
 from schemagen.compare.diff import diff
 from schemagen.compare.expected import expected_database
 from schemagen.order import tables_in_order
+from schemagen.plan import server
+from schemagen.plan.aggregates import aggregate_ops, recreated
+from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
+from schemagen.plan.compression import DisableCompression, SetCompression
 from schemagen.plan.indexes import CreateIndex, DropIndex
+from schemagen.plan.objects import function_ops, trigger_ops, view_ops
 from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
 from schemagen.plan.orgs import Offboard, Onboard
+from schemagen.plan.renamed import declared
+from schemagen.plan.renames import after_renames
 from schemagen.plan.tables import (
     AddColumn,
     CreateTable,
@@ -32,11 +39,12 @@ from schemagen.plan.tables import (
     DropTable,
     add_constraint,
     constant_default,
-    counted,
 )
 from schemagen.plan.timescale import (
+    AddDimension,
     AddPolicy,
     AlterPolicy,
+    ConvertToHypertable,
     RemovePolicy,
     SetChunkInterval,
     policy_of,
@@ -77,12 +85,28 @@ class _Context:
     ts_name: str  # unquoted (render's Objects)
     new_order: dict[str, int]  # table qname -> position in dependency order
     old_order: dict[str, int]
+    recreated: dict[str, str] = dataclasses.field(default_factory=dict)  # aggregate chains: member -> root
 
 
 def _relations(db: m.Database) -> dict[tuple[str, str, str], object]:
+    """The objects a change may name, by (kind, schema, name); functions by name where one has it alone, and by
+    (kind, schema, name + signature) always (overloads)."""
     out: dict[tuple[str, str, str], object] = {("table", t.schema, t.name): t for t in db.tables}
     out |= {("continuous aggregate", c.schema, c.name): c for c in db.continuous_aggregates}
+    out |= {("materialized view" if v.materialized else "view", v.schema, v.name): v for v in db.views}
+    names = [(f.schema, f.name) for f in db.functions]
+    for f in db.functions:
+        out[("function", f.schema, f.name + f.signature)] = f
+        if names.count((f.schema, f.name)) == 1:
+            out[("function", f.schema, f.name)] = f
     return out
+
+
+def _lookup(objects: dict[tuple[str, str, str], object], c: Change) -> object | None:
+    if c.kind == "function":
+        return objects.get(("function", c.key.schema, c.key.name + c.key.signature)) or (
+            None if c.overloaded else objects.get(("function", c.key.schema, c.key.name)))
+    return objects.get((c.kind, c.key.schema, c.key.name))
 
 
 def _constraint(t: m.Table, kind: str, name: str):
@@ -90,10 +114,32 @@ def _constraint(t: m.Table, kind: str, name: str):
     return next(k for k in group if k.name == name)
 
 
-def _columns(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...] | str:
+def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...] | str:
+    """A column changed in place: its default, NOT NULL, type or comment (on the table as it is)."""
+    name, attr = c.part[1], c.part[2]
+    want, have = new.column(name), old.column(name)
+    if attr == "default":
+        return (SetDefault(c.key, org, old, want, have),)
+    if attr == "comment":
+        return (SetComment(c.key, org, old, want, have),)
+    if attr == "not null" and not (want.identity or have.identity):
+        return (SetNotNull(c.key, org, old, want, have),)
+    if attr == "type" and not (want.serial or have.serial or want.identity or have.identity):
+        if columnstore(old):
+            return ("TimescaleDB refuses to change a column's type on a hypertable with compression: decompress "
+                    "every chunk, disable compression, alter, re-enable, recompress (" + NOT_YET + ")")
+        readers = [a.qname for a in ctx.new.continuous_aggregates if a.source_relation == old.qname]
+        if readers:
+            return (f"continuous aggregate {readers[0]} reads {old.qname}: PostgreSQL refuses to change the type of "
+                    "a column an aggregate uses; it is dropped and recreated (" + NOT_YET + ")")
+        return (AlterType(c.key, org, old, want, have),)
+    return f"a changed column ({attr}) is " + NOT_YET
+
+
+def _columns(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...] | str:
     name = c.part[1]
     if len(c.part) > 2:
-        return "a changed column (type, NOT NULL, default, identity, comment) is " + NOT_YET
+        return _changed_column(c, new, old, org, ctx)
     if c.change == "missing":
         col = new.column(name)
         if col.serial or col.identity:
@@ -110,6 +156,31 @@ def _columns(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...] 
         return ("TimescaleDB refuses to drop a segment-by or order-by column of a hypertable with compression: "
                 "change the settings and recompress every chunk first (" + NOT_YET + ")")
     return (DropColumn(c.key, org, old, col),)
+
+
+def _compression(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...]:
+    """Compression of a hypertable turned on (missing), off (extra) or changed (a setting)."""
+    if c.change == "extra" and not c.part[1:]:
+        return (DisableCompression(c.key, org, old, old.compression, ctx.ts),)
+    previous = old.compression if c.part[1:] or c.change != "missing" else None
+    return (SetCompression(c.key, org, old, new.compression, previous, ctx.ts),)
+
+
+def _hypertable(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...] | str:
+    """A plain table made a hypertable (migrate_data), a dimension added, the chunk interval changed."""
+    part = c.part
+    if part == ("hypertable",) and c.change == "missing":
+        return (ConvertToHypertable(c.key, org, new, ctx.ts),)
+    if part == ("hypertable",):
+        return "a hypertable cannot become a plain table again (a new table, INSERT ... SELECT and a swap)"
+    if part == ("hypertable", "chunk_interval") and new.hypertable.chunk_interval is not None:
+        return (SetChunkInterval(c.key, org, new, old.hypertable.chunk_interval, ctx.ts),)
+    if len(part) == 3 and part[1] == "dimension" and c.change == "missing":
+        return (AddDimension(c.key, org, new, next(d for d in new.hypertable.dimensions if d.column == part[2]),
+                             ctx.ts),)
+    if len(part) >= 3 and part[1] == "dimension":
+        return "TimescaleDB cannot remove or change a dimension (rebuilding the table is the only way)"
+    return f"a changed hypertable ({' '.join(part[1:])}) is " + NOT_YET
 
 
 def _indexes(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...]:
@@ -140,30 +211,41 @@ def _policies(c: Change, new, old, org: str, ctx: _Context) -> tuple[Op, ...] | 
     if want is None:
         return (RemovePolicy(c.key, org, relation, kind, have, ctx.ts),)
     if have is None:
-        if kind == "compression" and not old.compression:
-            return "a compression policy needs the compression settings, which are " + NOT_YET
+        if kind == "compression" and not (old.compression or new.compression):
+            return "a compression policy needs the compression settings"
         return (AddPolicy(c.key, org, relation, kind, want, ctx.ts),)
     return (AlterPolicy(c.key, org, relation, kind, want, have, ctx.ts),)
 
 
 def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
     """The operations that serve one change, or why there are none yet."""
-    org = (new or old).org or ""
+    org = getattr(new or old, "org", None) or ""
     part = c.part
     if c.kind == "table" and not part:
         if c.change == "missing":
             return (CreateTable(c.key, org, new, ctx.ts_name, ctx.new_order.get(new.qname, 0)),)
         if c.change == "extra":
             return (DropTable(c.key, org, old, ctx.ts_name, -ctx.old_order.get(old.qname, 0)),)
+    aggregates = aggregate_ops(c, new, old, ctx.ts_name, ctx.recreated, ctx.new, ctx.old)
+    if aggregates is not None:
+        return aggregates
+    if c.kind == "function":
+        return function_ops(c, new, old)
+    if c.kind in ("view", "materialized view"):
+        return view_ops(c, new, old)
     if c.kind == "table" and part and new and old:
+        if part[0] == "trigger" and len(part) >= 2:
+            return trigger_ops(c, org, new, old)
         if part[0] == "column" and len(part) >= 2:
-            return _columns(c, new, old, org)
+            return _columns(c, new, old, org, ctx)
         if part[0] == "index" and len(part) >= 2:
             return _indexes(c, new, old, org)
         if part[0] in ("check", "unique", "foreign key") and len(part) >= 2:
             return _constraints(c, new, old, org)
-        if part == ("hypertable", "chunk_interval") and new.hypertable.chunk_interval is not None:
-            return (SetChunkInterval(c.key, org, new, old.hypertable.chunk_interval, ctx.ts),)
+        if part[0] == "compression" and (old.hypertable or new.hypertable):
+            return _compression(c, new, old, org, ctx)
+        if part[0] == "hypertable":
+            return _hypertable(c, new, old, org, ctx)
     if (c.kind in ("table", "continuous aggregate") and part and new and old
             and part[0] in ("compression policy", "retention policy", "refresh policy")):
         return _policies(c, new, old, org, ctx)
@@ -176,8 +258,7 @@ def _serve(changes: Iterable[Change], ctx: _Context, orgs: dict[str, Op]) -> tup
     served: dict[Op, list[Change]] = {op: [] for op in orgs.values()}
     left: list[NotPlanned] = []
     for c in changes:
-        where = (c.kind, c.key.schema, c.key.name)
-        new, old = new_rel.get(where), old_rel.get(where)
+        new, old = _lookup(new_rel, c), _lookup(old_rel, c)
         org = c.org or getattr(new or old, "org", None) or ""
         if org in orgs:  # a new org's objects are its onboarding; a removed org's its off-boarding
             served[orgs[org]].append(c)
@@ -267,22 +348,37 @@ def plan(old: m.Model, new: m.Model, database: str) -> Plan:
 def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database, model_db: m.Database,
                  orgs: dict[str, Op], source: str, target: str, state: str,
                  owned: Callable[[Op], str | None] | None = None,
-                 count: Callable[[m.Table, str, object], int | None] | None = None) -> Plan:
+                 count: Callable[[m.Table, str, object], int | None] | None = None,
+                 refused: dict[str, str] | None = None,
+                 chunks: dict[str, tuple[int, int]] | None = None) -> Plan:
     """The plan serving `changes` between a database as it is (old_e) and as the model expects it (new_e), both
     as compare sees them; orgs: the onboarding and off-boarding operations by org key; owned: for a live
     database, why an operation must be left alone (it alters or drops what schemagen did not create), or None;
     count: for a live database, the rows of a table that a new constraint would refuse (table, kind, constraint),
-    read into the hazards of the steps that scan for them."""
+    read into the hazards of the steps that scan for them; refused: for a live database, the features its server
+    lacks -> why (a step that needs one is listed as not planned instead); chunks: for a live database, each
+    hypertable's chunks and compressed chunks, counted into the lock and decompression hazards."""
+    renamed = declared(new_e, old_e)
+    changes, old_e, served_renames = after_renames(list(changes), renamed, old_e, new_e)
     ctx = _Context(old_e, new_e, ts_schema(model_db), extension_schema(model_db, "timescaledb"),
                    {t.qname: n for n, t in enumerate(tables_in_order(new_e.tables))},
-                   {t.qname: n for n, t in enumerate(tables_in_order(old_e.tables))})
+                   {t.qname: n for n, t in enumerate(tables_in_order(old_e.tables))},
+                   recreated(changes, new_e, old_e))
     served, left = _serve(changes, ctx, orgs)
+    served |= served_renames
+    left += [NotPlanned(Change(new_e.name, t.org or "", m.ObjectKey("table", t.schema, t.name), "changed",
+                               ("renamed_from",), None, None), why) for t, why in renamed.refused]
     if owned is not None:
-        for op in [op for op in served if owned(op)]:
+        back = {m.ObjectKey("table", r.table.schema, r.new): m.ObjectKey("table", r.table.schema, r.old)
+                for r in renamed.renames if r.kind == "table"}
+        for op in [op for op in served if owned(dataclasses.replace(op, key=back.get(op.key, op.key)))]:
             left += [NotPlanned(c, owned(op)) for c in served.pop(op)]
     left += _column_order(served, ctx)
+    left += server.refuse(served, refused or {})
     if count is not None:
-        served = {counted(op, count): cs for op, cs in served.items()}
+        served = {server.counted(op, count): cs for op, cs in served.items()}
     steps, rollback = _steps(served)
+    if chunks:
+        steps = tuple(server.with_chunks(s, chunks) for s in steps)
     return Plan(new_e.name or old_e.name, source, target, state, steps, rollback,
                 tuple(sorted(left, key=lambda n: n.change.sort_key())))

@@ -7,8 +7,7 @@ applied one are the same.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
@@ -56,6 +55,13 @@ class CreateTable(Op):
     ts: str
     position: int = 0  # in the dependency order of the tables created (foreign key targets first)
 
+    def needs(self) -> frozenset[str]:
+        t = self.table
+        out = {m.FEATURE_TIMESCALEDB} if t.hypertable else set()
+        out |= {m.FEATURE_COMPRESSION} if t.compression else set()
+        out |= {m.FEATURE_POLICY} if t.retention or (t.compression and t.compression.after is not None) else set()
+        return frozenset(out)
+
     def statements(self) -> tuple[str, ...]:
         return table_statements(self.table, self.ts)
 
@@ -102,6 +108,7 @@ class AddColumn(Op):
     rank: ClassVar[int] = 61
     table: m.Table
     column: m.Column
+    violations: int | None = None  # the rows of the table, counted at plan time (NOT NULL without a default)
 
     def statements(self) -> tuple[str, ...]:
         out = [sql("plan_table", "add_column", self.table, self.column)]
@@ -116,12 +123,25 @@ class AddColumn(Op):
             out.append(Hazard(TABLE_REWRITE, f"the default of {quote_ident(c.name)} ({c.default}) is not a "
                                              f"constant: if it is volatile, every row of {t.qname} is rewritten"))
         if c.not_null and c.default is None:
-            out.append(Hazard(VIOLATING_ROWS, f"{quote_ident(c.name)} is NOT NULL without a default: the step "
-                                              f"fails if {t.qname} holds any row"))
+            out.append(self._rows())
         return tuple(out)
+
+    def _rows(self) -> Hazard:
+        c, t, n = self.column, self.table, self.violations
+        what = f"{quote_ident(c.name)} is NOT NULL without a default: the step fails if {t.qname} holds any row"
+        if n is None:
+            return Hazard(VIOLATING_ROWS, what)
+        if n == 0:
+            return Hazard(VIOLATING_ROWS, f"{what}; it was empty when the plan was made")
+        held = f"{n:,} or more" if n >= 1_000_000 else f"{n:,}"
+        return Hazard(VIOLATING_ROWS, f"{what}, and it held {held} row(s) when the plan was made: give the column "
+                                      "a default, or add it nullable, backfill it, then set NOT NULL")
 
     def reverse(self) -> tuple[Op, ...]:
         return (DropColumn(self.key, self.org, self.table, self.column),)
+
+    def counts(self) -> tuple[str, object] | None:
+        return ("not null", self.column) if self.column.not_null and self.column.default is None else None
 
     def describe(self) -> str:
         return f"add column {quote_ident(self.column.name)} to {self.table.qname}"
@@ -186,6 +206,9 @@ class AddConstraint(Op):
     def reverse(self) -> tuple[Op, ...]:
         return (DropConstraint(self.key, self.org, self.table, self.kind, self.constraint),)
 
+    def counts(self) -> tuple[str, object] | None:
+        return None if self.not_valid else (self.kind, self.constraint)
+
     def describe(self) -> str:
         how = " (NOT VALID)" if self.not_valid else ""
         return f"add {self.kind} {quote_ident(self.constraint.name)} to {self.table.qname}{how}"
@@ -211,6 +234,9 @@ class ValidateConstraint(Op):
 
     def reverse(self) -> tuple[Op, ...]:
         return ()  # nothing to undo: the rollback of the ADD drops the constraint
+
+    def counts(self) -> tuple[str, object] | None:
+        return (self.kind, self.constraint)
 
     def describe(self) -> str:
         return f"validate {self.kind} {quote_ident(self.constraint.name)} of {self.table.qname}"
@@ -249,14 +275,6 @@ def violating(t: m.Table, kind: str, name: str, counted: int | None, then: str) 
                                       f"written since then that do {then}")
     return Hazard(VIOLATING_ROWS, f"{counted} existing row(s) of {t.qname} violate {kind} {name}, counted when the "
                                   f"plan was made: they {then}; fix them first")
-
-
-def counted(op: Op, count: Callable[[m.Table, str, Constraint], int | None]) -> Op:
-    """op with the violating rows of its constraint counted (count(table, kind, constraint)), when op is a step
-    that scans the table for them: a validated ADD CONSTRAINT or a VALIDATE."""
-    if isinstance(op, ValidateConstraint) or (isinstance(op, AddConstraint) and not op.not_valid):
-        return replace(op, violations=count(op.table, op.kind, op.constraint))
-    return op
 
 
 def add_constraint(key: m.ObjectKey, org: str, t: m.Table, kind: str, k: Constraint) -> tuple[Op, ...]:

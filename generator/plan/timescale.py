@@ -12,7 +12,16 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemagen import model as m
-from schemagen.plan.ops import JOB_ID_CHANGE, NEW_CHUNKS_ONLY, Hazard, Irreversible, Op
+from schemagen.plan.ops import (
+    IRREVERSIBLE,
+    JOB_ID_CHANGE,
+    NEW_CHUNKS_ONLY,
+    TABLE_REWRITE,
+    Hazard,
+    Irreversible,
+    Op,
+    lock_hazard,
+)
 from schemagen.render import sql
 from schemagen.scripts import extension_schema
 from schemagen.sqltext import INTEGER_TYPES, Interval, qualified, quote_ident
@@ -83,6 +92,9 @@ class SetChunkInterval(Op):
     def lock_timeout_ms(self) -> int | None:
         return None  # set_chunk_time_interval takes no relation lock
 
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_TIMESCALEDB})
+
     def statements(self) -> tuple[str, ...]:
         return (sql("hypertable", "chunk_interval", self.ts, self.table),)
 
@@ -115,6 +127,9 @@ class AddPolicy(Op):
     policy: Policy
     ts: str
 
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_POLICY})
+
     def statements(self) -> tuple[str, ...]:
         return (sql("policy", self.kind, self.ts, self.relation.qname, self.policy),)
 
@@ -133,6 +148,9 @@ class RemovePolicy(Op):
     kind: str
     policy: Policy  # the one removed (what the rollback adds again)
     ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_POLICY})
 
     def statements(self) -> tuple[str, ...]:
         return (sql("policy", "drop", self.ts, POLICIES[self.kind][1], self.relation.qname),)
@@ -157,6 +175,9 @@ class AlterPolicy(Op):
     policy: Policy  # as it should be
     previous: Policy  # as it is
     ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_POLICY})
 
     def statements(self) -> tuple[str, ...]:
         r = self.relation
@@ -195,3 +216,69 @@ def policy_of(obj: m.Table | m.ContinuousAggregate, kind: str) -> Policy | None:
 def ts_schema(db: m.Database) -> str:
     """TimescaleDB's schema, quoted, as the templates call its functions."""
     return quote_ident(extension_schema(db, "timescaledb"))
+
+
+@dataclass(frozen=True)
+class ConvertToHypertable(Op):
+    """A plain table the model makes a hypertable: create_hypertable(migrate_data => true), its other dimensions
+    and integer_now. There is no way back: a hypertable cannot become a plain table again."""
+
+    op: ClassVar[str] = "convert_to_hypertable"
+    rank: ClassVar[int] = 63  # after new columns and constraints, before compression and policies
+    table: m.Table  # as the model has it
+    ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_TIMESCALEDB})
+
+    def statements(self) -> tuple[str, ...]:
+        t = self.table
+        out = [sql("plan_hypertable", "convert", self.ts, t)]
+        out += [sql("hypertable", "dimension", self.ts, t, d) for d in t.hypertable.dimensions]
+        if t.hypertable.integer_now:
+            out.append(sql("hypertable", "integer_now", self.ts, t))
+        return tuple(out)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        t = self.table
+        return (lock_hazard(t, what="reads and writes while its rows move"),
+                Hazard(TABLE_REWRITE, f"every row of {t.qname} is copied into chunks (migrate_data) in this step's "
+                                      "transaction: the disk for a second copy until it commits"),
+                Hazard(IRREVERSIBLE, f"{t.qname} cannot become a plain table again (only a new table, INSERT ... "
+                                     "SELECT and a swap)"))
+
+    def reverse(self) -> Irreversible:
+        return Irreversible(f"{self.table.qname} stays a hypertable: TimescaleDB has no way back to a plain table "
+                            "(a new table, INSERT ... SELECT and a swap, by hand)")
+
+    def describe(self) -> str:
+        return f"make {self.table.qname} a hypertable on {quote_ident(self.table.hypertable.time_column)}, moving " \
+               "its rows into chunks (migrate_data)"
+
+
+@dataclass(frozen=True)
+class AddDimension(Op):
+    op: ClassVar[str] = "add_dimension"
+    rank: ClassVar[int] = 65
+    table: m.Table
+    dimension: m.Dimension
+    ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_TIMESCALEDB})
+
+    def statements(self) -> tuple[str, ...]:
+        return (sql("hypertable", "dimension", self.ts, self.table, self.dimension),)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        t, d = self.table, self.dimension
+        return (lock_hazard(t), Hazard(NEW_CHUNKS_ONLY, f"existing chunks of {t.qname} keep a full range of "
+                                                        f"{quote_ident(d.column)}; only new chunks are split by it"),
+                Hazard(IRREVERSIBLE, f"TimescaleDB cannot remove a dimension of {t.qname} again"))
+
+    def reverse(self) -> Irreversible:
+        return Irreversible(f"TimescaleDB has no remove_dimension: {self.table.qname} keeps its dimension on "
+                            f"{quote_ident(self.dimension.column)} (rebuilding the table is the only way back)")
+
+    def describe(self) -> str:
+        return f"add the dimension {quote_ident(self.dimension.column)} to hypertable {self.table.qname}"

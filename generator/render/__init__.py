@@ -13,15 +13,37 @@ never through a symbolic link).
 """
 from __future__ import annotations
 
+from importlib import import_module
+
 from schemagen import __version__
-from schemagen.render.assemble import leave_out, render, shared
-from schemagen.render.edition import EDITIONS, render_for
-from schemagen.render.jinja import environment, macros, sql
-from schemagen.render.outdir import HEADER_MARK, check_out, write_out
-from schemagen.render.statements import PUBLIC_COMMENT
-from schemagen.render.text import finish, prelude, script_text, statement_lines
-from schemagen.scripts import ORG_NUMBER, PHASES, Phase, extension_schema, search_path
-from schemagen.sqltext import dollar_quote
+
+# Each name from the submodule that defines it, imported on first use: the drift check needs only the prelude and
+# the search_path (render.text, scripts), not Jinja and the statement builders (render.statements: ~40 ms).
+_WHERE = {
+    "leave_out": "schemagen.render.assemble", "render": "schemagen.render.assemble",
+    "shared": "schemagen.render.assemble", "EDITIONS": "schemagen.render.edition",
+    "render_for": "schemagen.render.edition", "environment": "schemagen.render.jinja",
+    "macros": "schemagen.render.jinja", "sql": "schemagen.render.jinja", "HEADER_MARK": "schemagen.render.outdir",
+    "check_out": "schemagen.render.outdir", "write_out": "schemagen.render.outdir",
+    "PUBLIC_COMMENT": "schemagen.render.statements", "finish": "schemagen.render.text",
+    "prelude": "schemagen.render.text", "script_text": "schemagen.render.text",
+    "statement_lines": "schemagen.render.text", "ORG_NUMBER": "schemagen.scripts", "PHASES": "schemagen.scripts",
+    "Phase": "schemagen.scripts", "extension_schema": "schemagen.scripts", "search_path": "schemagen.scripts",
+    "dollar_quote": "schemagen.sqltext",
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "EDITIONS", "render_for",

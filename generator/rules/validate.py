@@ -24,6 +24,7 @@ from schemagen.rules import (
     check_names,
     check_namespace,
     check_relations,
+    check_renames,
     check_rows,
     check_security,
     check_sequences,
@@ -82,6 +83,7 @@ def _database(ck: Context) -> None:
         check_jobs.refresh_windows(ck, c)
         check_jobs.cagg_compress_chunk_interval(ck, c)
     check_rows.registry(ck)
+    check_renames.renames(ck)
 
 
 def _table(ck: Context, t: m.Table) -> None:

@@ -2,8 +2,8 @@
 the one loader of those files.
 
 A file's name says who sends it: history_, connect_, ownership_, rowcheck_, normalize_ (the modules of those
-names), apply_, privileges_, preflight_, drift_, plan_ (planrun.py, violations.py), import_; the catalog queries
-of inspect.py and behaviour.py have bare names; the fragments that other files include (below) are named in
+names), apply_, privileges_, preflight_, drift_, plan_ (planrun.py, violations.py), import_, verify_; the catalog
+queries of inspect.py and behaviour.py have bare names; the fragments that other files include (below) are named in
 FRAGMENTS. What a file holds besides SQL:
 - a leading comment saying what it is for (not sent);
 - `--@<marker> ` at the start of a line: the rest of the line is SQL when the marker is active (the server's

@@ -1,0 +1,96 @@
+"""Operations on the compression (columnstore) settings of a live hypertable: turned on, changed, turned off.
+
+Turned on: `ALTER TABLE ... SET (timescaledb.compress, ...)` as render writes it, before the compression policy that
+needs it. Changed (segment by, order by, compress_chunk_time_interval): the same statement; TimescaleDB 2.14+
+accepts it with compressed chunks, which keep their old settings until they are decompressed and compressed again
+(a hazard: the drift check reads the hypertable's settings, not each chunk's). Turned off: every compressed chunk
+decompressed, then `compress = false` (TimescaleDB refuses it while chunks are compressed), after the policy is
+removed (its job would fail). Each reverses to the settings as they were; chunks decompressed stay so until the
+policy's next run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from schemagen import model as m
+from schemagen.plan.ops import DECOMPRESSION, NEW_CHUNKS_ONLY, Hazard, Op, lock_hazard
+from schemagen.render import sql
+from schemagen.sqltext import quote_ident
+
+# compression settings changed while chunks may be compressed: TimescaleDB 2.14+ (commands/plan.py knows the version)
+CHANGED_WITH_CHUNKS = "compression settings changed with compressed chunks"
+
+
+def _settings(c: m.Compression) -> str:
+    parts = [f"segment by {', '.join(map(quote_ident, c.segment_by))}" if c.segment_by else "no segment by"]
+    if c.order_by:
+        parts.append("order by " + ", ".join(quote_ident(o.column) + (" DESC" if o.descending else "")
+                                             for o in c.order_by))
+    if c.chunk_time_interval is not None:
+        parts.append(f"compress_chunk_time_interval {c.chunk_time_interval}")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class SetCompression(Op):
+    op: ClassVar[str] = "set_compression"
+    rank: ClassVar[int] = 65  # after new columns (a segment-by column may be one), before the policy
+    table: m.Table  # as it is
+    compression: m.Compression  # the settings to set
+    previous: m.Compression | None  # None: compression is turned on
+    ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_COMPRESSION} | ({CHANGED_WITH_CHUNKS} if self.previous is not None else set()))
+
+    def statements(self) -> tuple[str, ...]:
+        return (sql("compression", "create", "TABLE", self.table.qname, self.compression),)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        held = lock_hazard(self.table)
+        out = [Hazard(held.kind, held.message + " (briefly: no chunk is compressed by this step)")]
+        if self.previous is not None:
+            out.append(Hazard(NEW_CHUNKS_ONLY, f"chunks of {self.table.qname} compressed already keep "
+                                               f"{_settings(self.previous)} until decompressed and compressed "
+                                               "again; chunks compressed after this step use the new settings "
+                                               "(TimescaleDB 2.14+)"))
+        return tuple(out)
+
+    def reverse(self) -> tuple[Op, ...]:
+        if self.previous is None:
+            return (DisableCompression(self.key, self.org, self.table, self.compression, self.ts),)
+        return (SetCompression(self.key, self.org, self.table, self.previous, self.compression, self.ts),)
+
+    def describe(self) -> str:
+        if self.previous is None:
+            return f"turn on compression of {self.table.qname} ({_settings(self.compression)})"
+        return f"change the compression settings of {self.table.qname} to {_settings(self.compression)}"
+
+
+@dataclass(frozen=True)
+class DisableCompression(Op):
+    op: ClassVar[str] = "disable_compression"
+    rank: ClassVar[int] = 21  # after the compression policy is removed
+    table: m.Table
+    previous: m.Compression  # the settings turned off (what the rollback sets again)
+    ts: str
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_COMPRESSION})
+
+    def statements(self) -> tuple[str, ...]:
+        return (sql("plan_compression", "decompress_all", self.ts, self.table.qname),
+                sql("plan_compression", "disable", self.table.qname))
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        return (lock_hazard(self.table, what="reads and writes while its chunks are decompressed"),
+                Hazard(DECOMPRESSION, f"every compressed chunk of {self.table.qname} is decompressed in this "
+                                      "step's transaction: the disk for its rows uncompressed, and the time to "
+                                      "write them"))
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (SetCompression(self.key, self.org, self.table, self.previous, None, self.ts),)
+
+    def describe(self) -> str:
+        return f"decompress every chunk of {self.table.qname} and turn its compression off"

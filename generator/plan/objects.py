@@ -1,0 +1,198 @@
+"""Operations on the objects a plan can replace in place: functions, views and triggers.
+
+A function is created, replaced (`CREATE OR REPLACE FUNCTION`, when its arguments and result type stay: callers
+see the new body at once, grants stay) or dropped; a view is created, replaced (`CREATE OR REPLACE VIEW`: grants
+stay; PostgreSQL refuses it when a column is removed, renamed or retyped, and the step then fails changing nothing)
+or dropped; a trigger is created or replaced (`CREATE OR REPLACE TRIGGER`), dropped, or its state set (enabled,
+disabled, replica, always). Each reverses to the object as it was. Statements are render's own templates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from schemagen import model as m
+from schemagen.plan.ops import LOCK, Hazard, Op, lock_hazard
+from schemagen.render import sql
+from schemagen.sqltext import quote_ident
+
+
+@dataclass(frozen=True)
+class PutFunction(Op):
+    """A function created (previous None) or replaced."""
+
+    @property  # type: ignore[override]
+    def op(self) -> str:
+        return "create_function" if self.previous is None else "replace_function"
+
+    rank: ClassVar[int] = 55  # before the tables whose defaults and checks call it
+    function: m.Function
+    previous: m.Function | None
+
+    def statements(self) -> tuple[str, ...]:
+        f = self.function
+        out = [sql("function", "no_body_checks"), sql("function", "create", f)]
+        if f.comment is not None or (self.previous is not None and self.previous.comment is not None):
+            out.append(sql("function", "comment", f))
+        return tuple(out)
+
+    def reverse(self) -> tuple[Op, ...]:
+        if self.previous is None:
+            return (DropFunction(self.key, self.org, self.function),)
+        return (PutFunction(self.key, self.org, self.previous, self.function),)
+
+    def describe(self) -> str:
+        how = "create" if self.previous is None else "replace"
+        return f"{how} function {self.function.qname}{self.function.signature}"
+
+
+@dataclass(frozen=True)
+class DropFunction(Op):
+    op: ClassVar[str] = "drop_function"
+    rank: ClassVar[int] = 45  # after the triggers and tables that use it
+    function: m.Function
+
+    def statements(self) -> tuple[str, ...]:
+        return (sql("function", "drop", self.function),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (PutFunction(self.key, self.org, self.function, None),)
+
+    def describe(self) -> str:
+        return f"drop function {self.function.qname}{self.function.signature}"
+
+
+@dataclass(frozen=True)
+class PutView(Op):
+    """A view created (previous None) or replaced in place."""
+
+    @property  # type: ignore[override]
+    def op(self) -> str:
+        return "create_view" if self.previous is None else "replace_view"
+
+    rank: ClassVar[int] = 70  # after the tables and columns it reads
+    view: m.View
+    previous: m.View | None
+
+    def statements(self) -> tuple[str, ...]:
+        v = self.view
+        out = [sql("view", "create", replace(v, query=v.query.rstrip().rstrip(";").rstrip()))]
+        if v.comment is not None or (self.previous is not None and self.previous.comment is not None):
+            out.append(sql("view", "comment", v))
+        return tuple(out)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        if self.previous is None:
+            return ()
+        return (Hazard(LOCK, f"ACCESS EXCLUSIVE lock on view {self.view.qname}, blocking the queries that read "
+                               "it until the step commits (briefly); PostgreSQL refuses the step if a column is "
+                               "removed, renamed or retyped"),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        if self.previous is None:
+            return (DropView(self.key, self.org, self.view),)
+        return (PutView(self.key, self.org, self.previous, self.view),)
+
+    def describe(self) -> str:
+        return f"{'create' if self.previous is None else 'replace'} view {self.view.qname}"
+
+
+@dataclass(frozen=True)
+class DropView(Op):
+    op: ClassVar[str] = "drop_view"
+    rank: ClassVar[int] = 25  # before the tables it reads are dropped
+    view: m.View
+
+    def statements(self) -> tuple[str, ...]:
+        return (sql("view", "drop", self.view),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (PutView(self.key, self.org, self.view, None),)
+
+    def describe(self) -> str:
+        return f"drop view {self.view.qname}"
+
+
+@dataclass(frozen=True)
+class PutTrigger(Op):
+    """A trigger created or replaced (previous None: created), and its state when it is not plain enabled."""
+
+    @property  # type: ignore[override]
+    def op(self) -> str:
+        return "create_trigger" if self.previous is None else "replace_trigger"
+
+    rank: ClassVar[int] = 72  # after its function and its table
+    table: m.Table
+    trigger: m.Trigger
+    previous: m.Trigger | None
+
+    def statements(self) -> tuple[str, ...]:
+        out = [sql("trigger", "create", self.table, self.trigger)]
+        if self.trigger.enabled != "enabled" or (self.previous and self.previous.enabled != "enabled"):
+            out.append(sql("plan_table", "trigger_state", self.table, self.trigger))
+        return tuple(out)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        held = lock_hazard(self.table, "SHARE ROW EXCLUSIVE", "writes")
+        return (Hazard(held.kind, held.message + " (briefly)"),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        if self.previous is None:
+            return (DropTrigger(self.key, self.org, self.table, self.trigger),)
+        return (PutTrigger(self.key, self.org, self.table, self.previous, self.trigger),)
+
+    def describe(self) -> str:
+        how = "create" if self.previous is None else "replace"
+        return f"{how} trigger {quote_ident(self.trigger.name)} on {self.table.qname}"
+
+
+@dataclass(frozen=True)
+class DropTrigger(Op):
+    op: ClassVar[str] = "drop_trigger"
+    rank: ClassVar[int] = 24
+    table: m.Table
+    trigger: m.Trigger
+
+    def statements(self) -> tuple[str, ...]:
+        return (sql("trigger", "drop", self.table, self.trigger),)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        return (lock_hazard(self.table, what="reads and writes (briefly)"),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (PutTrigger(self.key, self.org, self.table, self.trigger, None),)
+
+    def describe(self) -> str:
+        return f"drop trigger {quote_ident(self.trigger.name)} on {self.table.qname}"
+
+
+def function_ops(c, want: m.Function | None, have: m.Function | None) -> tuple[Op, ...] | str:
+    """A function missing (created), extra (dropped) or changed (replaced, when its signature and result stay)."""
+    if have is None:
+        return (PutFunction(c.key, "", want, None),)
+    if want is None:
+        return (DropFunction(c.key, "", have),)
+    if want.signature != have.signature or want.returns != have.returns:
+        return ("a function whose arguments or result type change is dropped and created again with what "
+                "depends on it: not planned yet")
+    return (PutFunction(c.key, "", want, have),)
+
+
+def view_ops(c, want: m.View | None, have: m.View | None) -> tuple[Op, ...] | str:
+    """A plain view missing, extra or changed; materialized views (data) are not planned yet."""
+    if (want or have).materialized or (want and have and want.materialized != have.materialized):
+        return "a materialized view holds data: recreating it is not planned yet"
+    if have is None:
+        return (PutView(c.key, want.org or "", want, None),)
+    if want is None:
+        return (DropView(c.key, have.org or "", have),)
+    return (PutView(c.key, want.org or "", want, have),)
+
+
+def trigger_ops(c, org: str, new: m.Table, old: m.Table) -> tuple[Op, ...]:
+    name = c.part[1]
+    want = next((t for t in new.triggers if t.name == name), None)
+    have = next((t for t in old.triggers if t.name == name), None)
+    if want is None:
+        return (DropTrigger(c.key, org, old, have),)
+    return (PutTrigger(c.key, org, old, want, have),)

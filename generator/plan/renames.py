@@ -1,0 +1,125 @@
+"""Operations for declared renames (`renamed_from:`, plan/renamed.py finds them): a table, a column, an index, and
+the constraint or index names PostgreSQL keeps through a rename. Each is a name change only: rows, grants and
+dependent objects stay; each reverses to the rename back. They run before every other step, which sees the new
+names.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from schemagen import model as m
+from schemagen.changes import Change
+from schemagen.compare.diff import diff
+from schemagen.plan.ops import LOCK, Hazard, Op, lock_hazard
+from schemagen.plan.renamed import Rename, Renamed
+from schemagen.render import sql
+from schemagen.sqltext import quote_ident
+
+
+def _brief(t: m.Table, lock: str = "ACCESS EXCLUSIVE") -> Hazard:
+    held = lock_hazard(t, lock)
+    return Hazard(held.kind, held.message + " (briefly: a rename reads no rows)")
+
+
+@dataclass(frozen=True)
+class RenameTable(Op):
+    op: ClassVar[str] = "rename_table"
+    rank: ClassVar[int] = 5
+    table: m.Table  # as it is, under its old name
+    new: str
+
+    @property
+    def renamed_to(self) -> str:
+        return self.new
+
+    def statements(self) -> tuple[str, ...]:
+        return (sql("plan_table", "rename_table", self.table, self.new),)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        return (_brief(self.table),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (RenameTable(replace(self.key, name=self.new), self.org, replace(self.table, name=self.new),
+                            self.table.name),)
+
+    def describe(self) -> str:
+        return f"rename table {self.table.qname} to {quote_ident(self.new)}"
+
+
+@dataclass(frozen=True)
+class RenamePart(Op):
+    """A column, an index or a constraint of a table renamed (kind)."""
+
+    op: ClassVar[str] = "rename"
+    rank: ClassVar[int] = 6
+    table: m.Table
+    kind: str  # column | index | constraint
+    old: str
+    new: str
+
+    def statements(self) -> tuple[str, ...]:
+        if self.kind == "index":
+            return (sql("plan_index", "rename", self.table.schema, self.old, self.new),)
+        return (sql("plan_table", f"rename_{self.kind}", self.table, self.old, self.new),)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        if self.kind == "index":  # the index's own lock (PostgreSQL 12+), not the table's
+            return (Hazard(LOCK, f"SHARE UPDATE EXCLUSIVE lock on index {quote_ident(self.table.schema)}."
+                                 f"{quote_ident(self.old)}, blocking other schema changes of it (reads and writes "
+                                 "go on)"),)
+        return (_brief(self.table),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (RenamePart(self.key, self.org, self.table, self.kind, self.new, self.old),)
+
+    def describe(self) -> str:
+        return f"rename {self.kind} {quote_ident(self.old)} of {self.table.qname} to {quote_ident(self.new)}"
+
+    def order(self) -> tuple:
+        return (0, self.object, ("column", "constraint", "index").index(self.kind), self.old)
+
+
+def rename_op(r: Rename) -> Op:
+    """The operation of one rename (on the table as the renames before it left it)."""
+    key = m.ObjectKey("table", r.table.schema, r.table.name)
+    if r.kind == "table":
+        return RenameTable(key, r.table.org or "", r.table, r.new)
+    return RenamePart(key, r.table.org or "", r.table, r.kind, r.old, r.new)
+
+
+def after_renames(changes: list[Change], renamed: Renamed, old_e: m.Database, new_e: m.Database
+             ) -> tuple[list[Change], m.Database, dict[Op, list[Change]]]:
+    """The changes once the declared renames ran: those of every table the renames touched (under its old or new
+    name) diffed again against the renamed live side; the live side renamed; the rename operations with the
+    changes they serve (the table missing under its new name and extra under its old one, the same of a column or
+    an index)."""
+    if not renamed.renames:
+        return changes, old_e, {}
+    before = {(t.schema, t.name): t for t in old_e.tables}
+    after = renamed.actual
+    touched = {(t.schema, t.name) for t in after.tables if before.get((t.schema, t.name)) != t}
+    names = touched | {(r.table.schema, r.old) for r in renamed.renames if r.kind == "table"}
+    ops = {rename_op(r): [] for r in renamed.renames}
+    kept: list[Change] = []
+    for c in changes:
+        if c.key.kind != "table" or (c.key.schema, c.key.name) not in names:
+            kept.append(c)
+            continue
+        for op in ops:
+            if _serves(op, c):
+                ops[op].append(c)
+    sub_e = m.Database(new_e.name, tables=tuple(t for t in new_e.tables if (t.schema, t.name) in touched),
+                       orgs=new_e.orgs)
+    sub_a = m.Database(after.name, tables=tuple(t for t in after.tables if (t.schema, t.name) in touched))
+    kept += diff(sub_e, sub_a, managed_schemas={s for s, _ in touched}, known_orgs=new_e.orgs)
+    return sorted(kept, key=Change.sort_key), after, ops
+
+
+def _serves(op: Op, c: Change) -> bool:
+    """A change that a rename makes go away: its object (or part) missing under the new name, extra under the
+    old."""
+    if isinstance(op, RenameTable):
+        return not c.part and (c.key.schema, c.key.name) in {(op.table.schema, op.table.name),
+                                                             (op.table.schema, op.new)}
+    return len(c.part) == 2 and c.part[0] == op.kind and c.part[1] in (op.old, op.new)

@@ -1,0 +1,42 @@
+"""What a live plan reads from the server into its steps: the rows a step would refuse (counted by
+live/violations), the chunks its locks and decompression reach, and the steps the server cannot run at all (its
+license, its version, no TimescaleDB), which become differences not planned. Pure: the readings come in as values.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from schemagen import model as m
+from schemagen.changes import Change
+from schemagen.plan.ops import DECOMPRESSION, LOCK, Hazard, NotPlanned, Op, Step
+
+
+def refuse(served: dict[Op, list[Change]], refused: dict[str, str]) -> list[NotPlanned]:
+    """The operations that need a feature the server lacks, taken out of served, as differences not planned."""
+    left: list[NotPlanned] = []
+    for op in [op for op in served if op.needs() & set(refused)]:
+        why = "; ".join(sorted({refused[f] for f in op.needs() & set(refused)}))
+        left += [NotPlanned(c, f"this server cannot run it: {why} (`--skip-unsupported` leaves such objects out)")
+                 for c in served.pop(op)]
+    return left
+
+
+def counted(op: Op, count: Callable[[m.Table, str, object], int | None]) -> Op:
+    """op with the violating rows of its step counted on the live database, when it scans for them."""
+    what = op.counts()
+    return op if what is None else dataclasses.replace(op, violations=count(op.table, *what))
+
+
+def with_chunks(step: Step, chunks: dict[str, tuple[int, int]]) -> Step:
+    """A step's lock and decompression hazards with the hypertable's chunks counted (ops.py's sentences)."""
+    def counted(h: Hazard) -> Hazard:
+        for name, (n, compressed) in chunks.items():
+            if h.kind == LOCK and f"hypertable {name} and on each of its chunks (one lock per chunk)" in h.message:
+                return Hazard(h.kind, h.message.replace("on each of its chunks (one lock per chunk)",
+                                                        f"on each of its {n} chunks ({n + 1} locks)"))
+            if h.kind == DECOMPRESSION and f"chunk of {name}" in h.message:
+                return Hazard(h.kind, f"{h.message} ({compressed} of its {n} chunks compressed when the plan was "
+                                      "made)")
+        return h
+    return dataclasses.replace(step, hazards=tuple(sorted({counted(h) for h in step.hazards})))
