@@ -235,6 +235,18 @@ def test_cli_refuses_to_overwrite_and_writes_stdout(request, tmp_path):
     assert code == 3 and "Traceback" not in err
 
 
+def test_a_disabled_trigger_is_written_not_noted(request):
+    db = request.getfixturevalue("db_factory")("pg-plain")
+    with db.connect() as conn:
+        conn.execute("CREATE TABLE public.t (id integer PRIMARY KEY)")
+        conn.execute("CREATE FUNCTION public.g() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'")
+        conn.execute("CREATE TRIGGER tg BEFORE INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION public.g()")
+        conn.execute("ALTER TABLE public.t DISABLE TRIGGER tg")
+    result = importdb.import_database(db.dsn, None, database="app")
+    t = yaml.safe_load(result.text)["databases"]["app"]["schemas"]["public"]["tables"]["t"]
+    assert t["triggers"]["tg"]["enabled"] is False and result.notes == [] and result.problems == []
+
+
 def test_lookup_tables_rows_are_seed_rows(request):
     db = request.getfixturevalue("db_factory")("pg-plain")
     with db.connect() as conn:

@@ -139,7 +139,10 @@ def _security(plan: Plan, live: Behaviour) -> None:
             plan.schema_grants[schema] = granted
         else:
             plan.schemas[schema][kind][name]["grants"] = granted
-    left = [r for r in live.security if r["fact"] not in security.RLS_FACTS]
+    # a trigger's state (`enabled:`) is the model's, read by inspect; a constraint's internal triggers' is not
+    triggers = {(t.schema, t.name, f"trigger {g.name}") for t in plan.db.tables for g in t.triggers}
+    left = [r for r in live.security if r["fact"] not in security.RLS_FACTS
+            and not (r["fact"] == "trigger enabled" and (r["schema"], r["name"], r["part"]) in triggers)]
     for (schema, name), spec in found.row_security.items():
         table = plan.schemas.get(schema, {}).get("tables", {}).get(name)
         if table is None:
