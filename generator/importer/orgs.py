@@ -24,14 +24,31 @@ OVERRIDES = {"chunk_interval": ("hypertable", "chunk_interval"), "compress_after
 Rel = tuple[str, str, str]  # (schema, kind, name)
 
 
+def _word(c: str) -> bool:
+    return c.isascii() and c.isalnum()
+
+
+def _replaced(text: str, key: str) -> str:
+    """text with key written `{org}` where no ASCII letter or digit touches it (as the regex
+    `(?<![A-Za-z0-9])key(?![A-Za-z0-9])` would, without compiling one per key: there are thousands)."""
+    out, i, n = [], 0, len(key)
+    while (j := text.find(key, i)) >= 0:
+        if (j and _word(text[j - 1])) or (j + n < len(text) and _word(text[j + n])):
+            out.append(text[i:j + 1])
+            i = j + 1
+        else:
+            out += [text[i:j], ORG]
+            i = j + n
+    return "".join(out) + text[i:] if out else text
+
+
 def templated(value, key: str):
     """value with the org key written `{org}` wherever it stands as a word of a name or SQL (not inside a word),
     except in role names (the roles of `grants:` and of a policy's `roles:`): roles are the cluster's, never an
     org's (`{org}` is refused there), so tables granting to acme_reader and demo_reader are not one template."""
-    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(key)}(?![A-Za-z0-9])")
     def walk(v, parent=None):
         if isinstance(v, str):
-            return v if parent == "roles" else pattern.sub(ORG, v)
+            return v if parent == "roles" else _replaced(v, key)
         if isinstance(v, dict):
             return {(k if parent == "grants" else walk(k)): walk(x, k) for k, x in v.items()}
         if isinstance(v, list):
