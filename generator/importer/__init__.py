@@ -5,9 +5,10 @@ Interface:
   row-level security, from the drift check's behaviour rows), the org templates recognised, the shared tables that
   could be the org registry (their rows are data: the caller reads them, live/ does), and notes of what the behaviour
   rows say that the model cannot.
-- write(plan, rows) -> Imported: the YAML text, the notes (what the model cannot express, object by object, each
-  also a comment in the text at its place) and what was recognised, in words. rows: (schema, table) -> the rows
-  of each registry candidate, as dicts.
+- write(plan, rows, seed_rows=...) -> Imported: the YAML text, the notes (what the model cannot express, object by
+  object, each also a comment in the text at its place) and what was recognised, in words. rows: (schema, table)
+  -> the rows of each registry candidate, as dicts; seed_rows: (schema, table) -> the rows of each lookup table
+  (plan.lookups) holding few enough, as record texts (seeds.py).
 Nothing here talks to a server; the text is the same for the same input.
 """
 from __future__ import annotations
