@@ -247,6 +247,26 @@ def test_a_disabled_trigger_is_written_not_noted(request):
     assert t["triggers"]["tg"]["enabled"] is False and result.notes == [] and result.problems == []
 
 
+def test_a_serial_columns_sequence_with_grants_is_declared(request):
+    db = request.getfixturevalue("db_factory")("pg-plain")
+    with db.connect() as conn:
+        conn.execute("CREATE TABLE public.t (id serial PRIMARY KEY, n bigserial)")
+        conn.execute("GRANT USAGE, SELECT ON SEQUENCE public.t_id_seq TO sg_reader")
+    result = importdb.import_database(db.dsn, None, database="app")
+    assert result.problems == [] and result.notes == []
+    public = yaml.safe_load(result.text)["databases"]["app"]["schemas"]["public"]
+    assert public["sequences"] == {"t_id_seq": {"as": "integer", "owned_by": "t.id",
+                                                "grants": {"sg_reader": ["usage", "select"]}}}
+    assert public["tables"]["t"]["columns"] == {
+        "id": {"type": "integer", "primary_key": True, "default": "nextval('public.t_id_seq'::regclass)"},
+        "n": "bigserial"}
+    model = props_load(result.text)
+    assert [c.summary() for c in differ.diff(db.dsn, model).changes] == []
+    second = request.getfixturevalue("db_factory")("pg-plain")
+    applying.apply(second.dsn, model, out=io.StringIO())
+    assert importdb.import_database(second.dsn, None, database="app").text == result.text
+
+
 def test_lookup_tables_rows_are_seed_rows(request):
     db = request.getfixturevalue("db_factory")("pg-plain")
     with db.connect() as conn:

@@ -57,10 +57,12 @@ class Imported:
     recognised: list[str]
 
 
-def _serials(db: m.Database) -> tuple[set[tuple[str, str]], dict[tuple[str, str, str], str]]:
+def _serials(db: m.Database, granted: set[tuple[str, str]]) -> tuple[set[tuple[str, str]],
+                                                                     dict[tuple[str, str, str], str]]:
     """The sequences `serial` says (a NOT NULL integer column owning `<table>_<column>_seq` through its default),
     and the default of each other column owning a sequence so: it keeps its nextval(), the sequence is declared
-    with `owned_by` (serial would make the column NOT NULL, or name another sequence)."""
+    with `owned_by` (serial would make the column NOT NULL, or name another sequence, or the sequence has grants
+    of its own: `granted`, which only a declared sequence can say)."""
     owned = {(q.schema, *q.owned_by): q for q in db.sequences if q.owned_by}
     implied, defaults = set(), {}
     for t in db.tables:
@@ -68,7 +70,8 @@ def _serials(db: m.Database) -> tuple[set[tuple[str, str]], dict[tuple[str, str,
             q = owned.get((t.schema, t.name, c.name)) if c.serial else None
             if q is None:
                 continue
-            if c.not_null and c.type in SERIAL_TYPES and q.name == default_name(t.name, c.name, "seq"):
+            if c.not_null and c.type in SERIAL_TYPES and q.name == default_name(t.name, c.name, "seq") \
+                    and (q.schema, q.name) not in granted:
                 implied.add((q.schema, q.name))
             else:
                 name = quote_literal(qualified(q.schema, q.name))
@@ -83,7 +86,7 @@ def _unserial(t: m.Table, defaults: dict[tuple[str, str, str], str]) -> m.Table:
                                     if (t.schema, t.name, c.name) in defaults else c for c in t.columns))
 
 
-def _objects(db: m.Database, plan: Plan) -> None:
+def _objects(db: m.Database, plan: Plan, granted: set[tuple[str, str]]) -> None:
     def put(schema: str, kind: str, name: str, spec: dict, notes=()) -> None:
         plan.schemas.setdefault(schema, {}).setdefault(kind, {})[name] = spec
         if notes:
@@ -91,7 +94,7 @@ def _objects(db: m.Database, plan: Plan) -> None:
 
     for ty in db.types:
         put(ty.schema, "types", ty.name, objects.type_(ty))
-    implied, defaults = _serials(db)
+    implied, defaults = _serials(db, granted)
     for q in db.sequences:
         if (q.schema, q.name) not in implied:
             put(q.schema, "sequences", q.name, objects.sequence(q))
@@ -111,9 +114,10 @@ def _objects(db: m.Database, plan: Plan) -> None:
 
 
 def recognise(db: m.Database, *, find_orgs: bool = True, live: Behaviour | None = None) -> Plan:
-    plan = Plan(db, {}, {})
-    _objects(db, plan)
-    _security(plan, live or Behaviour())
+    plan, live = Plan(db, {}, {}), live or Behaviour()
+    _objects(db, plan, {(r["schema"], r["name"]) for r in live.grants
+                        if r["class"] == "relation" and r["kind"] == "S" and r["fact"] == "privileges"})
+    _security(plan, live)
     if find_orgs:
         plan.found = orgs.recognise(_relations(plan))
         plan.candidates = registry.candidates(db, plan.found)

@@ -4,8 +4,8 @@ The rows are the drift check's (live/sql/grants.sql and security.sql: only what 
 defaults, so the owner's own privileges and PUBLIC's default EXECUTE on functions or USAGE on schema public are
 never written) and one import query for the parts of each policy (live/sql/import_policies.sql). What the model
 cannot say is a note of its object instead, never dropped: a grant option, column privileges, owners, PostgreSQL
-17's MAINTAIN without the rest of a table's privileges, grants on a serial column's sequence or on a continuous
-aggregate, PUBLIC's privileges on schema public (initdb's), the grants of an overloaded function's name.
+17's MAINTAIN without the rest of a table's privileges, grants on an identity column's sequence or on a
+continuous aggregate, PUBLIC's privileges on schema public (initdb's), the grants of an overloaded function's name.
 """
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def _refused(row: dict, where: Where, overloaded: set[tuple[str, str]]) -> str |
     if row["class"] == "column":
         return f"column {row['part']}'s privileges"
     if where[2] != row["name"]:
-        return f"sequence {row['name']} (a serial column's): the model grants on declared sequences only"
+        return f"sequence {row['name']} (an identity column's): the model grants on declared sequences only"
     if where[1] == "continuous_aggregates":
         return "a continuous aggregate's (the model grants on none yet)"
     return None
