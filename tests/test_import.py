@@ -267,6 +267,35 @@ def test_a_serial_columns_sequence_with_grants_is_declared(request):
     assert importdb.import_database(second.dsn, None, database="app").text == result.text
 
 
+def test_org_keys_with_underscores_on_a_server(request):
+    """values_acme_corp and values_acme_corp_current beside values_demo and values_demo_current, an org registry
+    naming them, a comment naming each org: two templates of the orgs acme_corp and demo, no drift, and the model
+    applied to a fresh database imports to the same text."""
+    db = request.getfixturevalue("db_factory")("pg-plain")
+    with db.connect() as conn:
+        conn.execute("CREATE TABLE public.org (key text PRIMARY KEY, name text NOT NULL, data_table text)")
+        for key, name in (("acme_corp", "Acme Corp"), ("demo", "Demo Inc")):
+            conn.execute(f"INSERT INTO public.org VALUES ('{key}', '{name}', 'values_{key}')")
+            conn.execute(f"CREATE TABLE public.values_{key} (ts timestamptz NOT NULL, v double precision)")
+            conn.execute(f"COMMENT ON TABLE public.values_{key} IS 'readings of {name}'")
+            conn.execute(f"CREATE INDEX ix_values_{key}_ts ON public.values_{key} (ts DESC)")
+            conn.execute(f"CREATE TABLE public.values_{key}_current (id integer PRIMARY KEY, v double precision)")
+    result = importdb.import_database(db.dsn, None, database="app")
+    assert result.problems == []
+    doc = yaml.safe_load(result.text)
+    assert doc["orgs"] == [{"key": "acme_corp", "name": "Acme Corp"}, {"key": "demo", "name": "Demo Inc"}]
+    tables = doc["databases"]["app"]["schemas"]["public"]["tables"]
+    assert set(tables) == {"org", "values_{org}", "values_{org}_current"}
+    assert tables["values_{org}"]["comment"] == "readings of {org_name}"
+    assert doc["databases"]["app"]["org_registry"]["values"] == {
+        "key": "{org}", "name": "{org_name}", "data_table": "values_{org}"}
+    model = props_load(result.text)
+    assert [c.summary() for c in differ.diff(db.dsn, model).changes] == []
+    second = request.getfixturevalue("db_factory")("pg-plain")
+    applying.apply(second.dsn, model, out=io.StringIO())
+    assert importdb.import_database(second.dsn, None, database="app").text == result.text
+
+
 def test_lookup_tables_rows_are_seed_rows(request):
     db = request.getfixturevalue("db_factory")("pg-plain")
     with db.connect() as conn:
