@@ -339,7 +339,10 @@ def _fleet(model_path: Path, targets_path: Path, database, orgs, fmt: str, skip_
 @click.option("-o", "--output", "out_file", default="model.yaml", show_default=True, metavar="FILE",
               help="The model file to write; - for stdout.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def import_(dsn, database, schemas, orgs, out_file, force) -> None:
+@click.option("--seed-rows", "seed_rows", type=int, default=100, show_default=True, metavar="N",
+              help="Write the rows of lookup tables (shared, referenced by a foreign key) holding at most N rows "
+                   "as seed rows; 0: none.")
+def import_(dsn, database, schemas, orgs, out_file, force, seed_rows) -> None:
     """Write a model of a live database; exit 1 when the written model does not validate."""
     from schemagen.commands import importdb
 
@@ -348,7 +351,7 @@ def import_(dsn, database, schemas, orgs, out_file, force) -> None:
         raise UsageError("-o is empty: give a path")
     wanted = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
     result = importdb.import_database(_need_dsn(dsn), out, database=database, schemas=wanted, orgs=orgs,
-                                      force=force, say=_say)
+                                      force=force, seed_rows=seed_rows, say=_say)
     if out is None:
         click.echo(result.text, nl=False)
     if result.problems:

@@ -235,11 +235,14 @@ class Gen:
     # sequences of their own
     def sequences(self, schema: str, tables: dict) -> dict:
         """Up to two sequences of `schema`, each read by the nextval() default of a shared table's integer or
-        bigint column (no default, identity or serial there yet), maybe OWNED BY it; settings drawn in range."""
+        bigint column (no default, identity or serial there yet), maybe OWNED BY it; settings drawn in range. Not a
+        foreign key's column: a seed row leaving it to the default would reference a value (-1, say) that the target
+        does not hold."""
         draw, out = self.draw, {}
         spots = [(t, c) for t, spec in tables.items() for c, col in spec["columns"].items()
                  if isinstance(col, dict) and self.tables[(schema, t)]["kinds"].get(c) in ("integer", "bigint")
-                 and col["type"] not in SERIALS and not {"default", "identity"} & set(col)]
+                 and col["type"] not in SERIALS and not {"default", "identity"} & set(col)
+                 and c not in self.tables[(schema, t)]["fk_columns"]]
         for t, c in draw(st.lists(st.sampled_from(spots), min_size=1, max_size=2, unique=True)) if spots else ():
             name = f"{draw(st.sampled_from(['seq', 'Order No', 'select', 'q.s', LONG[:40]]))} {self.n()}"
             if not self.free(schema, name):

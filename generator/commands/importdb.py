@@ -1,9 +1,11 @@
 """`schemagen import`: a live database written as a model file (the offline part: schemagen.importer).
 
-The catalogs are read by inspect (the queries `schemagen diff` runs, a fixed number of them) in one snapshot
-rolled back at the end, printed under the search_path the rendered scripts pin; with orgs recognised, the rows of
-each table that could be the org registry are read too (one query each, at most one row more than there are
-orgs). The file is written whole (a temporary file renamed into place) and never over an existing one without
+The catalogs are read by inspect and live/behaviour.py (the queries `schemagen diff` runs, a fixed number of
+them), import_default_privileges.sql, and import_policies.sql when there are row-level security policies, in one
+snapshot rolled back at the end, printed under the search_path the rendered scripts pin; with orgs recognised,
+the rows of each table that could be the org registry are read too (one query each, at most one row more than
+there are orgs), and those of each lookup table (importer/seeds.py: one query each, at most --seed-rows + 1
+rows). The file is written whole (a temporary file renamed into place) and never over an existing one without
 force; then it is validated as `schemagen validate` would.
 """
 from __future__ import annotations
@@ -24,6 +26,8 @@ from schemagen.live import drift as live_drift
 from schemagen.live import sql as queries
 from schemagen.live.connect import connection
 from schemagen.live.inspect import Catalog, inspect
+
+SEED_ROWS = 100  # a lookup table with more rows than this holds data, not seed rows (--seed-rows)
 
 
 @dataclass
@@ -46,20 +50,40 @@ def _rows(conn, candidates, limit: int) -> tuple[dict[tuple[str, str], list[dict
     return out, len(candidates)
 
 
+def _seed_rows(conn, lookups, limit: int) -> tuple[dict[tuple[str, str], list[str]], int]:
+    """The rows of each lookup table holding at most limit rows (one more is read: a table with more is data)."""
+    out = {}
+    for schema, table, key in lookups if limit > 0 else ():
+        with conn.transaction(force_rollback=True):
+            conn.execute(queries.query("import_seed_session"))
+            text = queries.compose("import_seed_rows", table=(schema, table), key=list(key))
+            found = conn.execute(text, {"limit": limit + 1}).fetchall()
+        if len(found) <= limit:
+            out[(schema, table)] = [r[0] for r in found]  # record texts: importer/seeds.py reads them
+    return out, len(lookups) if limit > 0 else 0
+
+
 def read(dsn: str, *, database: str | None = None, schemas: Collection[str] | None = None,
-         orgs: bool = True) -> tuple[importer.Plan, dict, int, int]:
-    """The live database on dsn, inspected, with its org templates recognised and registry candidates read."""
+         orgs: bool = True, seed_limit: int = SEED_ROWS) -> tuple[importer.Plan, dict, dict, int, int]:
+    """The live database on dsn, inspected, with its org templates recognised, registry candidates and lookup
+    tables read."""
     with connection(dsn, purpose="schemagen import") as conn, live_drift.server_errors(dsn):
         name = database or conn.info.dbname
         catalog = Catalog(conn)
         probe = m.Database(name, schemas=(m.Schema("public"),))
+        managed = sorted(schemas) if schemas else None
         with live_drift.snapshot(conn, render.prelude(probe)):
-            db = inspect(conn, schemas=sorted(schemas) if schemas else None, name=name, catalog=catalog)
-            plan = importer.recognise(db, find_orgs=orgs)
-            live = live_behaviour.read(catalog, sorted(schemas) if schemas else None)
-            importer.unexpressed(plan, live.grants, live.security, live.objects)
+            db = inspect(conn, schemas=managed, name=name, catalog=catalog)
+            live = live_behaviour.read(catalog, managed)
+            # the parts of each policy, read only when there are policies (security.sql has a row for each)
+            policies = catalog.rows("import_policies", schemas=managed) \
+                if any(r["fact"] == "policy" for r in live.security) else []
+            defaults = catalog.rows("import_default_privileges", schemas=managed)
+            behaviour = importer.Behaviour(live.security, live.grants, live.objects, policies, defaults)
+            plan = importer.recognise(db, find_orgs=orgs, live=behaviour)
             rows, data = _rows(conn, plan.candidates, len(plan.found.keys))
-    return plan, rows, catalog.queries, data
+            seeded, more = _seed_rows(conn, plan.lookups, seed_limit)
+    return plan, rows, seeded, catalog.queries, data + more
 
 
 def write_file(path: Path, text: str, *, force: bool) -> None:
@@ -97,15 +121,17 @@ def _problems(path: Path | None, text: str) -> list[str]:
 
 def import_database(dsn: str, out: Path | None, *, database: str | None = None,
                     schemas: Collection[str] | None = None, orgs: str = "auto", force: bool = False,
-                    say: Say = silent) -> ImportResult:
+                    seed_rows: int = SEED_ROWS, say: Say = silent) -> ImportResult:
     """`schemagen import`: write the model of the live database on dsn to out (None: return the text only)."""
     if orgs not in ("auto", "none"):
         raise UsageError(f"--orgs {orgs!r}: give auto or none")
     if out is not None and out.exists() and not force:
         raise UsageError(f"{out} exists: pass --force to overwrite it, or give another -o")
-    plan, rows, catalog_queries, data_queries = read(dsn, database=database, schemas=schemas,
-                                                     orgs=orgs == "auto")
-    imported = importer.write(plan, rows)
+    if seed_rows < 0:
+        raise UsageError(f"--seed-rows {seed_rows}: give 0 (no seed rows) or more")
+    plan, rows, seeded, catalog_queries, data_queries = read(dsn, database=database, schemas=schemas,
+                                                             orgs=orgs == "auto", seed_limit=seed_rows)
+    imported = importer.write(plan, rows, seed_rows=seeded)
     for line in imported.recognised:
         say(printable(f"recognised {line}"))
     for note in imported.notes:

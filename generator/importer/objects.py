@@ -20,6 +20,7 @@ _SHORT_TYPES = (("timestamp with time zone", "timestamptz"), ("timestamp without
                 ("character varying", "varchar"), ("character", "char"), ("bit varying", "varbit"))
 _ZONED = re.compile(r"^(timestamp|time)(\(\d+\)) (with|without) time zone")
 _SERIAL = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
+SERIAL_TYPES = tuple(_SERIAL)
 _PLAIN_NAME = re.compile(r"[^\s\"]+\Z")
 
 

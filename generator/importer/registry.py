@@ -21,7 +21,8 @@ class Registry:
 
 
 def _text(t: str) -> bool:
-    return t.split("(")[0] in TEXT
+    """A text type (not an array of one: `character varying(10)[]`)."""
+    return t.split("(")[0] in TEXT and not t.endswith("]")
 
 
 Candidate = tuple[str, str, str, frozenset[str]]  # schema, table, key column, the columns with a default

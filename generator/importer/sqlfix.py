@@ -5,6 +5,8 @@
   It is written back as the IN (NOT IN for `<> ALL`) a person wrote.
 - A default `'USD'::bpchar` (a char(n) column's constant): the cast is left out, the column's type applies;
   validate reads a bare `bpchar` as char(1).
+- A default `'101'::"bit"` (how the server prints a bit string B'101', whatever the column's length) is written
+  `B'101'`: validate reads `::"bit"` as bit(1), which 3 bits do not fit.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import re
 _ELEMENT = r"'(?:[^']|'')*'::character varying"
 _ANY = re.compile(rf"(\(?[\w\"]+\)?)::text (=|<>) (ANY|ALL) \(\(?ARRAY\[((?:{_ELEMENT}(?:, )?)+)\]\)?::text\[\]\)")
 _BPCHAR = re.compile(r"\A('(?:[^']|'')*')::bpchar\Z")
+_BITS = re.compile(r"\A'([01]*)'::\"bit\"\Z")
 
 
 def _in_list(found: re.Match) -> str:
@@ -31,4 +34,7 @@ def default(sql: str | None) -> str | None:
     if sql is None:
         return None
     found = _BPCHAR.match(sql)
-    return found[1] if found else reparsable(sql)
+    if found:
+        return found[1]
+    bits = _BITS.match(sql)
+    return f"B'{bits[1]}'" if bits else reparsable(sql)

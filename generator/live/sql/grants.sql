@@ -78,8 +78,8 @@ WITH history AS (
   FROM privileges p GROUP BY 1, 2, 3, 4, 5, 6
 )
 SELECT o.class, o.schema, o.name, o.kind, o.part, 'owner' AS fact, NULL::text AS grantee,
-       (SELECT r.rolname FROM pg_roles r WHERE r.oid = h.owner) AS expected,
-       (SELECT r.rolname FROM pg_roles r WHERE r.oid = o.owner) AS actual
+       (SELECT r.rolname::text FROM pg_roles r WHERE r.oid = h.owner) AS expected,  -- text: a name (63 bytes)
+       (SELECT r.rolname::text FROM pg_roles r WHERE r.oid = o.owner) AS actual     -- would cut the lists below
 FROM objects o CROSS JOIN history h
 WHERE o.class <> 'column' AND o.owner <> h.owner
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objoid
@@ -88,7 +88,7 @@ WHERE o.class <> 'column' AND o.owner <> h.owner
   AND NOT EXISTS (SELECT 1 FROM pg_init_privs ip WHERE ip.objoid = o.objoid AND ip.classoid = o.classid)
 UNION ALL
 SELECT g.class, g.schema, g.name, g.kind, g.part, 'privileges',
-       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE (SELECT r.rolname FROM pg_roles r WHERE r.oid = g.grantee) END,
+       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE (SELECT r.rolname::text FROM pg_roles r WHERE r.oid = g.grantee) END,
        g.expected, g.actual
 FROM per_grantee g WHERE g.expected IS DISTINCT FROM g.actual
   AND g.grantee IS DISTINCT FROM (SELECT h.owner FROM history h)  -- what was granted so that it could apply
