@@ -60,6 +60,8 @@ def unknown_sequences(ck: Context) -> None:
                 tree = parse_expression(c.default, ck.problems.budget)  # cached: parsed once per text
             except TooMuchSql:
                 return
+            if isinstance(tree, Parsed):
+                _unqualified(ck, t, c, tree, mine)
             for seq in sequences_used(tree) if isinstance(tree, Parsed) else ():
                 if isinstance(seq, str):
                     ck.add(c.source, f"the default of {t.name}.{c.name}: nextval({seq!r}) does not name a "
@@ -72,6 +74,24 @@ def unknown_sequences(ck: Context) -> None:
                         "or an identity column"
                     ck.add(c.source, f"the default of {t.name}.{c.name}: nextval reads sequence "
                                      f"{seq[0]}.{seq[1]}, which the model does not create{hint}", t.org)
+
+
+def _unqualified(ck: Context, t: m.Table, c: m.Column, tree: Parsed, mine: set[str]) -> None:
+    """nextval('seq') without a schema is resolved when the table is created, under the scripts' search_path
+    (pg_catalog, the extensions' schemas, public): a sequence of the model in another schema is not found there."""
+    for raw in _NEXTVAL.findall(json_of(tree)):
+        text = unescape(raw)
+        seq = _regclass_name(text)
+        if not seq or "." in re.sub(r'"(?:[^"]|"")*"', "", text) or text.startswith('"') and '"."' in text:
+            continue
+        if seq in ck.known:
+            continue
+        elsewhere = sorted(f"{s}.{seq[1]}" for s in mine if s != "public" and (s, seq[1]) in ck.known)
+        if elsewhere:
+            ck.add(c.source, f"the default of {t.name}.{c.name}: nextval({text!r}) names no schema, so it is looked "
+                             f"up in public when the table is created (the scripts' search_path holds pg_catalog, "
+                             f"the extensions' schemas and public), where the model has no such sequence; write "
+                             f"nextval('{elsewhere[0]}')", t.org)
 
 
 def relations_read(parsed: Parsed) -> set[tuple[str | None, str]]:
