@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
-from schemagen.plan.ops import DECOMPRESSION, NEW_CHUNKS_ONLY, Hazard, Op, lock_hazard
+from schemagen.plan.columns import AlterType
+from schemagen.plan.ops import DECOMPRESSION, JOB_ID_CHANGE, NEW_CHUNKS_ONLY, TABLE_REWRITE, Hazard, Op, lock_hazard
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident
 
@@ -95,3 +96,50 @@ class DisableCompression(Op):
 
     def describe(self) -> str:
         return f"decompress every chunk of {self.table.qname} and turn its compression off"
+
+
+@dataclass(frozen=True)
+class RetypeColumnstore(Op):
+    """A column's type changed on a hypertable with compression, which TimescaleDB refuses in place: the recipe
+    in one transaction (all or nothing): the compression policy removed, every chunk decompressed, compression
+    turned off, the type changed (as AlterType does it), compression turned on again with the same settings, the
+    policy added again; its next run compresses the chunks again."""
+
+    op: ClassVar[str] = "retype_columnstore"
+    rank: ClassVar[int] = 61
+    table: m.Table  # as it is
+    column: m.Column  # as it will be
+    old: m.Column
+    ts: str
+
+    def statements(self) -> tuple[str, ...]:
+        t, c = self.table, self.table.compression
+        out = [sql("policy", "drop", self.ts, "compression", t.qname)] if c.after is not None else []
+        out += [sql("plan_compression", "decompress_all", self.ts, t.qname), sql("plan_compression", "disable",
+                                                                                t.qname)]
+        out += AlterType(self.key, self.org, t, self.column, self.old).statements()
+        out.append(sql("compression", "create", "TABLE", t.qname, c))
+        if c.after is not None:
+            out.append(sql("policy", "compression", self.ts, t.qname, c))
+        return tuple(out)
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_COMPRESSION, m.FEATURE_POLICY})
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        t = self.table
+        return (lock_hazard(t, what="reads and writes until every chunk is decompressed, rewritten and the step "
+                                    "commits"),
+                Hazard(DECOMPRESSION, f"every compressed chunk of {t.qname} is decompressed (the disk for its rows "
+                                      "uncompressed) and stays so until the compression policy's next run"),
+                Hazard(TABLE_REWRITE, f"{t.qname} and every chunk are rewritten to turn {quote_ident(self.column.name)}"
+                                      f" from {self.old.type} into {self.column.type}; a value that does not convert "
+                                      "makes the step fail, changing nothing"),
+                Hazard(JOB_ID_CHANGE, f"the compression job of {t.qname} is removed and added again: a new id"))
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (RetypeColumnstore(self.key, self.org, self.table, self.old, self.column, self.ts),)
+
+    def describe(self) -> str:
+        return (f"change the type of column {quote_ident(self.column.name)} of {self.table.qname} from "
+                f"{self.old.type} to {self.column.type} (decompress, compression off, alter, compression on)")

@@ -25,7 +25,7 @@ from schemagen.plan import server
 from schemagen.plan.aggregates import aggregate_ops, recreated
 from schemagen.plan.blocked import split_replaced_views, take_out_blocked
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
-from schemagen.plan.compression import DisableCompression, SetCompression
+from schemagen.plan.compression import DisableCompression, RetypeColumnstore, SetCompression
 from schemagen.plan.indexes import CreateIndex, DropIndex
 from schemagen.plan.objects import function_ops, trigger_ops, view_ops
 from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
@@ -128,9 +128,14 @@ def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Conte
     if attr == "not null" and not (want.identity or have.identity):
         return (SetNotNull(c.key, org, old, want, have),)
     if attr == "type" and not (want.serial or have.serial or want.identity or have.identity):
-        if columnstore(old):
-            return ("TimescaleDB refuses to change a column's type on a hypertable with compression: decompress "
-                    "every chunk, disable compression, alter, re-enable, recompress (" + NOT_YET + ")")
+        if columnstore(old):  # TimescaleDB refuses it in place: the recipe
+            readers = [a.qname for a in ctx.new.continuous_aggregates if a.source_relation == old.qname]
+            if readers:
+                return (f"continuous aggregate {readers[0]} reads {old.qname}: PostgreSQL refuses to change the type "
+                        "of a column an aggregate uses; it is dropped and recreated (" + NOT_YET + ")")
+            if name in old.compression.segment_by or name in [o.column for o in old.compression.order_by]:
+                return "a segment-by or order-by column's type change on a hypertable with compression is " + NOT_YET
+            return (RetypeColumnstore(c.key, org, old, want, have, ctx.ts),)
         readers = [a.qname for a in ctx.new.continuous_aggregates if a.source_relation == old.qname]
         if readers:
             return (f"continuous aggregate {readers[0]} reads {old.qname}: PostgreSQL refuses to change the type of "
