@@ -78,8 +78,10 @@ def _registered(db: m.Database, actual: m.Database, changes) -> set[str]:
     """The orgs whose registry row the live database has (the drift check reports none of them missing): an org
     there already is not onboarded again, even when none of its tables is (its new tables are created instead)."""
     reg = db.org_registry
-    if reg is None or not any((t.schema, t.name) == (reg.schema, reg.table) for t in actual.tables):
-        return set()
+    table = next((t for t in actual.tables if (t.schema, t.name) == (reg.schema, reg.table)), None) if reg else None
+    needed = {c for r in db.org_rows for c, _ in r.values}
+    if table is None or not needed <= {c.name for c in table.columns}:
+        return set()  # no registry there yet (or not one whose rows the drift check can read)
     missing = {c.org for c in changes if c.kind == "org row" and c.change == "missing"}
     return {r.org for r in db.org_rows} - missing
 

@@ -13,8 +13,9 @@ from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.plan.objects import DropView, PutView
 from schemagen.plan.ops import NotPlanned, Op
+from schemagen.rules.context import unique_keys
 from schemagen.sqlparse import query_relations
-from schemagen.sqltext import qualified
+from schemagen.sqltext import qualified, quote_ident
 
 _NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'")  # a default's sequence, as the catalog prints it (qualified)
 
@@ -68,6 +69,97 @@ def _rows_needed(op: Op) -> set[str]:
     if op.op != "create_table" or table is None or not table.seed:
         return set()
     return {qualified(f.ref_schema, f.ref_table) for f in table.foreign_keys} - {table.qname}
+
+
+def _column_drops(op: Op) -> set[tuple[str, str]]:
+    """(table, column) of a step that drops a column."""
+    return {(op.table.qname, op.column.name)} if op.op == "drop_column" else set()
+
+
+def _mentions(query: str, schema: str, table: str, column: str) -> bool:
+    """A query reads table and names column (as an identifier, quoted or not): a view PostgreSQL ties to it."""
+    if table not in _reads(query, schema):
+        return False
+    return _word(column, query)
+
+
+def _column_readers(op: Op, views) -> list[str]:
+    """The views (and aggregates) among `views` that name a column the step drops."""
+    return [v.qname for v in views for t, col in _column_drops(op) if _mentions(v.query, v.schema, t, col)]
+
+
+def _new_tables(op: Op) -> list[m.Table]:
+    """The tables a step creates: a new table, or an onboarded org's."""
+    if op.op == "create_table":
+        return [op.table]
+    if op.op == "onboard_org":
+        return list(op.model.database(op.database).for_org(op.org).tables)
+    return []
+
+
+def _columns_used(op: Op) -> set[tuple[str, str]]:
+    """(table, column) of the columns a new constraint or index on an existing table names, or that the foreign
+    keys of a new table reference."""
+    refs = {(qualified(f.ref_schema, f.ref_table), c) for t in _new_tables(op) for f in t.foreign_keys
+            for c in f.ref_columns}
+    table = getattr(op, "table", None)
+    if table is None or op.op == "create_table":
+        return refs
+    if op.op in ("add_constraint", "validate_constraint"):
+        return {(table.qname, c) for c in getattr(op.constraint, "columns", ())}
+    if op.op == "create_index":
+        return {(table.qname, e.column) for e in op.index.elements if e.column} | {
+            (table.qname, c) for c in op.index.include}
+    return set()
+
+
+def _keys(live: m.Database, served) -> set[tuple[str, tuple[str, ...]]]:
+    """(table, columns) of every unique key a foreign key may reference once the plan ran: the live ones, those
+    the plan adds, and those of the tables it creates."""
+    tables = [*live.tables, *(op.table for op in served if op.op == "create_table")]
+    out = {(t.qname, k) for t in tables for k in unique_keys(t)}
+    for op in served:
+        if op.op == "add_constraint" and op.kind == "unique":
+            out.add((op.table.qname, tuple(op.constraint.columns)))
+        if op.op == "create_index" and op.index.unique and not op.index.where:
+            out.add((op.table.qname, tuple(e.column for e in op.index.elements)))
+    return out
+
+
+def _unkeyed(op: Op, keys: set[tuple[str, tuple[str, ...]]]) -> list[str]:
+    """The foreign keys of a new table, or a new foreign key, whose referenced columns no unique key covers."""
+    mine = {t.qname for t in _new_tables(op)}
+    if op.op in ("create_table", "onboard_org"):
+        fks = tuple(f for t in _new_tables(op) for f in t.foreign_keys)
+    elif op.op == "add_constraint" and op.kind == "foreign key":
+        fks = (op.constraint,)
+    else:
+        return []
+    return [f"a unique key on {qualified(f.ref_schema, f.ref_table)}({', '.join(map(quote_ident, f.ref_columns))})"
+            for f in fks if qualified(f.ref_schema, f.ref_table) not in mine and not any(
+                t == qualified(f.ref_schema, f.ref_table) and set(k) == set(f.ref_columns) for t, k in keys)]
+
+
+def _named(op: Op, columns: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The columns among `columns` (table, column) that a new check's or index's expressions, or a trigger's WHEN
+    and UPDATE OF, name."""
+    table = getattr(op, "table", None)
+    if table is None or op.op not in ("add_constraint", "validate_constraint", "create_index", "create_trigger",
+                                      "replace_trigger"):
+        return set()
+    if op.op in ("create_trigger", "replace_trigger"):
+        texts = [op.trigger.when or "", *op.trigger.update_of]
+    elif op.op == "create_index":
+        texts = [e.expression for e in op.index.elements if e.expression] + [op.index.where or ""]
+    else:
+        texts = [getattr(op.constraint, "expression", None) or ""]
+    return {(t, c) for t, c in columns if t == table.qname and any(_word(c, x) for x in texts)}
+
+
+def _word(column: str, text: str) -> bool:
+    quoted = quote_ident(column)
+    return quoted in text if quoted != column else bool(re.search(rf'(?<![\w$"]){re.escape(column)}(?![\w$"])',
+                                                                 text))
 
 
 def missing_names(left: list[NotPlanned]) -> set[str]:
@@ -139,6 +231,8 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
     gone, out = missing_names(left), []
     rows = {qualified(n.change.key.schema, n.change.key.name) for n in left
             if n.change.kind in ("seed row", "org row")}  # tables whose rows the plan leaves as they are
+    columns = {(qualified(n.change.key.schema, n.change.key.name), n.change.part[1]) for n in left
+               if n.change.change == "missing" and len(n.change.part) == 2 and n.change.part[0] == "column"}
     needs = _live_needs(live, model, {qualified(n.change.key.schema, n.change.key.name) for n in left})
     names = set().union(*(_relations(t) for t in live.tables)) | {v.qname for v in (*live.views,
                                                                                    *live.continuous_aggregates)}
@@ -147,9 +241,14 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
         changed = False
         dropped = set().union(*(_drops(op) for op in served))
         for op in list(served):
-            blocked = sorted(_needs(op) & gone | (_rows_needed(op) & rows))
+            blocked = sorted(_needs(op) & gone | (_rows_needed(op) & rows)
+                             | {f"{t}.{quote_ident(c)}" for t, c in (_columns_used(op) | _named(op, columns))
+                                & columns}
+                             | set(_unkeyed(op, _keys(live, served))))
             kept = sorted(n for n, wants in needs.items() if n not in dropped and wants & _drops(op))
             taken = sorted((_taken(op) - _drops(op)) & (names - dropped))
+            kept += sorted(r for r in _column_readers(op, [*live.views, *live.continuous_aggregates])
+                           if r not in dropped)
             if blocked or kept or taken:
                 why = (f"it needs {blocked[0]}, which this plan does not create or change" if blocked
                        else f"{kept[0]} needs it, and this plan does not drop {kept[0]}" if kept
@@ -164,12 +263,16 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
 
 
 def split_replaced_views(served: dict[Op, list[Change]]) -> dict[Op, list[Change]]:
-    """A view replaced in place whose present query reads what the plan drops: dropped before that drop and
-    created after (CREATE OR REPLACE comes too late: the drop would refuse to leave it without its table)."""
+    """A view replaced in place whose present query reads what the plan drops (a table, or a column it names):
+    dropped before that drop and created after (CREATE OR REPLACE comes too late: the drop would refuse to leave
+    it without what it reads)."""
     dropped = set().union(*(_drops(op) for op in served))
+    columns = set().union(*(_column_drops(op) for op in served))
     out: dict[Op, list[Change]] = {}
     for op, changes in served.items():
-        if op.op == "replace_view" and _reads(op.previous.query, op.previous.schema) & dropped:
+        v = getattr(op, "previous", None)
+        if op.op == "replace_view" and (_reads(v.query, v.schema) & dropped or any(
+                _mentions(v.query, v.schema, t, col) for t, col in columns)):
             out[DropView(op.key, op.org, op.previous, -op.position)] = changes
             out[PutView(op.key, op.org, op.view, None, op.position)] = list(changes)
         else:

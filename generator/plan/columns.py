@@ -122,7 +122,7 @@ def binary_compatible(old: str, new: str) -> bool:
 class AlterType(Op):
     catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "alter_type"
-    rank: ClassVar[int] = 61  # before the constraints and defaults written for the new type
+    rank: ClassVar[int] = 56  # first among the changes of existing tables: constraints, defaults are for the new type
     table: m.Table
     column: m.Column
     old: m.Column

@@ -106,7 +106,7 @@ class RetypeColumnstore(Op):
     policy added again; its next run compresses the chunks again."""
 
     op: ClassVar[str] = "retype_columnstore"
-    rank: ClassVar[int] = 61
+    rank: ClassVar[int] = 56  # as AlterType
     table: m.Table  # as it is
     column: m.Column  # as it will be
     old: m.Column

@@ -125,6 +125,8 @@ def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Conte
         return (SetDefault(c.key, org, old, want, have),)
     if attr == "comment":
         return (SetComment(c.key, org, old, want, have),)
+    if attr == "not null" and not want.not_null and old.primary_key and name in old.primary_key.columns:
+        return "the column is in the primary key, which keeps it NOT NULL: a primary key change is " + NOT_YET
     if attr == "not null" and not (want.identity or have.identity):
         return (SetNotNull(c.key, org, old, want, have),)
     if attr == "type" and not (want.serial or have.serial or want.identity or have.identity):
@@ -163,6 +165,10 @@ def _columns(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> 
                              or name in [o.column for o in old.compression.order_by]):
         return ("TimescaleDB refuses to drop a segment-by or order-by column of a hypertable with compression: "
                 "change the settings and recompress every chunk first (" + NOT_YET + ")")
+    if old.primary_key and name in old.primary_key.columns:
+        return "the column is in the primary key, which would go with it: a primary key change is " + NOT_YET
+    if old.hypertable and name in (old.hypertable.time_column, *(d.column for d in old.hypertable.dimensions)):
+        return "TimescaleDB refuses to drop a hypertable's time or space dimension column (rebuild the table)"
     return (DropColumn(c.key, org, old, col),)
 
 
@@ -196,6 +202,8 @@ def _indexes(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...]:
     want = next((i for i in new.indexes if i.name == name), None) if new else None
     have = next((i for i in old.indexes if i.name == name), None) if old else None
     drop = (DropIndex(c.key, org, old, have),) if have and c.change != "missing" else ()
+    if new and old and old.hypertable and not new.hypertable:  # still a hypertable when the index is built
+        new = dataclasses.replace(new, hypertable=old.hypertable)
     return drop + ((CreateIndex(c.key, org, new, want),) if want and c.change != "extra" else ())
 
 
@@ -385,10 +393,10 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
                 for r in renamed.renames if r.kind == "table"}
         for op in [op for op in served if owned(dataclasses.replace(op, key=back.get(op.key, op.key)))]:
             left += [NotPlanned(c, owned(op)) for c in served.pop(op)]
-    left += _column_order(served, ctx)
     left += server.refuse(served, refused or {})
     served = split_replaced_views(served)
     left += take_out_blocked(served, left, old_e, new_e)
+    left += _column_order(served, ctx)
     if count is not None:
         served = {server.counted(op, count): cs for op, cs in served.items()}
     steps, rollback = _steps(served)

@@ -105,7 +105,7 @@ class DropTable(Op):
 @dataclass(frozen=True)
 class AddColumn(Op):
     op: ClassVar[str] = "add_column"
-    rank: ClassVar[int] = 61
+    rank: ClassVar[int] = 57  # before the new tables, whose foreign keys may reference it
     table: m.Table
     column: m.Column
     violations: int | None = None  # the rows of the table, counted at plan time (NOT NULL without a default)
@@ -146,6 +146,11 @@ class AddColumn(Op):
     def describe(self) -> str:
         return f"add column {quote_ident(self.column.name)} to {self.table.qname}"
 
+    def order(self) -> tuple:
+        """A table's new columns in the model's order: PostgreSQL appends each at the end."""
+        names = [c.name for c in self.table.columns]
+        return (0, self.object, names.index(self.column.name) if self.column.name in names else len(names))
+
 
 @dataclass(frozen=True)
 class DropColumn(Op):
@@ -181,12 +186,17 @@ class AddConstraint(Op):
     refuses VALIDATE once compression is on."""
 
     op: ClassVar[str] = "add_constraint"
-    rank: ClassVar[int] = 62
     table: m.Table
     kind: str  # check | unique | foreign key
     constraint: Constraint
     not_valid: bool = False
     violations: int | None = None  # counted at plan time on a live database (None: not counted)
+
+    @property  # type: ignore[override]
+    def rank(self) -> int:
+        """A unique or check before the new tables (their foreign keys may need a new unique key); a foreign key
+        after them (it may reference one)."""
+        return 62 if self.kind == "foreign key" else 58
 
     def statements(self) -> tuple[str, ...]:
         return (sql("plan_table", "add_constraint", self.table, self.kind, self.constraint, self.not_valid),)
