@@ -435,6 +435,45 @@ def test_property_models_round_trip(server_name):
     _property_test(server_name)()
 
 
+def _community_round_trip(data) -> None:
+    """As _property_round_trip, on PGlite (community: compression, policies and aggregates too): one database,
+    reset between A and B."""
+    import test_properties as props
+    from conftest import require
+    from helpers import ensure_roles
+    from hypothesis import assume
+    from servers import pglite_lock, reset_pglite, server_is_pglite
+
+    server = require("ts-community")
+    if not server_is_pglite(server):
+        pytest.skip("uses the PGlite reset between examples")
+    with pglite_lock():
+        text = data.draw(props.models(props.capabilities("ts-community")), label="model")
+        a = props.load(text)
+        assume(len(a.databases) == 1)
+        db = reset_pglite(server)
+        ensure_roles(db.dsn)
+        applying.apply(db.dsn, a, out=io.StringIO())
+        imported = importdb.import_database(db.dsn, None, database=a.databases[0].name)
+        assert imported.problems == []
+        b = props.load(imported.text)
+        assert [c.summary() for c in differ.diff(db.dsn, b).changes] == []
+        db = reset_pglite(server)
+        ensure_roles(db.dsn)
+        applying.apply(db.dsn, b, out=io.StringIO())
+        assert [c.summary() for c in differ.diff(db.dsn, b).changes] == []
+        assert importdb.import_database(db.dsn, None, database=a.databases[0].name).text == imported.text
+
+
+def test_property_models_round_trip_on_community_timescaledb():
+    """The same round trip on PGlite with the community edition: compression, policies and aggregates imported."""
+    import test_properties as props
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    props.COMMON(given(data=st.data())(_community_round_trip))()
+
+
 # --- databases built from original DDL (tests/realschemas/*/original*.sql through psql) ------------------------
 
 def _real_cases() -> list:
