@@ -147,9 +147,10 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
         changed = False
         dropped = set().union(*(_drops(op) for op in served))
         for op in list(served):
+            drops = _drops(op)  # once per step: the loop below is over every object of the database
             blocked = sorted(_needs(op) & gone | (_rows_needed(op) & rows))
-            kept = sorted(n for n, wants in needs.items() if n not in dropped and wants & _drops(op))
-            taken = sorted((_taken(op) - _drops(op)) & (names - dropped))
+            kept = sorted(n for n, wants in needs.items() if n not in dropped and wants & drops) if drops else []
+            taken = sorted((_taken(op) - drops) & (names - dropped))
             if blocked or kept or taken:
                 why = (f"it needs {blocked[0]}, which this plan does not create or change" if blocked
                        else f"{kept[0]} needs it, and this plan does not drop {kept[0]}" if kept
