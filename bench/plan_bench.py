@@ -89,14 +89,15 @@ def measure(orgs: int, change: str, repeat: int, work: Path) -> dict:
     before.write_text(model_text(orgs))
     after.write_text(after_text(before.read_text(), change))
     plan_json, plan_sql = work / f"plan_{orgs}.json", work / f"plan_{orgs}.sql"
-    names = ("sg_planbench_a", "sg_planbench_b")
+    names = (f"sg_planbench_a_{os.getpid()}", f"sg_planbench_b_{os.getpid()}")
     a, b = (fresh_database(APACHE, n) for n in names)
     try:
         for dsn in (a, b):
             run([SCHEMAGEN, "apply", "--dsn", dsn, "-m", str(before), *COMMON])
         diff = ["diff", "--dsn", a, "-m", str(after), *COMMON]
         plan = ["plan", "--dsn", a, "-m", str(after), *COMMON, "--format", "json", "-o", str(plan_json)]
-        run([SCHEMAGEN, *plan], ok=(1,))  # warms the model cache and the server's catalog caches
+        if repeat > 1:
+            run([SCHEMAGEN, *plan], ok=(1,))  # warms the model cache and the server's catalog caches
         diff_s = min(run([SCHEMAGEN, *diff], ok=(1,)) for _ in range(repeat))
         plan_s = min(run([SCHEMAGEN, *plan], ok=(1,)) for _ in range(repeat))
         diff_n, plan_n = statements(diff, work), statements(plan, work)
