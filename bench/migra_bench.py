@@ -161,10 +161,10 @@ def measure(names: list[str] | None, tools: list[str], work: Path) -> list[dict]
                 reason = TOOLS[tool](case, server, SERVERS[server].dsn, work)
             except (RuntimeError, psycopg.Error, subprocess.TimeoutExpired) as e:
                 reason = f"setup failed: {str(e)[-300:]}"
-            row[tool] = "ok" if reason is None else reason
+            row[tool] = "ok" if reason is None else reason.replace(f"{work}/", "")  # psql names the script
         rows.append(row)
-        print(f"{case.name}: " + ", ".join(f"{t} {'ok' if row[t] == 'ok' else 'FAILED'}" for t in tools),
-              file=sys.stderr, flush=True)
+        outcome = {t: "not run" if server is None else "ok" if row[t] == "ok" else "FAILED" for t in tools}
+        print(f"{case.name}: " + ", ".join(f"{t} {o}" for t, o in outcome.items()), file=sys.stderr, flush=True)
     return rows
 
 
