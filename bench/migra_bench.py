@@ -97,7 +97,8 @@ def drift(case: Path, server: str, dsn: str) -> str | None:
     done = sh([SCHEMAGEN, "diff", "--dsn", dsn, "-m", str(case / "after.yaml"), *skip(server)])
     if done.returncode == 0:
         return None
-    return f"drift left (diff exit {done.returncode}): {last(done.stdout + done.stderr)}"
+    said = [x.strip() for x in done.stdout.splitlines() if x.strip()] or [last(done.stderr)]
+    return f"drift left (diff exit {done.returncode}): {' / '.join(said)[:300]}"
 
 
 def run_migra(case: Path, server: str, admin: str, work: Path) -> str | None:
