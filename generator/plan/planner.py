@@ -285,9 +285,9 @@ def _column_order(served: dict[Op, list[Change]], ctx: _Context) -> list[NotPlan
     for op in served:
         if isinstance(op, AddColumn):
             added.setdefault(op.key, []).append(op)
-    out = []
+    out, old_rel = [], _relations(ctx.old) if added else {}
     for key, ops in added.items():
-        new, old = ops[0].table, _relations(ctx.old)[("table", key.schema, key.name)]
+        new, old = ops[0].table, old_rel[("table", key.schema, key.name)]
         names = {c.name for c in new.columns}
         new_names = {op.column.name for op in ops}
         result = tuple(c.name for c in old.columns if c.name in names) + tuple(
