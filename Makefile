@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 EXAMPLES := $(sort $(dir $(wildcard examples/*/model.yaml)))
 
-.PHONY: all install sql sql-check docs docs-check mermaid examples testdb testdb-stop lint test test-fast bench bench-cli bench-fleet hypothesis clean
+.PHONY: all install sql sql-check docs docs-check mermaid examples testdb testdb-stop lint test test-fast bench bench-cli bench-fleet bench-plan bench-migra hypothesis clean
 
 all: sql
 
@@ -73,6 +73,15 @@ bench-cli: $(STAMP) testdb
 
 bench-fleet: $(STAMP) testdb
 	$(BIN)/python bench/fleet.py
+
+# plan --dsn and apply --plan of one org-template change at 10 to 1,000 orgs; migra against schemagen plan on the
+# plan corpus (migra from the bench extra).
+bench-plan: $(STAMP) testdb
+	$(BIN)/python bench/plan_bench.py
+
+bench-migra: $(STAMP) testdb
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python bench/migra_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

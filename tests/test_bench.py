@@ -48,3 +48,27 @@ def test_bench_fleet_smoke(ts_apache_db, tmp_path, capsys):
     result = json.loads(out.read_text())
     assert result["databases"] == 2 and result["targets_parallel_s"] > 0 and result["separate_commands_s"] > 0
     assert "diff --targets --jobs 2" in capsys.readouterr().out
+
+
+def test_bench_plan_smoke(ts_apache_db, tmp_path, capsys):
+    """Two sizes: one step per org, no drift after either apply, the same statements sent at both."""
+    out = tmp_path / "plan.json"
+    assert _bench_module("plan_bench").main(["--sizes", "2,3", "--repeat", "1", "--json", str(out)]) == 0
+    small, large = json.loads(out.read_text())["rows"]
+    assert (small["steps"], large["steps"]) == (2, 3) and small["not_planned"] == 0
+    assert small["plan_statements"] == large["plan_statements"] > small["diff_statements"] > 5
+    assert small["drift_after_apply"] == small["drift_after_psql"] == 0
+    assert small["plan_s"] > 0 and small["diff_s"] > 0 and small["apply_s"] > 0 and small["psql_s"] > 0
+    assert "plan/diff" in capsys.readouterr().out
+
+
+def test_bench_migra_smoke(pg_plain_db, tmp_path, capsys):
+    """One plain case: schemagen's plan applies with no drift; migra's too when the bench extra installed it, and
+    without it the case is a failure that says why."""
+    module = _bench_module("migra_bench")
+    out = tmp_path / "migra.json"
+    assert module.main(["--cases", "001_add_column", "--json", str(out)]) == 0
+    [row] = json.loads(out.read_text())["rows"]
+    assert row["case"] == "001_add_column" and row["server"] == "pg-plain" and row["schemagen"] == "ok"
+    assert row["migra"] == ("ok" if module.MIGRA else "migra is not installed (pip install -e '.[bench]')")
+    assert "applies and leaves no drift: migra" in capsys.readouterr().out

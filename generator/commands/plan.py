@@ -58,7 +58,8 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
         seen = planning.declared_renames(expected, actual).actual  # an org table renamed is still its org's
         # an org is onboarded when any of its objects is there: an org's templates may be views only
         found = (*seen.tables, *seen.views, *seen.continuous_aggregates)
-        live_orgs = {o for o in (org_of(t.schema, t.name, templates(expected), db.orgs) for t in found) if o}
+        patterns = templates(expected)
+        live_orgs = {o for o in (org_of(t.schema, t.name, patterns, db.orgs) for t in found) if o}
         live_orgs |= _registered(db, actual, changes)
         onboard = {o: planning.Onboard(m.ObjectKey("org", "", o), o, model, db.name, frozenset(skip))
                    for o in (orgs or db.orgs) if o not in live_orgs}

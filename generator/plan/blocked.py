@@ -236,19 +236,26 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
     needs = _live_needs(live, model, {qualified(n.change.key.schema, n.change.key.name) for n in left})
     names = set().union(*(_relations(t) for t in live.tables)) | {v.qname for v in (*live.views,
                                                                                    *live.continuous_aggregates)}
+    readers = [*live.views, *live.continuous_aggregates]
+    needed_by: dict[str, set[str]] = {}  # a name -> the objects that need it (a step is linear in its names)
+    for name, wants in needs.items():
+        for want in wants:
+            needed_by.setdefault(want, set()).add(name)
     changed = True
     while changed:
         changed = False
         dropped = set().union(*(_drops(op) for op in served))
+        keys = _keys(live, served)
         for op in list(served):
+            drops = _drops(op)
             blocked = sorted(_needs(op) & gone | (_rows_needed(op) & rows)
                              | {f"{t}.{quote_ident(c)}" for t, c in (_columns_used(op) | _named(op, columns))
                                 & columns}
-                             | set(_unkeyed(op, _keys(live, served))))
-            kept = sorted(n for n, wants in needs.items() if n not in dropped and wants & _drops(op))
-            taken = sorted((_taken(op) - _drops(op)) & (names - dropped))
-            kept += sorted(r for r in _column_readers(op, [*live.views, *live.continuous_aggregates])
-                           if r not in dropped)
+                             | set(_unkeyed(op, keys)))
+            kept = sorted({n for d in drops for n in needed_by.get(d, ()) if n not in dropped})
+            taken = sorted(n for n in _taken(op) - drops if n in names and n not in dropped)
+            if op.op == "drop_column":
+                kept += sorted(r for r in _column_readers(op, readers) if r not in dropped)
             if blocked or kept or taken:
                 why = (f"it needs {blocked[0]}, which this plan does not create or change" if blocked
                        else f"{kept[0]} needs it, and this plan does not drop {kept[0]}" if kept

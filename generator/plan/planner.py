@@ -10,6 +10,7 @@ plan. The rollback is the reverse of each step, in reverse order.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -297,9 +298,9 @@ def _column_order(served: dict[Op, list[Change]], ctx: _Context) -> list[NotPlan
     for op in served:
         if isinstance(op, AddColumn):
             added.setdefault(op.key, []).append(op)
-    out = []
+    out, old_rel = [], _relations(ctx.old) if added else {}
     for key, ops in added.items():
-        new, old = ops[0].table, _relations(ctx.old)[("table", key.schema, key.name)]
+        new, old = ops[0].table, old_rel[("table", key.schema, key.name)]
         names = {c.name for c in new.columns}
         new_names = {op.column.name for op in ops}
         result = tuple(c.name for c in old.columns if c.name in names) + tuple(
@@ -326,15 +327,19 @@ def _steps(served: dict[Op, list[Change]]) -> tuple[tuple[Step, ...], tuple[Step
     return steps, tuple(rollback)
 
 
+@functools.cache
+def _compared(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.compare)
+
+
 def _canonical(obj: object) -> object:
     """A database as plain JSON values, only what is compared (no source positions, no spelling)."""
-    if dataclasses.is_dataclass(obj):
-        return {"": type(obj).__name__} | {f.name: _canonical(getattr(obj, f.name))
-                                           for f in dataclasses.fields(obj) if f.compare}
-    if isinstance(obj, (tuple, list)):
-        return [_canonical(x) for x in obj]
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
+    if isinstance(obj, (tuple, list)):
+        return [_canonical(x) for x in obj]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {"": type(obj).__name__} | {name: _canonical(getattr(obj, name)) for name in _compared(type(obj))}
     return repr(obj)
 
 
