@@ -71,8 +71,7 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
 
 
 # operations that make a new object: nothing of anyone's is altered (a trigger alters its table: not one of them)
-CREATES = ("create_table", "create_function", "create_view", "create_aggregate", "create_schema", "create_type",
-           "create_sequence", "own_sequence", "create_extension", "onboard_org")  # own_sequence: of a new one
+CREATES = (*m.PLAN_CREATES_OBJECT, "own_sequence", "onboard_org")  # own_sequence: of a sequence the plan creates
 
 
 def _registered(db: m.Database, actual: m.Database, changes) -> set[str]:

@@ -132,11 +132,9 @@ def _record(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, 
     table it dropped no longer: so a later plan may change what a plan created."""
     history.record(conn, plan.database, name, _checksum(step), len(step.statements),
                    int((time.monotonic() - started) * 1000), ())
-    if step.key is not None and step.op.startswith("create_"):
+    if step.key is not None and step.op in m.PLAN_CREATES_OBJECT:
         history.claim(conn, plan.database, name, [step.key])
-    elif step.key is not None and step.op.startswith("drop_") and step.op not in ("drop_column", "drop_index",
-                                                                                   "drop_constraint",
-                                                                                   "drop_trigger"):
+    elif step.key is not None and step.op in m.PLAN_DROPS_OBJECT:
         history.disown(conn, plan.database, [step.key])
     elif step.key is not None and step.op == "rename_table" and step.renamed_to:
         history.disown(conn, plan.database, [step.key])

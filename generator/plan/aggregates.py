@@ -10,12 +10,12 @@ place.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.order import caggs_in_order, dependency_order, views_reading
-from schemagen.plan.ops import CAGG_RECOMPUTE, JOB_ID_CHANGE, Hazard, Op
+from schemagen.plan.ops import CAGG_RECOMPUTE, JOB_ID_CHANGE, Hazard, Op, bare_query
 from schemagen.render import sql
 from schemagen.render import statements as st
 from schemagen.scripts import PHASES
@@ -43,11 +43,6 @@ def chain(root: str, caggs) -> list[m.ContinuousAggregate]:
             found.add(c.qname)
             out.append(c)
     return out
-
-
-def _bare(obj):
-    """A live object's query as the server prints it ends with `;`: the CREATE around it must not."""
-    return replace(obj, query=obj.query.rstrip().rstrip(";").rstrip())
 
 
 def _render(objs: st.Objects) -> list[str]:
@@ -82,8 +77,8 @@ class Aggregates(Op):
     def statements(self) -> tuple[str, ...]:
         out = [sql("view", "drop", v) for v in reversed(self.drop_views)]
         out += [sql("continuous_aggregate", "drop", c) for c in reversed(caggs_in_order(self.drops))]
-        out += _render(st.Objects([], [_bare(c) for c in self.creates], [], ts=self.ts))
-        out += _render(st.Objects([], [], [_bare(v) for v in self.create_views], ts=self.ts))
+        out += _render(st.Objects([], [bare_query(c) for c in self.creates], [], ts=self.ts))
+        out += _render(st.Objects([], [], [bare_query(v) for v in self.create_views], ts=self.ts))
         return tuple(out)
 
     def hazards(self) -> tuple[Hazard, ...]:

@@ -20,6 +20,16 @@ from schemagen.sqltext import qualified, quote_ident
 _NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'")  # a default's sequence, as the catalog prints it (qualified)
 
 
+def _named_in(n: NotPlanned) -> str:
+    """The qualified name of the object a difference not planned is about."""
+    return qualified(n.change.key.schema, n.change.key.name)
+
+
+def _org(op: Op) -> m.Database:
+    """The objects an onboarding step creates: its org's part of the model's database."""
+    return op.model.database(op.database).for_org(op.org)
+
+
 def _creates(op: Op) -> set[str]:
     """The qualified names a step creates."""
     if op.op in ("create_table", "create_view", "create_function"):
@@ -57,7 +67,7 @@ def _needs(op: Op) -> set[str]:
         q = getattr(op, "obj", None) or op.sequence
         return {qualified(q.schema, q.owned_by[0])} if q.owned_by else set()
     if op.op == "onboard_org":  # the shared objects its tables, views and aggregates need
-        org = op.model.database(op.database).for_org(op.org)
+        org = _org(op)
         mine = {o.qname for o in (*org.tables, *org.views, *org.continuous_aggregates)}
         return set().union(*_needs_of(org).values()) - mine
     return set()
@@ -93,7 +103,7 @@ def _new_tables(op: Op) -> list[m.Table]:
     if op.op == "create_table":
         return [op.table]
     if op.op == "onboard_org":
-        return list(op.model.database(op.database).for_org(op.org).tables)
+        return list(_org(op).tables)
     return []
 
 
@@ -165,7 +175,7 @@ def _word(column: str, text: str) -> bool:
 def missing_names(left: list[NotPlanned]) -> set[str]:
     """The objects a not-planned difference leaves missing (whole objects, not parts), or not as the model has
     them (a type whose change is not planned: a table using it may need its new values)."""
-    return {qualified(n.change.key.schema, n.change.key.name) for n in left if n.change.key.schema and (
+    return {_named_in(n) for n in left if n.change.key.schema and (
         (n.change.change == "missing" and not n.change.part) or n.change.kind == "type")}
 
 
@@ -229,11 +239,11 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
     """The steps that need what the plan leaves missing, or drop what an object that stays needs, taken out of
     served, as differences not planned."""
     gone, out = missing_names(left), []
-    rows = {qualified(n.change.key.schema, n.change.key.name) for n in left
+    rows = {_named_in(n) for n in left
             if n.change.kind in ("seed row", "org row")}  # tables whose rows the plan leaves as they are
-    columns = {(qualified(n.change.key.schema, n.change.key.name), n.change.part[1]) for n in left
+    columns = {(_named_in(n), n.change.part[1]) for n in left
                if n.change.change == "missing" and len(n.change.part) == 2 and n.change.part[0] == "column"}
-    needs = _live_needs(live, model, {qualified(n.change.key.schema, n.change.key.name) for n in left})
+    needs = _live_needs(live, model, {_named_in(n) for n in left})
     names = set().union(*(_relations(t) for t in live.tables)) | {v.qname for v in (*live.views,
                                                                                    *live.continuous_aggregates)}
     readers = [*live.views, *live.continuous_aggregates]

@@ -16,9 +16,10 @@ from schemagen.sqltext import qualified, quote_ident
 
 
 @dataclass(frozen=True)
-class CreateIndex(Op):
-    op: ClassVar[str] = "create_index"
-    rank: ClassVar[int] = 64
+class _IndexOp(Op):
+    """An index built or dropped: CONCURRENTLY, alone outside a transaction, on a plain table; in a transaction
+    on a hypertable, where TimescaleDB refuses CONCURRENTLY."""
+
     table: m.Table
     index: m.Index
 
@@ -28,7 +29,13 @@ class CreateIndex(Op):
 
     @property
     def transactional(self) -> bool:
-        return not self.concurrently  # CREATE INDEX CONCURRENTLY cannot run inside a transaction block
+        return not self.concurrently  # CONCURRENTLY cannot run inside a transaction block
+
+
+@dataclass(frozen=True)
+class CreateIndex(_IndexOp):
+    op: ClassVar[str] = "create_index"
+    rank: ClassVar[int] = 64
 
     def statements(self) -> tuple[str, ...]:
         t, i = self.table, self.index
@@ -56,19 +63,9 @@ class CreateIndex(Op):
 
 
 @dataclass(frozen=True)
-class DropIndex(Op):
+class DropIndex(_IndexOp):
     op: ClassVar[str] = "drop_index"
     rank: ClassVar[int] = 51  # after the tables dropped (a unique index may back their foreign keys)
-    table: m.Table
-    index: m.Index
-
-    @property
-    def concurrently(self) -> bool:
-        return self.table.hypertable is None
-
-    @property
-    def transactional(self) -> bool:
-        return not self.concurrently
 
     def statements(self) -> tuple[str, ...]:
         return (sql("plan_index", "drop", self.table.schema, self.index, self.concurrently),)

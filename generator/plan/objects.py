@@ -8,11 +8,11 @@ disabled, replica, always). Each reverses to the object as it was. Statements ar
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
-from schemagen.plan.ops import LOCK, Hazard, Op, lock_hazard
+from schemagen.plan.ops import LOCK, Hazard, Op, bare_query, lock_hazard
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident
 
@@ -80,7 +80,7 @@ class PutView(Op):
 
     def statements(self) -> tuple[str, ...]:
         v = self.view
-        out = [sql("view", "create", replace(v, query=v.query.rstrip().rstrip(";").rstrip()))]
+        out = [sql("view", "create", bare_query(v))]
         if v.comment is not None or (self.previous is not None and self.previous.comment is not None):
             out.append(sql("view", "comment", v))
         return tuple(out)

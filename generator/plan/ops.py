@@ -7,7 +7,7 @@ undo it, or Irreversible saying why none can). Operations are frozen dataclasses
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemagen import model as m
@@ -160,6 +160,12 @@ def lock_hazard(t: m.Table, lock: str = "ACCESS EXCLUSIVE", what: str = "reads a
         return Hazard(LOCK, f"{lock} lock on hypertable {t.qname} and on each of its chunks (one lock per chunk), "
                             f"blocking {what} until the step commits")
     return Hazard(LOCK, f"{lock} lock on {t.qname}, blocking {what} until the step commits")
+
+
+def bare_query(obj):
+    """A view or aggregate whose query, as the server prints it, ends with `;`: without it, for the CREATE around
+    it (the model's own queries have none)."""
+    return replace(obj, query=obj.query.rstrip().rstrip(";").rstrip())
 
 
 def columnstore(t: m.Table | None) -> bool:
