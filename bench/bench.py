@@ -64,7 +64,7 @@ def child(code: str, *args: str) -> dict:
 RENDER = """
 import json, sys, time, resource
 from pathlib import Path
-from schemagen.cli import _load  # load_model as the render command does it
+from schemagen.cli.base import load_model as _load  # as the render command does it
 from schemagen import render
 t0 = time.perf_counter(); model = _load(sys.argv[1]); t1 = time.perf_counter()
 scripts = render.render(model, database="datakwip")

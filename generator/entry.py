@@ -1,8 +1,8 @@
 """The `schemagen` command's entry point: `--version` and `--help` answered without loading click or anything else.
 
 A command line of only `--version` prints what click's version option prints. A bare `--help` / `-h` prints the
-group's help as click writes it, kept in the cache folder (cli._cache_dir) under a key of the tool's version, a
-stamp of its files and the help width, so that an edited cli.py is never served stale; click writes it on a miss.
+group's help as click writes it, kept in the cache folder (cli.base.cache_dir) under a key of the tool's version, a
+stamp of its files and the help width, so that an edited cli/ module is never served stale; click writes it on a miss.
 Everything else goes to cli.main.
 """
 from __future__ import annotations
@@ -45,8 +45,10 @@ def _help_file():
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     here = os.path.dirname(os.path.abspath(__file__))
-    st = os.stat(os.path.join(here, "cli.py"))
-    return os.path.join(base, "schemagen", f"help-{__version__}-{st.st_size}-{st.st_mtime_ns}-{_width()}.txt")
+    folder = os.path.join(here, "cli")  # the group's help is written by every module of the cli package
+    stats = [os.stat(os.path.join(folder, name)) for name in sorted(os.listdir(folder)) if name.endswith(".py")]
+    stamp = f"{sum(s.st_size for s in stats)}-{max(s.st_mtime_ns for s in stats)}"
+    return os.path.join(base, "schemagen", f"help-{__version__}-{stamp}-{_width()}.txt")
 
 
 def _cached_help() -> str | None:

@@ -1,7 +1,7 @@
 """Commands: one orchestration function per CLI command (validate, schema, render, apply, rollback; diff in
 drift.py). Each takes plain values, reports progress through a `say` callback (the CLI prints it, escaped, to
 stderr), returns a result and raises schemagen.errors for failures; none prints, reads the environment or exits
-(cli.py does). They are where rendering meets the server: live/ never imports render, rules, compare or modelfile.
+(cli/ does). They are where rendering meets the server: live/ never imports render, rules, compare or modelfile.
 """
 from __future__ import annotations
 
