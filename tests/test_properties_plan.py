@@ -16,11 +16,12 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from helpers import ensure_roles, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
-from servers import create_database, drop_database
+from servers import create_database, drop_database, pglite_lock, reset_pglite, server_is_pglite
 from test_properties import COMMON, capabilities, load, models
 
 from schemagen.commands import apply as applying
@@ -124,3 +125,21 @@ def test_plan_between_generated_models_on_plain_postgresql_15(data):
 @given(data=st.data())
 def test_plan_between_generated_models_on_native_timescaledb_apache(data):
     _native("ts-apache", data)
+
+
+@COMMON
+@given(data=st.data())
+def test_plan_between_generated_models_on_community_timescaledb(data):
+    """PGlite + TimescaleDB community: compression, policies and continuous aggregates in both models, so the
+    plan's recipes (decompress, settings, recompute) run between generated models too."""
+    from conftest import require
+
+    server = require("ts-community")
+    if not server_is_pglite(server):
+        pytest.skip("uses the PGlite reset between examples")
+    with pglite_lock():
+        caps = capabilities("ts-community")
+        a, b = _same_database(data.draw(models(caps), label="model A"), data.draw(models(caps), label="model B"))
+        db = reset_pglite(server)
+        ensure_roles(db.dsn)
+        _plan_round_trip(db.dsn, a, b, [])

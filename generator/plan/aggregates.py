@@ -11,7 +11,6 @@ place.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.order import caggs_in_order, dependency_order, views_reading
@@ -57,7 +56,6 @@ class Aggregates(Op):
     """drops (aggregates and views as they are, dropped top down) then creates (as the model has them, bottom
     up): a new aggregate (no drops), one removed (no creates), or a chain recreated."""
 
-    rank: ClassVar[int] = 68  # after the tables, columns and policies their sources need
     drops: tuple[m.ContinuousAggregate, ...]
     creates: tuple[m.ContinuousAggregate, ...]
     ts: str  # TimescaleDB's schema, unquoted
@@ -65,6 +63,12 @@ class Aggregates(Op):
     create_views: tuple[m.View, ...] = ()
     retention: tuple[tuple[str, str], ...] = ()  # (raw hypertable, its drop_after) under the chain
     position: int = 0  # among aggregates created (bottom up) or dropped (negative: top down)
+
+    @property  # type: ignore[override]
+    def rank(self) -> int:
+        """Created or recreated after the tables, columns and policies their sources need (68); only dropped: before
+        the tables they read are dropped (50), after the views that read them (25)."""
+        return 26 if not self.creates else 68
 
     @property  # type: ignore[override]
     def op(self) -> str:
