@@ -6,7 +6,8 @@ of its query, its indexes or of being materialized at all is the view dropped an
 view (plain or materialized) that reads it, directly or not: those that read it are dropped first (top down) and
 created again as the model has them (bottom up), in one transaction (`recompute`: its rows are computed again by
 running its query, WITH DATA as render creates it; readers wait on its ACCESS EXCLUSIVE lock until the step
-commits). A comment alone is set in place. The rollback recreates them as they were, recomputed the same way.
+commits), their grants given as render gives them. A comment alone is set in place. The rollback recreates them
+as they were, recomputed the same way.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from schemagen.order import views_in_order, views_reading
 from schemagen.plan.ops import LOCK, RECOMPUTE, Hazard, Op, bare_query
 from schemagen.render import sql
 from schemagen.render import statements as st
+from schemagen.scripts import PHASES
 from schemagen.sqltext import qualified
 
 # the ops of this module, by name: plan/blocked.py reads what they create and drop (creates, drops)
@@ -56,7 +58,8 @@ class MaterializedViews(Op):
     def statements(self) -> tuple[str, ...]:
         out = [sql("view", "drop", v) for v in reversed(views_in_order(self.drops))]
         objs = st.Objects([], [], [bare_query(v) for v in self.creates])
-        st.init("views", None, objs, lambda text, *args, **kw: out.append(text))
+        for phase in PHASES:  # the views' phase and their grants, as render writes them
+            st.init(phase.name, None, objs, lambda text, *args, **kw: out.append(text))
         return tuple(out)
 
     def hazards(self) -> tuple[Hazard, ...]:
