@@ -545,8 +545,8 @@ def test_composite_attributes_are_added_last_dropped_and_retyped_when_no_column_
                                                                   "{zip: varchar(10), street: text, city: text}"))
     assert [n.change.part for n in first.not_planned] == [("attribute order",)]
     assert "end of its type" in first.not_planned[0].reason
-    before, after = ((CORPUS / "076_composite_attributes" / f).read_text().replace("a: address}", "a: address, s: span}")
-                     for f in ("before.yaml", "after.yaml"))
+    before, after = ((CORPUS / "076_composite_attributes" / f).read_text().replace(
+        "a: address}", "a: address, s: span}") for f in ("before.yaml", "after.yaml"))
     used = _plan(before, after)
     retype = [n for n in used.not_planned if n.change.part == ("attribute", "lo", "type")]
     assert retype and "s.t.s uses the type" in retype[0].reason

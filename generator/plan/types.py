@@ -92,73 +92,51 @@ class SetDomain(Op):
 
 
 @dataclass(frozen=True)
-class AddDomainCheck(Op):
-    """A domain's CHECK added: NOT VALID (no scan; ValidateDomainCheck follows), or validated at once (a rollback
-    giving a dropped check back)."""
+class DomainCheck(Op):
+    """A domain's CHECK: added NOT VALID ("add": no scan, "validate" follows in a step of its own), validated,
+    dropped, or added validated at once ("add validated": the rollback giving a dropped check back)."""
 
-    op: ClassVar[str] = "add_domain_check"
-    rank: ClassVar[int] = 53  # after the checks dropped (a changed one: dropped, then added)
-    catalog_only: ClassVar[bool] = True
+    catalog_only: ClassVar[bool] = True  # a validation scans: its violating_rows hazard lifts the timeout
+    how: str  # add | validate | drop | add validated
     domain: m.Type
     check: m.Check
-    not_valid: bool = True
+
+    @property  # type: ignore[override]
+    def op(self) -> str:
+        return f"{self.how.split()[0]}_domain_check"
+
+    @property  # type: ignore[override]
+    def rank(self) -> int:  # a changed check: dropped, then added; validated after the column changes
+        return {"drop": 51, "validate": 63}.get(self.how, 53)
 
     def statements(self) -> tuple[str, ...]:
-        return (sql("plan_type", "domain_add_check", self.domain, self.check, self.not_valid),)
+        d, k = self.domain, self.check
+        if self.how == "drop":
+            return (sql("plan_type", "domain_drop_check", d, k),)
+        if self.how == "validate":
+            return (sql("plan_type", "domain_validate_check", d, k),)
+        return (sql("plan_type", "domain_add_check", d, k, self.how == "add"),)
 
     def hazards(self) -> tuple[Hazard, ...]:
-        return () if self.not_valid else (_violations(self.domain, self.check),)
+        if self.how in ("add", "drop"):
+            return ()
+        return (Hazard(VIOLATING_ROWS, f"every value of domain {self.domain.qname} in every column of it is read: "
+                                       f"one that violates check {quote_ident(self.check.name)} makes the step "
+                                       "fail (not counted at plan time)"),)
 
     def reverse(self) -> tuple[Op, ...]:
-        return (DropDomainCheck(self.key, self.org, self.domain, self.check),)
+        if self.how == "validate":
+            return ()  # the rollback of its ADD drops it
+        how = "add validated" if self.how == "drop" else "drop"
+        return (DomainCheck(self.key, self.org, how, self.domain, self.check),)
 
     def describe(self) -> str:
-        how = " not valid" if self.not_valid else ""
-        return f"add check {quote_ident(self.check.name)} to domain {self.domain.qname}{how}"
-
-
-def _violations(d: m.Type, k: m.Check) -> Hazard:
-    return Hazard(VIOLATING_ROWS, f"every value of domain {d.qname} in every column of it is read: one that "
-                                  f"violates check {quote_ident(k.name)} makes the step fail (not counted at plan "
-                                  "time)")
-
-
-@dataclass(frozen=True)
-class ValidateDomainCheck(Op):
-    op: ClassVar[str] = "validate_domain_check"
-    rank: ClassVar[int] = 63  # after the column changes that may fix the values
-    domain: m.Type
-    check: m.Check
-
-    def statements(self) -> tuple[str, ...]:
-        return (sql("plan_type", "domain_validate_check", self.domain, self.check),)
-
-    def hazards(self) -> tuple[Hazard, ...]:
-        return (_violations(self.domain, self.check),)
-
-    def reverse(self) -> tuple[Op, ...]:
-        return ()  # the rollback of its ADD drops it
-
-    def describe(self) -> str:
-        return f"validate check {quote_ident(self.check.name)} of domain {self.domain.qname}"
-
-
-@dataclass(frozen=True)
-class DropDomainCheck(Op):
-    op: ClassVar[str] = "drop_domain_check"
-    rank: ClassVar[int] = 51
-    catalog_only: ClassVar[bool] = True
-    domain: m.Type
-    check: m.Check
-
-    def statements(self) -> tuple[str, ...]:
-        return (sql("plan_type", "domain_drop_check", self.domain, self.check),)
-
-    def reverse(self) -> tuple[Op, ...]:
-        return (AddDomainCheck(self.key, self.org, self.domain, self.check, not_valid=False),)
-
-    def describe(self) -> str:
-        return f"drop check {quote_ident(self.check.name)} of domain {self.domain.qname}"
+        name, d = quote_ident(self.check.name), self.domain.qname
+        if self.how == "validate":
+            return f"validate check {name} of domain {d}"
+        if self.how == "drop":
+            return f"drop check {name} of domain {d}"
+        return f"add check {name} to domain {d}{' not valid' if self.how == 'add' else ''}"
 
 
 @dataclass(frozen=True)
@@ -257,8 +235,8 @@ def _domain(c, want: m.Type, have: m.Type) -> tuple[Op, ...] | str:
         return (SetDomain(c.key, "", part[0], want, have),)
     if part[0] == "check" and len(part) >= 2:
         new, old = _check(want, part[1]), _check(have, part[1])
-        drop = (DropDomainCheck(c.key, "", have, old),) if old is not None else ()
-        add = (AddDomainCheck(c.key, "", want, new), ValidateDomainCheck(c.key, "", want, new)) if new else ()
+        drop = (DomainCheck(c.key, "", "drop", have, old),) if old is not None else ()
+        add = (DomainCheck(c.key, "", "add", want, new), DomainCheck(c.key, "", "validate", want, new)) if new else ()
         return drop + add
     return ("a domain's base type is changed by dropping and creating it again with every column that uses it "
             "(" + NOT_YET + ")")
