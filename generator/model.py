@@ -558,9 +558,9 @@ COMMUNITY_FEATURES = frozenset({FEATURE_COMPRESSION, FEATURE_POLICY, FEATURE_CAG
 # Plan steps (plan/, by their `op`) that create, or drop, the object of their own key: a plan run records the one
 # as schemagen's and the other no longer (live/planrun.py); a live plan may create them without owning anything.
 PLAN_CREATES_OBJECT = ("create_table", "create_function", "create_view", "create_aggregate", "create_schema",
-                       "create_type", "create_sequence", "create_extension")
+                       "create_type", "create_sequence", "create_extension", "create_materialized_view")
 PLAN_DROPS_OBJECT = ("drop_table", "drop_function", "drop_view", "drop_aggregate", "drop_schema", "drop_type",
-                     "drop_sequence", "drop_extension")
+                     "drop_sequence", "drop_extension", "drop_materialized_view")
 
 
 @dataclass(frozen=True, order=True)

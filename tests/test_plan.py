@@ -478,3 +478,112 @@ def test_a_rename_whose_both_names_exist_is_refused():
     assert "rename_table" not in [s.op for s in plan.steps]
     assert any("both s.site and s.location exist" in n.reason for n in plan.not_planned), plan.not_planned
     assert both  # the model itself may not keep both names: validate refuses it (tests/invalid/387)
+
+
+# --- types, sequences, extensions and materialized views changed in place --------------------------------------
+
+CORPUS = Path(__file__).resolve().parent / "plans"
+
+
+def _case(name: str, after: str | None = None):
+    """The plan of a corpus case (its after model edited by `after`, a function of its text)."""
+    before, new = ((CORPUS / name / f).read_text() for f in ("before.yaml", "after.yaml"))
+    return _plan(before, after(new) if after else new)
+
+
+def test_enum_values_are_added_where_the_model_has_them_and_cannot_be_taken_back():
+    plan = _case("074_enum_add_value")
+    (step,) = plan.steps
+    assert step.op == "add_enum_value" and step.transactional and not plan.not_planned
+    assert step.statements == ("ALTER TYPE s.mood ADD VALUE IF NOT EXISTS 'meh' BEFORE 'sad';",
+                               "ALTER TYPE s.mood ADD VALUE IF NOT EXISTS 'so-so' AFTER 'sad';",
+                               "ALTER TYPE s.mood ADD VALUE IF NOT EXISTS 'ecstatic' AFTER 'happy';")
+    assert [h.kind for h in step.hazards] == [ops.IRREVERSIBLE]
+    (back,) = plan.rollback
+    assert back.op == "irreversible" and "cannot drop an enum value" in back.irreversible
+    for moved in ("[happy, sad]", "[sad]"):  # reordered, removed
+        plan = _case("074_enum_add_value", lambda t, moved=moved: t.replace(
+            '[meh, sad, "so-so", happy, ecstatic]', moved))
+        assert not plan.steps and [n.change.part for n in plan.not_planned] == [("values",)]
+        assert "cannot drop or reorder" in plan.not_planned[0].reason
+
+
+def test_domain_checks_are_added_not_valid_then_validated_and_defaults_set_in_place():
+    plan = _case("075_domain_changes")
+    assert not plan.not_planned
+    steps = {s.description: s for s in plan.steps}
+    ops_ = [s.op for s in plan.steps]
+    assert ops_.index("drop_domain_check") < ops_.index("add_domain_check") < ops_.index("validate_domain_check")
+    add = steps["add check score_small to domain s.score not valid"]
+    assert add.statements == ("ALTER DOMAIN s.score ADD CONSTRAINT score_small CHECK (VALUE < 500) NOT VALID;",)
+    assert not add.hazards and add.statement_timeout_ms == ops.STATEMENT_TIMEOUT_MS
+    validate = steps["validate check score_small of domain s.score"]
+    assert validate.statements == ("ALTER DOMAIN s.score VALIDATE CONSTRAINT score_small;",)
+    assert [h.kind for h in validate.hazards] == [ops.VIOLATING_ROWS] and validate.statement_timeout_ms == 0
+    assert steps["set the default of domain s.label"].statements == ("ALTER DOMAIN s.label SET DEFAULT 'tbd';",)
+    assert steps["set NOT NULL of domain s.code"].statements == ("ALTER DOMAIN s.code SET NOT NULL;",)
+    assert steps["drop NOT NULL of domain s.label"].hazards == ()
+    # a dropped check comes back validated at once; the validation has nothing to undo
+    back = {s.description: s for s in plan.rollback}
+    assert back["add check score_even to domain s.score"].statements == (
+        "ALTER DOMAIN s.score ADD CONSTRAINT score_even CHECK (VALUE % 2 = 0);",)
+    assert "validate_domain_check" not in {s.op for s in plan.rollback}
+    base = _case("075_domain_changes", lambda t: t.replace("code: {domain: text,", "code: {domain: varchar(9),"))
+    assert any(n.change.part == ("base type",) and "base type" in n.reason for n in base.not_planned)
+
+
+def test_composite_attributes_are_added_last_dropped_and_retyped_when_no_column_uses_the_type():
+    plan = _case("076_composite_attributes")
+    assert not plan.not_planned
+    assert [(s.op, s.statements) for s in plan.steps] == [
+        ("drop_attribute", ("ALTER TYPE s.address DROP ATTRIBUTE IF EXISTS legacy;",)),
+        ("add_attribute", ("ALTER TYPE s.address ADD ATTRIBUTE zip character varying(10);",)),
+        ("alter_attribute", ("ALTER TYPE s.span ALTER ATTRIBUTE lo TYPE bigint;",))]
+    assert {h.kind for h in plan.steps[0].hazards} == {ops.DATA_LOSS, ops.IRREVERSIBLE}
+    assert [s.statements for s in plan.rollback][-1] == ("ALTER TYPE s.address ADD ATTRIBUTE legacy text;",)
+    first = _case("076_composite_attributes", lambda t: t.replace("{street: text, city: text, zip: varchar(10)}",
+                                                                  "{zip: varchar(10), street: text, city: text}"))
+    assert [n.change.part for n in first.not_planned] == [("attribute order",)]
+    assert "end of its type" in first.not_planned[0].reason
+    before, after = ((CORPUS / "076_composite_attributes" / f).read_text().replace(
+        "a: address}", "a: address, s: span}") for f in ("before.yaml", "after.yaml"))
+    used = _plan(before, after)
+    retype = [n for n in used.not_planned if n.change.part == ("attribute", "lo", "type")]
+    assert retype and "s.t.s uses the type" in retype[0].reason
+
+
+def test_sequence_settings_and_extension_versions_change_in_place():
+    plan = _case("077_alter_sequence")
+    alter = next(s for s in plan.steps if s.op == "alter_sequence")
+    assert alter.statements == ("ALTER SEQUENCE s.order_no AS integer INCREMENT BY 5 MINVALUE 1 MAXVALUE 2000000 "
+                                "START WITH 50 CACHE 10 CYCLE;",)
+    assert len(alter.serves) == 6 and [h.kind for h in alter.hazards] == [ops.LOCK]
+    back = next(s for s in plan.rollback if s.op == "alter_sequence")
+    assert back.statements == ("ALTER SEQUENCE s.order_no AS bigint INCREMENT BY 1 MINVALUE 1 MAXVALUE 100000 "
+                               "START WITH 100 CACHE 1 NO CYCLE;",)
+    (update,) = _case("078_extension_update").steps
+    assert update.op == "update_extension" and update.statements == ("ALTER EXTENSION pg_trgm UPDATE TO '1.6';",)
+    assert [h.kind for h in update.hazards] == [ops.IRREVERSIBLE]
+    ts = _plan(TS_OLD.replace("timescaledb:", "timescaledb: {version: '2.19.3'}"),
+               TS_OLD.replace("timescaledb:", "timescaledb: {version: '2.23.0'}"))
+    assert [n.change.part for n in ts.not_planned] == [("version",)] and not ts.steps
+    assert "first statement of a fresh session" in ts.not_planned[0].reason
+
+
+def test_materialized_views_are_created_dropped_and_recreated_with_the_views_that_read_them():
+    plan = _case("079_materialized_view_create_drop")
+    assert [s.op for s in plan.steps] == ["drop_materialized_view", "create_materialized_view",
+                                          "create_materialized_view"]
+    create = next(s for s in plan.steps if "s.totals" in s.description)
+    assert create.statements[-1] == "CREATE UNIQUE INDEX IF NOT EXISTS totals_k ON s.totals (k);"
+    assert create.hazards == () and {h.kind for h in plan.steps[0].hazards} == {ops.LOCK, ops.RECOMPUTE}
+    plan = _case("080_materialized_view_recreate")
+    assert not plan.not_planned
+    recreate, comment = plan.steps
+    assert recreate.op == "recreate_materialized_view" and comment.op == "set_comment"
+    assert recreate.statements[:2] == ("DROP VIEW IF EXISTS s.big_stats;", "DROP MATERIALIZED VIEW IF EXISTS s.stats;")
+    assert recreate.statements[-1].startswith("CREATE OR REPLACE VIEW s.big_stats AS")
+    assert "CREATE INDEX IF NOT EXISTS stats_c ON s.stats (c);" in recreate.statements
+    recompute = next(h for h in recreate.hazards if h.kind == ops.RECOMPUTE)
+    assert "computed again" in recompute.message and "s.big_stats" in recompute.message
+    assert "stats_c" not in " ".join(plan.rollback[-1].statements)  # the rollback recreates it as it was

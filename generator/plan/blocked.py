@@ -11,6 +11,7 @@ import re
 
 from schemagen import model as m
 from schemagen.changes import Change
+from schemagen.plan.matviews import OPS as MATVIEW_OPS
 from schemagen.plan.objects import DropView, PutView
 from schemagen.plan.ops import NotPlanned, Op
 from schemagen.rules.context import unique_keys
@@ -36,7 +37,7 @@ def _creates(op: Op) -> set[str]:
         return {getattr(op, op.op.removeprefix("create_")).qname}
     if op.op in ("create_type", "create_sequence"):
         return {op.obj.qname}
-    if op.op in ("create_aggregate", "recreate_aggregates"):
+    if op.op in ("create_aggregate", "recreate_aggregates", *MATVIEW_OPS):
         return {c.qname for c in op.creates} | {v.qname for v in op.create_views}
     return set()
 
@@ -61,7 +62,7 @@ def _needs(op: Op) -> set[str]:
     view = getattr(op, "view", None)
     if view is not None:
         return _reads(view.query, view.schema)
-    if op.op in ("create_aggregate", "recreate_aggregates"):
+    if op.op in ("create_aggregate", "recreate_aggregates", *MATVIEW_OPS):
         return set().union(*(_reads(c.query, c.schema) for c in op.creates)) - _creates(op)
     if op.op in ("create_sequence", "own_sequence"):  # the table it belongs to
         q = getattr(op, "obj", None) or op.sequence
@@ -207,7 +208,7 @@ def _drops(op: Op) -> set[str]:
         return {getattr(op, op.op.removeprefix("drop_")).qname}
     if op.op in ("drop_type", "drop_sequence"):
         return {op.obj.qname}
-    if op.op in ("drop_aggregate", "recreate_aggregates"):  # recreated: dropped first, so its names are free
+    if op.op in ("drop_aggregate", "recreate_aggregates", *MATVIEW_OPS):  # recreated: dropped first, names free
         return {c.qname for c in op.drops} | {v.qname for v in op.drop_views}
     return set()
 

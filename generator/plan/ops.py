@@ -24,6 +24,7 @@ IRREVERSIBLE = "irreversible"
 JOB_ID_CHANGE = "job_id_change"
 VIOLATING_ROWS = "violating_rows"
 NEW_CHUNKS_ONLY = "new_chunks_only"
+RECOMPUTE = "recompute"
 
 HAZARD_KINDS: dict[str, str] = {
     DATA_LOSS: "rows or columns are deleted",
@@ -36,6 +37,7 @@ HAZARD_KINDS: dict[str, str] = {
     JOB_ID_CHANGE: "a background job is removed or added: its id and run history do not survive",
     VIOLATING_ROWS: "existing rows may violate a new constraint, and the step then fails",
     NEW_CHUNKS_ONLY: "only chunks created after the step follow the change; existing chunks keep their shape",
+    RECOMPUTE: "a materialized view is dropped (and created again): its rows are computed again by its query",
 }
 
 LOCK_TIMEOUT_MS = 5_000  # how long a step waits for its lock before it gives up (and changes nothing)
@@ -43,7 +45,7 @@ LOCK_TIMEOUT_MS = 5_000  # how long a step waits for its lock before it gives up
 # rows (a validation, an index build, a rewrite, a decompression, a copy) runs without a limit: as long as the
 # data takes, which the plan's hazards say
 STATEMENT_TIMEOUT_MS = 60_000
-_SCANS = frozenset({INDEX_BUILD, TABLE_REWRITE, DECOMPRESSION, VIOLATING_ROWS, CAGG_RECOMPUTE, DATA_LOSS})
+_SCANS = frozenset({INDEX_BUILD, TABLE_REWRITE, DECOMPRESSION, VIOLATING_ROWS, CAGG_RECOMPUTE, DATA_LOSS, RECOMPUTE})
 
 
 @dataclass(frozen=True, order=True)

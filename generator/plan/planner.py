@@ -28,6 +28,8 @@ from schemagen.plan.blocked import split_replaced_views, take_out_blocked
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.compression import DisableCompression, RetypeColumnstore, SetCompression
 from schemagen.plan.indexes import CreateIndex, DropIndex
+from schemagen.plan.matviews import matview_ops
+from schemagen.plan.matviews import roots as matview_roots
 from schemagen.plan.objects import function_ops, trigger_ops, view_ops
 from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
 from schemagen.plan.orgs import Offboard, Onboard
@@ -90,6 +92,7 @@ class _Context:
     old_order: dict[str, int]
     recreated: dict[str, str] = dataclasses.field(default_factory=dict)  # aggregate chains: member -> root
     view_order: dict[str, int] = dataclasses.field(default_factory=dict)  # view qname -> dependency position
+    matviews: dict[str, str] = dataclasses.field(default_factory=dict)  # recreated materialized views: member -> root
 
 
 def _relations(db: m.Database) -> dict[tuple[str, str, str], object]:
@@ -246,6 +249,9 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
     aggregates = aggregate_ops(c, new, old, ctx.ts_name, ctx.recreated, ctx.new, ctx.old)
     if aggregates is not None:
         return aggregates
+    matviews = matview_ops(c, new, old, ctx.matviews, ctx.new, ctx.old, ctx.view_order)
+    if matviews is not None:
+        return matviews
     if c.kind == "function":
         return function_ops(c, new, old)
     if c.kind in ("view", "materialized view"):
@@ -388,7 +394,8 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
                    {t.qname: n for n, t in enumerate(tables_in_order(old_e.tables))},
                    recreated(changes, new_e, old_e),
                    {v.qname: n for n, v in enumerate(views_in_order([*new_e.views, *(
-                       v for v in old_e.views if v.qname not in {w.qname for w in new_e.views})]))})
+                       v for v in old_e.views if v.qname not in {w.qname for w in new_e.views})]))},
+                   matview_roots(changes, new_e, old_e))
     served, left = _serve(changes, ctx, orgs)
     served |= served_renames
     left += [NotPlanned(Change(new_e.name, t.org or "", m.ObjectKey("table", t.schema, t.name), "changed",

@@ -1,7 +1,6 @@
 """Operations on the shared objects a table or function may need: schemas, extensions, types (enums, composites,
 domains) and sequences, created or dropped as render creates and drops them (render's templates). A changed type,
-extension or sequence (an enum value, a domain's check, a version, an increment) is not planned yet: only whole
-objects.
+extension or sequence (an enum value, a domain's check, a version, an increment) is altered.py's.
 
 Created before what uses them (schemas first, extensions, then types in the model's dependency order, then
 sequences, before functions and tables); dropped after it (types and sequences after every column change, schemas
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
+from schemagen.plan.altered import changed_ops
 from schemagen.plan.ops import DATA_LOSS, Hazard, Op
 from schemagen.render import sql
 from schemagen.scripts import extension_schema
@@ -99,7 +99,7 @@ def shared_ops(c, new: m.Database, old: m.Database) -> tuple[Op, ...] | str | No
     if c.kind not in _CREATE_RANK:
         return None
     if c.part or c.change == "changed":
-        return f"a changed {c.kind} is not planned yet: change it by hand, or drop and add the object"
+        return changed_ops(c, new, old)
     db = new if c.change == "missing" else old
     objs = {"schema": db.schemas, "extension": db.extensions, "type": db.types, "sequence": db.sequences}[c.kind]
     for n, o in enumerate(objs):

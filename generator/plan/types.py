@@ -1,0 +1,287 @@
+"""Operations on a type changed in place (shared.py creates and drops whole ones; altered.py routes the changes).
+
+- An enum: new values added where the model has them (`ALTER TYPE ... ADD VALUE ... BEFORE/AFTER`), one step of
+  their own: PostgreSQL 12+ runs it in a transaction block, but no statement of that transaction may use the new
+  value. Irreversible: PostgreSQL cannot drop an enum value. A value removed or moved is not planned.
+- A domain: a CHECK added NOT VALID (no scan), then validated in a step of its own (every value in every column of
+  the domain read; one that violates it fails the step), dropped, or changed (dropped, then added); the default and
+  NOT NULL set or dropped. A changed base type is not planned.
+- A composite: attributes added (at the end: a model that puts one elsewhere is not planned), dropped (their
+  values in the columns of the type lost) or retyped (refused by PostgreSQL while a column uses the type: not
+  planned then).
+- The comment of a type (or of a sequence: altered.py).
+
+Each reverses to the object as it was. Statements are templates/plan_type.sql.j2's and render's own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from schemagen import model as m
+from schemagen.plan.ops import DATA_LOSS, IRREVERSIBLE, VIOLATING_ROWS, Hazard, Irreversible, Op
+from schemagen.render import sql
+from schemagen.sqltext import quote_ident, quote_literal
+
+NOT_YET = "not planned yet: change it by hand, or drop and add the object"
+
+
+def _domain_word(t: m.Type) -> str:
+    return "domain" if t.kind == "domain" else "type"
+
+
+@dataclass(frozen=True)
+class AddEnumValues(Op):
+    """New values of an enum, each BEFORE or AFTER a value already there (or added just before it)."""
+
+    op: ClassVar[str] = "add_enum_value"
+    rank: ClassVar[int] = 52  # with the types created: before the tables, defaults and views that use the values
+    catalog_only: ClassVar[bool] = True
+    type: m.Type  # as the model has it
+    added: tuple[tuple[str, str, str], ...]  # (value, "before" | "after" | "", the value it goes next to)
+
+    def statements(self) -> tuple[str, ...]:
+        return tuple(sql("plan_type", "add_value", self.type, v, where, next_to) for v, where, next_to in self.added)
+
+    def _values(self) -> str:
+        return ", ".join(quote_literal(v) for v, _, _ in self.added)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        return (Hazard(IRREVERSIBLE, f"PostgreSQL cannot drop a value of an enum: {self._values()} stay in "
+                                     f"{self.type.qname} after a rollback"),)
+
+    def reverse(self) -> Irreversible:
+        return Irreversible(f"PostgreSQL cannot drop an enum value: {self._values()} stay in {self.type.qname} "
+                            "(only a new type, every column converted to it, and a swap, by hand)")
+
+    def describe(self) -> str:
+        return f"add value(s) {self._values()} to enum {self.type.qname}"
+
+
+@dataclass(frozen=True)
+class SetDomain(Op):
+    """A domain's default or NOT NULL set to the model's (what: "default" | "not null")."""
+
+    rank: ClassVar[int] = 53
+    catalog_only: ClassVar[bool] = True
+    what: str
+    domain: m.Type  # as the model has it
+    previous: m.Type  # as it is
+
+    @property  # type: ignore[override]
+    def op(self) -> str:
+        return "set_domain_default" if self.what == "default" else "set_domain_not_null"
+
+    def statements(self) -> tuple[str, ...]:
+        return (sql("plan_type", "domain_default" if self.what == "default" else "domain_not_null", self.domain),)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        if self.what == "not null" and self.domain.not_null:
+            return (Hazard(VIOLATING_ROWS, f"every column of domain {self.domain.qname} is read: a NULL in one "
+                                           "makes the step fail (not counted at plan time)"),)
+        return ()
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (SetDomain(self.key, self.org, self.what, self.previous, self.domain),)
+
+    def describe(self) -> str:
+        d = self.domain
+        if self.what == "default":
+            return f"{'set' if d.default is not None else 'drop'} the default of domain {d.qname}"
+        return f"{'set' if d.not_null else 'drop'} NOT NULL of domain {d.qname}"
+
+
+@dataclass(frozen=True)
+class DomainCheck(Op):
+    """A domain's CHECK: added NOT VALID ("add": no scan, "validate" follows in a step of its own), validated,
+    dropped, or added validated at once ("add validated": the rollback giving a dropped check back)."""
+
+    catalog_only: ClassVar[bool] = True  # a validation scans: its violating_rows hazard lifts the timeout
+    how: str  # add | validate | drop | add validated
+    domain: m.Type
+    check: m.Check
+
+    @property  # type: ignore[override]
+    def op(self) -> str:
+        return f"{self.how.split()[0]}_domain_check"
+
+    @property  # type: ignore[override]
+    def rank(self) -> int:  # a changed check: dropped, then added; validated after the column changes
+        return {"drop": 51, "validate": 63}.get(self.how, 53)
+
+    def statements(self) -> tuple[str, ...]:
+        d, k = self.domain, self.check
+        if self.how == "drop":
+            return (sql("plan_type", "domain_drop_check", d, k),)
+        if self.how == "validate":
+            return (sql("plan_type", "domain_validate_check", d, k),)
+        return (sql("plan_type", "domain_add_check", d, k, self.how == "add"),)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        if self.how in ("add", "drop"):
+            return ()
+        return (Hazard(VIOLATING_ROWS, f"every value of domain {self.domain.qname} in every column of it is read: "
+                                       f"one that violates check {quote_ident(self.check.name)} makes the step "
+                                       "fail (not counted at plan time)"),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        if self.how == "validate":
+            return ()  # the rollback of its ADD drops it
+        how = "add validated" if self.how == "drop" else "drop"
+        return (DomainCheck(self.key, self.org, how, self.domain, self.check),)
+
+    def describe(self) -> str:
+        name, d = quote_ident(self.check.name), self.domain.qname
+        if self.how == "validate":
+            return f"validate check {name} of domain {d}"
+        if self.how == "drop":
+            return f"drop check {name} of domain {d}"
+        return f"add check {name} to domain {d}{' not valid' if self.how == 'add' else ''}"
+
+
+@dataclass(frozen=True)
+class Attribute(Op):
+    """A composite's attribute added (previous None), dropped (type_ None) or retyped."""
+
+    catalog_only: ClassVar[bool] = True
+    composite: m.Type
+    name: str
+    type_: str | None
+    previous: str | None
+
+    @property  # type: ignore[override]
+    def op(self) -> str:
+        return "add_attribute" if self.previous is None else "drop_attribute" if self.type_ is None \
+            else "alter_attribute"
+
+    @property  # type: ignore[override]
+    def rank(self) -> int:
+        return 51 if self.type_ is None else 52
+
+    def statements(self) -> tuple[str, ...]:
+        t, name = self.composite, self.name
+        if self.previous is None:
+            return (sql("plan_type", "add_attribute", t, name, self.type_),)
+        if self.type_ is None:
+            return (sql("plan_type", "drop_attribute", t, name),)
+        return (sql("plan_type", "alter_attribute", t, name, self.type_),)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        if self.type_ is not None:
+            return ()
+        what = f"attribute {quote_ident(self.name)} of {self.composite.qname}"
+        return (Hazard(DATA_LOSS, f"{what} is dropped: its values in every column of the type are lost"),
+                Hazard(IRREVERSIBLE, f"the rollback adds {what} again, empty"))
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (Attribute(self.key, self.org, self.composite, self.name, self.previous, self.type_),)
+
+    def describe(self) -> str:
+        what = f"attribute {quote_ident(self.name)}"
+        if self.previous is None:
+            return f"add {what} {self.type_} to type {self.composite.qname}"
+        if self.type_ is None:
+            return f"drop {what} of type {self.composite.qname}"
+        return f"change {what} of type {self.composite.qname} to {self.type_}"
+
+
+@dataclass(frozen=True)
+class Comment(Op):
+    """The comment of a type or a sequence (kind: render's template of it)."""
+
+    op: ClassVar[str] = "set_comment"
+    rank: ClassVar[int] = 54
+    catalog_only: ClassVar[bool] = True
+    kind: str  # type | sequence
+    obj: object  # as the model has it
+    previous: object
+
+    def statements(self) -> tuple[str, ...]:
+        return (sql(self.kind, "comment", self.obj),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (Comment(self.key, self.org, self.kind, self.previous, self.obj),)
+
+    def describe(self) -> str:
+        word = _domain_word(self.obj) if self.kind == "type" else self.kind
+        return f"set the comment of {word} {self.obj.qname}"
+
+
+# --- the changes -> operations ----------------------------------------------------------------------------------
+
+def _enum(c, want: m.Type, have: m.Type) -> tuple[Op, ...] | str:
+    """The new values where the model has them, each next to one there; a value removed or moved: why not."""
+    kept = [v for v in want.values if v in have.values]
+    if kept != list(have.values):
+        return ("PostgreSQL cannot drop or reorder the values of an enum (a value removed or moved): a new type, "
+                "every column converted to it and a swap, by hand (" + NOT_YET + ")")
+    added, before = [], None
+    for n, v in enumerate(want.values):
+        if v not in have.values:
+            after = want.values[n + 1] if n + 1 < len(want.values) else None
+            added.append((v, "after", before) if before is not None else (v, "before", after) if after is not None
+                         else (v, "", ""))
+        before = v
+    return (AddEnumValues(c.key, "", want, tuple(added)),)
+
+
+def _check(d: m.Type, name: str) -> m.Check | None:
+    return next((k for k in d.checks if k.name == name), None)
+
+
+def _domain(c, want: m.Type, have: m.Type) -> tuple[Op, ...] | str:
+    part = c.part
+    if part in (("default",), ("not null",)):
+        return (SetDomain(c.key, "", part[0], want, have),)
+    if part[0] == "check" and len(part) >= 2:
+        new, old = _check(want, part[1]), _check(have, part[1])
+        drop = (DomainCheck(c.key, "", "drop", have, old),) if old is not None else ()
+        add = (DomainCheck(c.key, "", "add", want, new), DomainCheck(c.key, "", "validate", want, new)) if new else ()
+        return drop + add
+    return ("a domain's base type is changed by dropping and creating it again with every column that uses it "
+            "(" + NOT_YET + ")")
+
+
+def _users(t: m.Type, db: m.Database) -> list[str]:
+    """The columns and composite attributes whose type is t (or an array of it)."""
+    found = [f"{x.qname}.{quote_ident(col.name)}" for x in db.tables for col in x.columns
+             if col.type.removesuffix("[]") == t.qname]
+    return found + [f"{u.qname}.{quote_ident(a)}" for u in db.types for a, ty in u.attributes
+                    if ty.removesuffix("[]") == t.qname]
+
+
+def _attributes(c, want: m.Type, have: m.Type) -> list[Op]:
+    """An attribute op per attribute added or dropped."""
+    names, had = dict(want.attributes), dict(have.attributes)
+    return [Attribute(c.key, "", want, a, names[a], None) for a in names if a not in had] + [
+        Attribute(c.key, "", have, a, None, had[a]) for a in had if a not in names]
+
+
+def _composite(c, want: m.Type, have: m.Type, old: m.Database) -> tuple[Op, ...] | str:
+    part, names, had = c.part, dict(want.attributes), dict(have.attributes)
+    if part == ("attribute order",):
+        result = [a for a in had if a in names] + [a for a in names if a not in had]
+        if result != list(names):
+            return ("PostgreSQL adds an attribute at the end of its type: write the new attributes last in the "
+                    "model, or recreate the type by hand")
+        return tuple(_attributes(c, want, have))
+    name = part[1]
+    if len(part) == 2:
+        return tuple(op for op in _attributes(c, want, have) if op.name == name)
+    users = _users(have, old)
+    if users:
+        return (f"PostgreSQL refuses to change an attribute's type while {users[0]} uses the type: "
+                "convert that column by hand (" + NOT_YET + ")")
+    return (Attribute(c.key, "", want, name, names[name], had[name]),)
+
+
+def type_ops(c, want: m.Type, have: m.Type, old: m.Database) -> tuple[Op, ...] | str:
+    if c.part == ("comment",):
+        return (Comment(c.key, "", "type", want, have),)
+    if c.part == ("kind",) or want.kind != have.kind:
+        return "a type that changes kind is dropped and created again with every column using it: " + NOT_YET
+    if want.kind == "enum":
+        return _enum(c, want, have)
+    if want.kind == "domain":
+        return _domain(c, want, have)
+    return _composite(c, want, have, old)

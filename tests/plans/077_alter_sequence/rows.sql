@@ -1,0 +1,1 @@
+INSERT INTO s.t (n) SELECT n FROM generate_series(1, 20) n;
