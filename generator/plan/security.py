@@ -99,7 +99,9 @@ class SetRowSecurity(Op):
 
     @property  # type: ignore[override]
     def op(self) -> str:
-        return f"{'enable' if self.on else 'disable'}_{'force_' if self.forced else ''}row_security"
+        if self.forced:
+            return "force_row_security" if self.on else "no_force_row_security"
+        return "enable_row_security" if self.on else "disable_row_security"
 
     @property  # type: ignore[override]
     def rank(self) -> int:
@@ -163,7 +165,7 @@ class PutPolicy(Op):
 
     @property  # type: ignore[override]
     def op(self) -> str:
-        return "create_policy" if self.previous is None else "alter_policy"
+        return "create_rls_policy" if self.previous is None else "alter_rls_policy"
 
     def statements(self) -> tuple[str, ...]:
         t, p, was = self.table, self.policy, self.previous
@@ -195,7 +197,7 @@ class PutPolicy(Op):
 @dataclass(frozen=True)
 class DropPolicy(Op):
     catalog_only: ClassVar[bool] = True
-    op: ClassVar[str] = "drop_policy"
+    op: ClassVar[str] = "drop_rls_policy"
     rank: ClassVar[int] = 23  # after RLS is disabled, before the columns its expressions read change
     table: m.Table
     policy: m.Policy
