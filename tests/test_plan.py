@@ -489,7 +489,8 @@ databases:
       s:
         grants: {sg_reader: [usage], sg_writer: [usage, create]}
         functions:
-          f: {arguments: [{name: x, type: integer}], returns: integer, language: sql, body: "SELECT x", grants: {PUBLIC: []}}
+          f: {arguments: [{name: x, type: integer}], returns: integer, language: sql, body: "SELECT x",
+              grants: {PUBLIC: []}}
         tables:
           t:
             columns: {id: {type: integer, primary_key: true}, owner: text, n: integer}
@@ -553,7 +554,8 @@ def test_grants_are_revoked_and_granted_with_the_privileges_lost_as_hazards():
     assert back.hazards[0].message.startswith("sg_reader loses every privilege but SELECT on table s.t")
     # a new view is created with its grants, in its own step
     view = _step(plan, "create view s.v")
-    assert view.statements[-2:] == ("REVOKE ALL ON TABLE s.v FROM sg_reader;", "GRANT SELECT ON TABLE s.v TO sg_reader;")
+    assert view.statements[-2:] == ("REVOKE ALL ON TABLE s.v FROM sg_reader;",
+                                    "GRANT SELECT ON TABLE s.v TO sg_reader;")
     doc = (Path(__file__).resolve().parent.parent / "docs" / "plan.md").read_text()
     assert all(f"`{s.op}`" in doc for s in (*plan.steps, *plan.rollback))
 
