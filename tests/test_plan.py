@@ -587,3 +587,122 @@ def test_materialized_views_are_created_dropped_and_recreated_with_the_views_tha
     recompute = next(h for h in recreate.hazards if h.kind == ops.RECOMPUTE)
     assert "computed again" in recompute.message and "s.big_stats" in recompute.message
     assert "stats_c" not in " ".join(plan.rollback[-1].statements)  # the rollback recreates it as it was
+# --- grants and row-level security (plan/security.py) ----------------------------------------------------------
+
+SEC_OLD = """
+databases:
+  app:
+    schemas:
+      s:
+        grants: {sg_reader: [usage], sg_writer: [usage, create]}
+        functions:
+          f: {arguments: [{name: x, type: integer}], returns: integer, language: sql, body: "SELECT x",
+              grants: {PUBLIC: []}}
+        tables:
+          t:
+            columns: {id: {type: integer, primary_key: true}, owner: text, n: integer}
+            grants: {sg_reader: [select], sg_writer: [select, insert, update]}
+            row_level_security:
+              policies:
+                mine: {command: select, roles: [sg_reader], using: "owner = current_user"}
+                writes: {roles: [sg_writer], using: "n >= 0", with_check: "n >= 0"}
+                gone: {command: delete, using: "n > 5"}
+          u:
+            columns: {id: {type: integer, primary_key: true}}
+"""
+SEC_NEW = """
+databases:
+  app:
+    schemas:
+      s:
+        grants: {sg_reader: [usage], sg_writer: [usage]}
+        functions:
+          f: {arguments: [{name: x, type: integer}], returns: integer, language: sql, body: "SELECT x"}
+        tables:
+          t:
+            columns: {id: {type: integer, primary_key: true}, owner: text, n: integer}
+            grants: {sg_reader: [all], sg_writer: [select]}
+            row_level_security:
+              forced: true
+              policies:
+                mine: {command: select, roles: [sg_reader, sg_writer], using: "owner = current_user OR n < 3"}
+                writes: {roles: [sg_writer], using: "n >= 0"}
+          u:
+            columns: {id: {type: integer, primary_key: true}}
+            row_level_security: {}
+        views:
+          v: {query: "SELECT id FROM s.t", grants: {sg_reader: [select]}}
+"""
+
+
+def _step(plan, description: str) -> Step:
+    return next(s for s in plan.steps if s.description.startswith(description))
+
+
+def test_grants_are_revoked_and_granted_with_the_privileges_lost_as_hazards():
+    plan = _plan(SEC_OLD, SEC_NEW)
+    assert not plan.not_planned, plan.not_planned
+    writer = _step(plan, "set the privileges of sg_writer on table s.t")
+    assert writer.statements == ("REVOKE ALL ON TABLE s.t FROM sg_writer;", "GRANT SELECT ON TABLE s.t TO sg_writer;")
+    assert [(h.kind, h.message.split(":")[0]) for h in writer.hazards] == [
+        (ops.PRIVILEGE_LOSS, "sg_writer loses INSERT, UPDATE on table s.t")]
+    reader = _step(plan, "set the privileges of sg_reader on table s.t")
+    assert reader.statements[-1] == "GRANT ALL ON TABLE s.t TO sg_reader;" and not reader.hazards  # more, not less
+    schema = _step(plan, "set the privileges of sg_writer on schema s")
+    assert schema.statements == ("REVOKE ALL ON SCHEMA s FROM sg_writer;", "GRANT USAGE ON SCHEMA s TO sg_writer;")
+    # PUBLIC no longer named on f: set back to PostgreSQL's default (EXECUTE), which the old model had revoked
+    public = _step(plan, "set the privileges of PUBLIC on function s.f")
+    assert public.statements == ("REVOKE ALL ON FUNCTION s.f(integer) FROM PUBLIC;",
+                                 "GRANT EXECUTE ON FUNCTION s.f(integer) TO PUBLIC;")
+    # the rollback gives each role back what it held, and says what it takes away
+    back = next(s for s in plan.rollback if s.undoes == writer.number)
+    assert back.statements[-1] == "GRANT INSERT, SELECT, UPDATE ON TABLE s.t TO sg_writer;" and not back.hazards
+    back = next(s for s in plan.rollback if s.undoes == reader.number)
+    assert back.hazards[0].message.startswith("sg_reader loses every privilege but SELECT on table s.t")
+    # a new view is created with its grants, in its own step
+    view = _step(plan, "create view s.v")
+    assert view.statements[-2:] == ("REVOKE ALL ON TABLE s.v FROM sg_reader;",
+                                    "GRANT SELECT ON TABLE s.v TO sg_reader;")
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "plan.md").read_text()
+    assert all(f"`{s.op}`" in doc for s in (*plan.steps, *plan.rollback))
+
+
+def test_a_role_the_model_does_not_name_is_left_alone_and_grant_options_are_not_planned():
+    from schemagen.changes import Change
+    from schemagen.plan.security import security_ops
+
+    db = model_from(SEC_NEW).databases[0]
+    key = m.ObjectKey("table", "s", "t")
+    theirs = Change("app", "", key, "changed", ("privileges of", "someone"), "(none)", "SELECT")
+    assert "does not name someone in the grants of table s.t" in security_ops(theirs, db, db)
+    option = Change("app", "", key, "changed", ("privileges of", "sg_writer"), "SELECT", "SELECT WITH GRANT OPTION")
+    assert "WITH GRANT OPTION" in security_ops(option, db, db)
+    assert security_ops(Change("app", "", key, "changed", ("column", "n", "type"), "text", "integer"), db, db) is None
+
+
+def test_row_level_security_policies_before_rls_and_altered_in_place_where_postgresql_can():
+    plan = _plan(SEC_OLD, SEC_NEW)
+    order = [s.op for s in plan.steps]
+    assert order.index("drop_rls_policy") < order.index("alter_rls_policy") < order.index("enable_row_security")
+    enable = _step(plan, "ENABLE ROW LEVEL SECURITY on s.u")
+    assert enable.statements == ("ALTER TABLE s.u ENABLE ROW LEVEL SECURITY;",)
+    hidden = [h.message for h in enable.hazards if h.kind == ops.ROWS_HIDDEN]
+    assert hidden and hidden[0].startswith("s.u has no row-level security policy: once the step commits every row is "
+                                           "hidden")
+    force = _step(plan, "FORCE ROW LEVEL SECURITY on s.t")
+    assert "its owner too sees and writes only the rows that the 2 policy(ies) of s.t allow" in force.hazards[1].message
+    mine = _step(plan, "alter policy mine on s.t")  # roles and USING: ALTER POLICY
+    assert mine.statements == ("ALTER POLICY mine ON s.t\nTO sg_reader, sg_writer\nUSING (owner = current_user OR "
+                               "n < 3);",)
+    writes = _step(plan, "drop and create policy writes on s.t")  # WITH CHECK taken away: ALTER cannot
+    assert writes.statements[0] == "DROP POLICY IF EXISTS writes ON s.t;" and "WITH CHECK" not in writes.statements[1]
+    gone = _step(plan, "drop policy gone on s.t")
+    assert {h.kind for h in gone.hazards} == {ops.LOCK, ops.ROWS_HIDDEN}
+    # the rollback creates the dropped policy as it was, puts WITH CHECK back, and turns RLS off again
+    back = {s.undoes: s for s in plan.rollback}
+    assert back[gone.number].statements == ("CREATE POLICY gone ON s.t\nAS PERMISSIVE FOR DELETE\nTO PUBLIC\n"
+                                            "USING (n > 5);",)
+    assert back[writes.number].statements[-1].endswith("WITH CHECK (n >= 0);")
+    assert back[enable.number].statements == ("ALTER TABLE IF EXISTS s.u DISABLE ROW LEVEL SECURITY;",)
+    assert ops.ROWS_EXPOSED in {h.kind for h in back[enable.number].hazards}
+    assert _plan(SEC_NEW, SEC_NEW).empty

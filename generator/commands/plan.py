@@ -16,16 +16,20 @@ nothing to do.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from schemagen import model as m
 from schemagen import plan as planning
+from schemagen import render
 from schemagen.commands import drift
 from schemagen.compare.orgs import org_of, templates
 from schemagen.errors import UsageError
 from schemagen.live import drift as live_drift
 from schemagen.live import history, violations
+from schemagen.live import security as live_security
 from schemagen.live.connect import check_orgs, connection, pick_database, server_info
+from schemagen.live.inspect import Catalog
 
 FORMATS = ("text", "sql", "json")
 
@@ -54,7 +58,7 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
         refused = _refused(server_info(conn, dsn))
         ts = any(e.name == "timescaledb" for e in report.actual.extensions)
         chunks = violations.chunks(conn) if ts else {}
-        actual, expected = report.actual, report.expected
+        actual, expected = _with_policies(conn, db, report.actual, changes), report.expected
         seen = planning.declared_renames(expected, actual).actual  # an org table renamed is still its org's
         # an org is onboarded when any of its objects is there: an org's templates may be views only
         found = (*seen.tables, *seen.views, *seen.continuous_aggregates)
@@ -72,6 +76,17 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
 
 # operations that make a new object: nothing of anyone's is altered (a trigger alters its table: not one of them)
 CREATES = (*m.PLAN_CREATES_OBJECT, "own_sequence", "onboard_org")  # own_sequence: of a sequence the plan creates
+
+
+def _with_policies(conn, db: m.Database, actual: m.Database, changes) -> m.Database:
+    """The live tables with their policies in parts, read (one more catalog query) only when the plan drops or
+    changes a policy: its rollback creates the policy again as it was. Not compared: row_security is the plan's."""
+    if not any(c.part[:1] == ("policy",) and c.change != "missing" for c in changes):
+        return actual
+    with live_drift.snapshot(conn, render.prelude(db)):
+        found = live_security.policies_in_parts(Catalog(conn), [s.name for s in db.schemas])
+    return replace(actual, tables=tuple(replace(t, row_security=m.RowSecurity(policies=found[(t.schema, t.name)]))
+                                        if (t.schema, t.name) in found else t for t in actual.tables))
 
 
 def _registered(db: m.Database, actual: m.Database, changes) -> set[str]:

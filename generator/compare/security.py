@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 from schemagen import model as m
+from schemagen.changes import Change
 from schemagen.compare.keys import object_key
 
 _CLASS = {"schema": "schema", "table": "relation", "view": "relation", "materialized view": "relation",
@@ -116,3 +117,76 @@ def rls_changes(expected: m.Database, rows: list[dict], printed: Printed) -> Ite
         for (fact, part), actual in sorted(facts.items(), key=lambda kv: str(kv[0])):
             if fact == "policy" and part not in names:
                 yield key, org, "extra", ("policy", part), None, _flat(actual)
+
+
+# --- offline: the old model's grants and row-level security against the new model's (plan --from) ----------
+
+def default_privileges(kind: str, obj, role: str) -> frozenset[str]:
+    """What a role holds on an object the model grants nothing of to it: PostgreSQL's hard-wired default
+    (acldefault) for a role other than the owner: EXECUTE for PUBLIC on a function, USAGE for PUBLIC on schema
+    public (initdb's), nothing else."""
+    if role != "PUBLIC":
+        return frozenset()
+    if kind == "function":
+        return frozenset({"EXECUTE"})
+    return frozenset({"USAGE"}) if kind == "schema" and obj.name == "public" else frozenset()
+
+
+def _model_privileges(obj, kind: str, role: str) -> frozenset[str]:
+    listed = dict(getattr(obj, "grants", ()) if obj is not None else ())
+    if role not in listed:
+        return default_privileges(kind, obj, role)
+    return frozenset(p.upper() for p in listed[role])
+
+
+def _offline_grants(new: m.Database, old: m.Database) -> Iterator[Found]:
+    """Each role either model grants to, on each object of the new model: the old model's privileges (or the
+    default, for a role it names not) against the new model's."""
+    before = {(kind, object_key(kind, obj)): obj for kind, _, obj in old.objects() if kind in _CLASS}
+    for kind, _, obj in new.objects():
+        if kind not in _CLASS:
+            continue
+        key = object_key(kind, obj)
+        was = before.get((kind, key))
+        if was is None:
+            continue  # a new object is created with its grants
+        roles = dict.fromkeys(r for o in (obj, was) for r, _ in getattr(o, "grants", ()))
+        for role in roles:
+            want = _model_privileges(obj, kind, role)
+            have = _model_privileges(was, kind, role)
+            if want != have:
+                yield key, getattr(obj, "org", None) or "", "changed", ("privileges of", role), _shown(want), \
+                    _shown(have)
+
+
+def _state(rs: m.RowSecurity | None) -> tuple[bool, bool, dict[str, str]]:
+    if rs is None:
+        return False, False, {}
+    return rs.enabled, rs.forced, {p.name: policy_text(p, None) for p in rs.policies}
+
+
+def _offline_rls(new: m.Database, old: m.Database) -> Iterator[Found]:
+    """Each table of both models with row_level_security in either: enabled, FORCE, its policies."""
+    before = {(t.schema, t.name): t for t in old.tables}
+    for t in new.tables:
+        was = before.get((t.schema, t.name))
+        if was is None or (t.row_security is None and was.row_security is None):
+            continue
+        key, org = object_key("table", t), t.org or ""
+        (on, forced, policies), (was_on, was_forced, had) = _state(t.row_security), _state(was.row_security)
+        for fact, want, actual in (("row level security", on, was_on), ("force row level security", forced,
+                                                                       was_forced)):
+            if want != actual:
+                yield key, org, "changed", (fact,), "enabled" if want else "disabled", \
+                    "enabled" if actual else "disabled"
+        for name in dict.fromkeys([*policies, *had]):
+            change = "missing" if name not in had else "extra" if name not in policies else "changed"
+            if policies.get(name) != had.get(name):
+                yield key, org, change, ("policy", name), policies.get(name), had.get(name)
+
+
+def model_changes(new: m.Database, old: m.Database) -> list[Change]:
+    """The grants and row-level security of two models' databases compared (the drift check reads the old side
+    from the catalogs, plan --from from the old model): Changes as the drift check reports them."""
+    return [Change(new.name, org, key, change, part, value, actual)
+            for key, org, change, part, value, actual in (*_offline_grants(new, old), *_offline_rls(new, old))]

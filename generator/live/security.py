@@ -62,3 +62,14 @@ def grants(cat: Catalog, schemas: list[str] | None, roles: Sequence[str]) -> lis
     if not roles:
         return []
     return cat.rows(GRANTS_QUERIES[0], schemas=None if schemas is None else sorted(schemas), roles=list(roles))
+
+
+def policies_in_parts(cat: Catalog, schemas: list[str] | None) -> dict[tuple[str, str], tuple[m.Policy, ...]]:
+    """The live policies of the managed schemas' tables, each in the parts CREATE POLICY takes
+    (sql/import_policies.sql: security.sql prints each as one line, which cannot be cut back into its parts), by
+    (schema, table): what a plan's rollback creates again when the plan drops or changes one."""
+    out: dict[tuple[str, str], list[m.Policy]] = {}
+    for r in cat.rows("import_policies", schemas=None if schemas is None else sorted(schemas)):
+        out.setdefault((r["schema"], r["name"]), []).append(
+            m.Policy(r["policy"], r["command"], tuple(r["roles"]), r["using"], r["with_check"], r["permissive"]))
+    return {k: tuple(v) for k, v in out.items()}

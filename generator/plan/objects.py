@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.plan.ops import LOCK, Hazard, Op, bare_query, lock_hazard
+from schemagen.plan.security import grants_of
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident
 
@@ -35,6 +36,8 @@ class PutFunction(Op):
         out = [sql("function", "no_body_checks"), sql("function", "create", f)]
         if f.comment is not None or (self.previous is not None and self.previous.comment is not None):
             out.append(sql("function", "comment", f))
+        if self.previous is None:  # created: with its grants (replaced: they stay)
+            out += grants_of("function", f.qname + f.signature, f.grants)
         return tuple(out)
 
     def reverse(self) -> tuple[Op, ...]:
@@ -83,6 +86,8 @@ class PutView(Op):
         out = [sql("view", "create", bare_query(v))]
         if v.comment is not None or (self.previous is not None and self.previous.comment is not None):
             out.append(sql("view", "comment", v))
+        if self.previous is None:  # created: with its grants (replaced: they stay)
+            out += grants_of("table", v.qname, v.grants)
         return tuple(out)
 
     def hazards(self) -> tuple[Hazard, ...]:

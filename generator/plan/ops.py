@@ -25,6 +25,9 @@ JOB_ID_CHANGE = "job_id_change"
 VIOLATING_ROWS = "violating_rows"
 NEW_CHUNKS_ONLY = "new_chunks_only"
 RECOMPUTE = "recompute"
+PRIVILEGE_LOSS = "privilege_loss"
+ROWS_HIDDEN = "rows_hidden"
+ROWS_EXPOSED = "rows_exposed"
 
 HAZARD_KINDS: dict[str, str] = {
     DATA_LOSS: "rows or columns are deleted",
@@ -38,6 +41,9 @@ HAZARD_KINDS: dict[str, str] = {
     VIOLATING_ROWS: "existing rows may violate a new constraint, and the step then fails",
     NEW_CHUNKS_ONLY: "only chunks created after the step follow the change; existing chunks keep their shape",
     RECOMPUTE: "a materialized view is dropped (and created again): its rows are computed again by its query",
+    PRIVILEGE_LOSS: "a role loses privileges: its queries, and callers relying on them, fail with permission denied",
+    ROWS_HIDDEN: "row-level security hides rows that roles other than the owner could see or write before",
+    ROWS_EXPOSED: "row-level security stops hiding rows: roles with privileges see or write rows they could not",
 }
 
 LOCK_TIMEOUT_MS = 5_000  # how long a step waits for its lock before it gives up (and changes nothing)

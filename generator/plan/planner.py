@@ -21,6 +21,7 @@ from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.compare.diff import diff
 from schemagen.compare.expected import expected_database
+from schemagen.compare.security import model_changes
 from schemagen.order import tables_in_order, views_in_order
 from schemagen.plan import server
 from schemagen.plan.aggregates import aggregate_ops, recreated
@@ -35,6 +36,7 @@ from schemagen.plan.ops import Irreversible, NotPlanned, Op, Step, columnstore
 from schemagen.plan.orgs import Offboard, Onboard
 from schemagen.plan.renamed import declared
 from schemagen.plan.renames import after_renames
+from schemagen.plan.security import security_ops
 from schemagen.plan.shared import shared_ops
 from schemagen.plan.tables import (
     AddColumn,
@@ -286,7 +288,9 @@ def _serve(changes: Iterable[Change], ctx: _Context, orgs: dict[str, Op]) -> tup
         if org in orgs:  # a new org's objects are its onboarding; a removed org's its off-boarding
             served[orgs[org]].append(c)
             continue
-        ops = shared_ops(c, ctx.new, ctx.old)
+        ops = security_ops(c, ctx.new, ctx.old)  # grants and row-level security (plan/security.py)
+        if ops is None:
+            ops = shared_ops(c, ctx.new, ctx.old)
         if ops is None:
             ops = _ops(c, ctx, new, old) if (new or old) else f"a {c.change} {c.kind} is {NOT_YET}"
         if isinstance(ops, str):
@@ -368,6 +372,7 @@ def plan(old: m.Model, new: m.Model, database: str) -> Plan:
     old_e, new_e = (expected_database(d, None, frozenset()) for d in (old_db, new_db))
     schemas = {s.name for s in (*old_db.schemas, *new_db.schemas)}
     changes = diff(new_e, old_e, managed_schemas=schemas, known_orgs=[*old_db.orgs, *new_db.orgs])
+    changes = sorted([*changes, *model_changes(new_e, old_e)], key=Change.sort_key)  # grants and RLS
     orgs: dict[str, Op] = {o: Onboard(_org_key(o), o, new, database) for o in new_db.orgs if o not in old_db.orgs}
     orgs |= {o: Offboard(_org_key(o), o, old, database) for o in old_db.orgs if o not in new_db.orgs}
     return plan_changes(changes, old_e, new_e, new_db if new_db.uses_timescaledb else old_db, orgs,

@@ -14,6 +14,7 @@ from typing import ClassVar
 from schemagen import model as m
 from schemagen.plan.altered import changed_ops
 from schemagen.plan.ops import DATA_LOSS, Hazard, Op
+from schemagen.plan.security import grants_of
 from schemagen.render import sql
 from schemagen.scripts import extension_schema
 from schemagen.sqltext import quote_ident
@@ -56,6 +57,8 @@ class Shared(Op):
         out = [sql(self.kind, "create", o)]
         if getattr(o, "comment", None) is not None:
             out.append(sql(self.kind, "comment", o))
+        if self.kind in ("schema", "sequence"):  # with its grants
+            out += grants_of(self.kind, _name(self.kind, o), o.grants)
         return tuple(out)
 
     def hazards(self) -> tuple[Hazard, ...]:

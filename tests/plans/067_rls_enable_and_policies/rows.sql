@@ -1,0 +1,2 @@
+INSERT INTO s.t (id, owner, n) SELECT n, 'u' || n, n FROM generate_series(1, 30) n;
+INSERT INTO s.locked SELECT generate_series(1, 5);
