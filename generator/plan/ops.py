@@ -25,6 +25,8 @@ JOB_ID_CHANGE = "job_id_change"
 VIOLATING_ROWS = "violating_rows"
 NEW_CHUNKS_ONLY = "new_chunks_only"
 
+NOT_YET = "not planned yet: change it by hand, or drop and add the object"  # the reason's usual ending
+
 HAZARD_KINDS: dict[str, str] = {
     DATA_LOSS: "rows or columns are deleted",
     TABLE_REWRITE: "every row of the table is written again, under an ACCESS EXCLUSIVE lock",
