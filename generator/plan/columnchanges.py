@@ -1,0 +1,71 @@
+"""Columns added, dropped or changed in place on an existing table: the operations that serve each, or why none can
+(TimescaleDB's refusals on a hypertable with compression, a primary key's columns, identity and serial columns).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from schemagen import model as m
+from schemagen.changes import Change
+from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
+from schemagen.plan.compression import RetypeColumnstore
+from schemagen.plan.ops import NOT_YET, Op, columnstore
+from schemagen.plan.tables import AddColumn, DropColumn, constant_default
+
+if TYPE_CHECKING:
+    from schemagen.plan.planner import _Context
+
+
+def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...] | str:
+    """A column changed in place: its default, NOT NULL, type or comment (on the table as it is)."""
+    name, attr = c.part[1], c.part[2]
+    want, have = new.column(name), old.column(name)
+    if attr == "default":
+        return (SetDefault(c.key, org, old, want, have),)
+    if attr == "comment":
+        return (SetComment(c.key, org, old, want, have),)
+    if attr == "not null" and not want.not_null and old.primary_key and name in old.primary_key.columns:
+        return "the column is in the primary key, which keeps it NOT NULL: a primary key change is " + NOT_YET
+    if attr == "not null" and not (want.identity or have.identity):
+        return (SetNotNull(c.key, org, old, want, have),)
+    if attr == "type" and not (want.serial or have.serial or want.identity or have.identity):
+        if columnstore(old):  # TimescaleDB refuses it in place: the recipe
+            readers = [a.qname for a in ctx.new.continuous_aggregates if a.source_relation == old.qname]
+            if readers:
+                return (f"continuous aggregate {readers[0]} reads {old.qname}: PostgreSQL refuses to change the type "
+                        "of a column an aggregate uses; it is dropped and recreated (" + NOT_YET + ")")
+            if name in old.compression.segment_by or name in [o.column for o in old.compression.order_by]:
+                return "a segment-by or order-by column's type change on a hypertable with compression is " + NOT_YET
+            return (RetypeColumnstore(c.key, org, old, want, have, ctx.ts),)
+        readers = [a.qname for a in ctx.new.continuous_aggregates if a.source_relation == old.qname]
+        if readers:
+            return (f"continuous aggregate {readers[0]} reads {old.qname}: PostgreSQL refuses to change the type of "
+                    "a column an aggregate uses; it is dropped and recreated (" + NOT_YET + ")")
+        return (AlterType(c.key, org, old, want, have),)
+    return f"a changed column ({attr}) is " + NOT_YET
+
+
+def columns(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...] | str:
+    name = c.part[1]
+    if len(c.part) > 2:
+        return _changed_column(c, new, old, org, ctx)
+    if c.change == "missing":
+        col = new.column(name)
+        if col.serial or col.identity:
+            return "a serial or identity column fills every existing row: " + NOT_YET
+        if columnstore(old) and col.not_null and col.default is None:
+            return ("TimescaleDB refuses a NOT NULL column without a default on a hypertable with compression: "
+                    "add it nullable, backfill it, then SET NOT NULL (" + NOT_YET + ")")
+        if columnstore(old) and not constant_default(col.default):
+            return "TimescaleDB refuses a non-constant default on a hypertable with compression: " + NOT_YET
+        return (AddColumn(c.key, org, new, col),)
+    col = old.column(name)
+    if columnstore(old) and (name in old.compression.segment_by
+                             or name in [o.column for o in old.compression.order_by]):
+        return ("TimescaleDB refuses to drop a segment-by or order-by column of a hypertable with compression: "
+                "change the settings and recompress every chunk first (" + NOT_YET + ")")
+    if old.primary_key and name in old.primary_key.columns:
+        return "the column is in the primary key, which would go with it: a primary key change is " + NOT_YET
+    if old.hypertable and name in (old.hypertable.time_column, *(d.column for d in old.hypertable.dimensions)):
+        return "TimescaleDB refuses to drop a hypertable's time or space dimension column (rebuild the table)"
+    return (DropColumn(c.key, org, old, col),)
