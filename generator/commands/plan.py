@@ -20,12 +20,8 @@ from pathlib import Path
 
 from schemagen import model as m
 from schemagen import plan as planning
-from schemagen.commands import drift
 from schemagen.compare.orgs import org_of, templates
 from schemagen.errors import UsageError
-from schemagen.live import drift as live_drift
-from schemagen.live import history, violations
-from schemagen.live.connect import check_orgs, connection, pick_database, server_info
 
 FORMATS = ("text", "sql", "json")
 
@@ -44,6 +40,12 @@ def _database(old: m.Model, new: m.Model, database: str | None) -> str:
 def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
               skip_unsupported: bool = False, say: Callable[[str], None] = lambda text: None) -> planning.Plan:
     """The plan that takes the live database on dsn to the model's database (named, or the only one)."""
+    # the server's side loads here, not with the module: `plan --from` and `lint` never talk to a server
+    from schemagen.commands import drift
+    from schemagen.live import drift as live_drift
+    from schemagen.live import history, violations
+    from schemagen.live.connect import check_orgs, connection, pick_database, server_info
+
     db = pick_database(model, database)
     check_orgs(model, db, orgs)
     with connection(dsn) as conn, live_drift.server_errors(dsn):

@@ -127,7 +127,6 @@ def rollback_plan(dsn: str, model: m.Model, path, *, allow: frozenset[str] = fro
     result = PlanRun(db.name)
 
     def body(conn, first: bool) -> PlanRun:
-        skip = drift.skipped(conn, dsn, skip_unsupported, say)
         with locked(conn, db.name, lock_timeout, say, fresh=not first):
             done = planrun.recorded(conn, plan)
             steps = _undoing(plan, done)
