@@ -95,6 +95,14 @@ def compare_live(conn, model: m.Model, db: m.Database, *, orgs: Sequence[str] | 
     return sorted(changes, key=Change.sort_key)
 
 
+def inspect_live(conn, db: m.Database) -> m.Database:
+    """The live database as compare_live reads it (its Report.actual without orgs): the catalog queries alone,
+    under the same checks and settings, in a transaction rolled back. What a plan's fingerprint is taken of."""
+    preflight.safe_search_path(conn, render.search_path(db))
+    with _no_gc(), live_drift.snapshot(conn, render.prelude(db)):
+        return inspect(conn, schemas=[s.name for s in db.schemas], name=db.name)
+
+
 @dataclass
 class DiffResult:
     database: str

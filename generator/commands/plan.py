@@ -21,15 +21,8 @@ from pathlib import Path
 
 from schemagen import model as m
 from schemagen import plan as planning
-from schemagen import render
-from schemagen.commands import drift
 from schemagen.compare.orgs import org_of, templates
 from schemagen.errors import UsageError
-from schemagen.live import drift as live_drift
-from schemagen.live import history, violations
-from schemagen.live import security as live_security
-from schemagen.live.connect import check_orgs, connection, pick_database, server_info
-from schemagen.live.inspect import Catalog
 
 FORMATS = ("text", "sql", "json")
 
@@ -48,6 +41,12 @@ def _database(old: m.Model, new: m.Model, database: str | None) -> str:
 def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Sequence[str] | None = None,
               skip_unsupported: bool = False, say: Callable[[str], None] = lambda text: None) -> planning.Plan:
     """The plan that takes the live database on dsn to the model's database (named, or the only one)."""
+    # the server's side loads here, not with the module: `plan --from` and `lint` never talk to a server
+    from schemagen.commands import drift
+    from schemagen.live import drift as live_drift
+    from schemagen.live import history, violations
+    from schemagen.live.connect import check_orgs, connection, pick_database, server_info
+
     db = pick_database(model, database)
     check_orgs(model, db, orgs)
     with connection(dsn) as conn, live_drift.server_errors(dsn):
@@ -83,6 +82,11 @@ def _with_policies(conn, db: m.Database, actual: m.Database, changes) -> m.Datab
     changes a policy: its rollback creates the policy again as it was. Not compared: row_security is the plan's."""
     if not any(c.part[:1] == ("policy",) and c.change != "missing" for c in changes):
         return actual
+    from schemagen import render
+    from schemagen.live import drift as live_drift
+    from schemagen.live import security as live_security
+    from schemagen.live.inspect import Catalog
+
     with live_drift.snapshot(conn, render.prelude(db)):
         found = live_security.policies_in_parts(Catalog(conn), [s.name for s in db.schemas])
     return replace(actual, tables=tuple(replace(t, row_security=m.RowSecurity(policies=found[(t.schema, t.name)]))

@@ -67,6 +67,11 @@ def _state(conn, model: m.Model, db: m.Database, skip: frozenset[str]) -> tuple[
     return fingerprint(report.actual), changes
 
 
+def _fingerprint(conn, db: m.Database) -> str:
+    """The live database's fingerprint alone: its catalog queries, without the comparison with the model."""
+    return fingerprint(drift.inspect_live(conn, db))
+
+
 def apply_plan(dsn: str, model: m.Model, path, *, allow: frozenset[str] = frozenset(), old: m.Model | None = None,
                lock_timeout: float = 60.0, skip_unsupported: bool = False, say: Say = lambda text: None) -> PlanRun:
     plan = _read(path)
@@ -107,7 +112,7 @@ def _check_start(conn, plan: PlanFile, start: m.Model, db: m.Database, skip: fro
                                 f"{len(changes)} way(s) (schemagen diff -m it shows them); the plan starts from "
                                 "that model: nothing was changed")
         return
-    state, _ = _state(conn, start, db, skip)
+    state = _fingerprint(conn, db)
     if state != plan.fingerprint:
         raise DatabaseError(f"{plan.path}: the database is no longer in the state the plan was computed from "
                             f"(fingerprint {state[:19]}..., the plan's {plan.fingerprint[:19]}...): plan again; "
@@ -122,7 +127,6 @@ def rollback_plan(dsn: str, model: m.Model, path, *, allow: frozenset[str] = fro
     result = PlanRun(db.name)
 
     def body(conn, first: bool) -> PlanRun:
-        skip = drift.skipped(conn, dsn, skip_unsupported, say)
         with locked(conn, db.name, lock_timeout, say, fresh=not first):
             done = planrun.recorded(conn, plan)
             steps = _undoing(plan, done)
@@ -133,7 +137,7 @@ def rollback_plan(dsn: str, model: m.Model, path, *, allow: frozenset[str] = fro
             applied = done.get(planrun.row_name(plan, "applied"))
             started = any(n.startswith(f"plan {plan.plan_id} rollback") for n in done)
             if applied is not None and not started:
-                state, _ = _state(conn, model, db, skip)
+                state = _fingerprint(conn, db)
                 if state != applied.checksum:
                     raise DatabaseError(f"{path}: the database changed after the plan was applied (fingerprint "
                                         f"{state[:19]}..., recorded {applied.checksum[:19]}...): its rollback "
@@ -142,7 +146,7 @@ def rollback_plan(dsn: str, model: m.Model, path, *, allow: frozenset[str] = fro
                                                                render.search_path(db), say)
             planrun.forget(conn, plan)
             if not plan.offline:
-                result.back = _state(conn, model, db, skip)[0] == plan.fingerprint
+                result.back = _fingerprint(conn, db) == plan.fingerprint
         return result
 
     with live_drift.server_errors(dsn):

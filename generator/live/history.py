@@ -126,15 +126,17 @@ def _columns(keys: list[m.ObjectKey]) -> tuple[list[str], ...]:
     return ([k.kind for k in keys], [k.schema for k in keys], [k.name for k in keys], [k.signature for k in keys])
 
 
-def disown(conn: psycopg.Connection, database: str, keys: list[m.ObjectKey]) -> None:
-    """Forget the objects a rollback script dropped; in its transaction."""
-    if keys and _has_objects(conn):
+def disown(conn: psycopg.Connection, database: str, keys: list[m.ObjectKey], *, checked: bool = False) -> None:
+    """Forget the objects a rollback script dropped; in its transaction. checked: schemagen.objects is known to
+    exist (ensure ran), so no query asks (a plan step sends its transaction in one round trip)."""
+    if keys and (checked or _has_objects(conn)):
         conn.execute(_sql("disown"), (*_columns(keys), database))
 
 
-def record(conn: psycopg.Connection, database: str, script: str, checksum: str, statements: int, duration_ms: int,
-           skipped: tuple[str, ...]) -> None:
-    """Insert or update a script's row; call it inside the script's transaction."""
+def record(conn: psycopg.Connection, database: str, script: str, checksum: str, statements: int,
+           duration_ms: int | None, skipped: tuple[str, ...]) -> None:
+    """Insert or update a script's row; call it inside the script's transaction. duration_ms None: the time since
+    the transaction began, as the server measures it (the row sent with the statements, before they ran)."""
     conn.execute(_sql("record"),
                  (database, script, checksum, statements, duration_ms, list(skipped), __version__))
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -41,6 +41,7 @@ CATALOG_QUERIES = ("extensions", "schemas", "relations", "columns", "constraints
                    "types", "sequence_settings")
 TIMESCALEDB_QUERIES = ("ts_caggs", "ts_dimensions", "ts_compression", "ts_jobs")
 PRINTS_VIEWS = ("relations", "ts_caggs", "security")  # share locks (pg_get_viewdef, pg_get_ruledef): in a savepoint
+_FIRST = ("schemas", "relations", "columns", "constraints", "triggers", "functions", "sequence_settings", "types")
 
 Key = tuple[str, str]  # (schema, relation)
 
@@ -52,21 +53,46 @@ def markers(conn: psycopg.Connection) -> frozenset[str]:
 
 class Catalog:
     """Runs the catalog queries and counts them (the count must not grow with the number of orgs). Every query
-    gets the history schema's name (history_schema: sql/managed.sql leaves it out) besides its own parameters."""
+    gets the history schema's name (history_schema: sql/managed.sql leaves it out) besides its own parameters.
+    prefetch() sends several at once, in one round trip (psycopg's pipeline mode); rows() then returns what came."""
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
         self.queries = 0
         self.markers = markers(conn)
         self.type_names: dict[str, str] = {}  # model types format_type prints unqualified -> schema.name
+        self._fetched: dict[tuple[str, str], list[dict]] = {}
 
     def rows(self, name: str, **params) -> list[dict]:
+        fetched = self._fetched.pop((name, repr(params)), None)
+        if fetched is not None:
+            return fetched
         self.queries += 1
-        in_transaction = self.conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        with self._savepoint(name), self.conn.cursor(row_factory=dict_row) as cur:
+            return self._execute(cur, name, params).fetchall()
+
+    def prefetch(self, queries: Sequence[tuple[str, dict]]) -> None:
+        """Send these (name, parameters) queries together, one sync at the end: the server runs them back to back
+        and the rows come back in one round trip. The first that fails raises its error, as rows() would."""
+        cursors = []
+        with self.conn.pipeline():
+            for name, params in queries:
+                self.queries += 1
+                with self._savepoint(name):
+                    cur = self.conn.cursor(row_factory=dict_row)
+                    self._execute(cur, name, params)
+                cursors.append(((name, repr(params)), cur))
+        for key, cur in cursors:
+            with cur:
+                self._fetched[key] = cur.fetchall()
+
+    def _execute(self, cur: psycopg.Cursor, name: str, params: dict) -> psycopg.Cursor:
+        return cur.execute(query(name, self.markers), {"history_schema": history.SCHEMA, **params})
+
+    def _savepoint(self, name: str):
+        in_transaction = self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
         savepoint = in_transaction and name in PRINTS_VIEWS
-        with (self.conn.transaction(force_rollback=True) if savepoint else nullcontext(),
-              self.conn.cursor(row_factory=dict_row) as cur):
-            return cur.execute(query(name, self.markers), {"history_schema": history.SCHEMA, **params}).fetchall()
+        return self.conn.transaction(force_rollback=True) if savepoint else nullcontext()
 
 
 def interval_of(value) -> Interval | int | None:
@@ -355,8 +381,11 @@ def inspect(conn: psycopg.Connection, *, schemas: Collection[str] | None = None,
     if has_ts:
         cat.markers |= {"timescaledb"}
     p = {"schemas": None if schemas is None else sorted(schemas)}
+    # two round trips: what needs no other query's answer, then what needs the aggregates' materializations
+    cat.prefetch([(name, p) for name in (*(("ts_caggs", "ts_dimensions") if has_ts else ()), *_FIRST)])
     aggs = _Aggregates(cat.rows("ts_caggs", **p) if has_ts else [])
     pm = {**p, "materializations": sorted(aggs.by_materialization)}
+    cat.prefetch([(name, pm) for name in ("indexes", *(("ts_compression", "ts_jobs") if has_ts else ()))])
     schema_objs = tuple(m.Schema(r["name"], r["comment"]) for r in cat.rows("schemas", **p))
     relations = cat.rows("relations", **p)
     parts = _Parts(_columns(cat.rows("columns", **p)), _constraints(cat.rows("constraints", **p)),

@@ -82,20 +82,11 @@ def _checksum(step: RunStep) -> str:
 def _run_step(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, path: Sequence[str]) -> int:
     started = time.monotonic()
     timeout = f"{step.lock_timeout_ms}ms" if step.lock_timeout_ms is not None else "0"
+    sent: list[tuple[str, psycopg.Cursor]] = []  # a transactional step's statements, with their cursors
     current = None
     try:
         if step.transactional:
-            with conn.transaction():
-                conn.execute(queries.compose("plan_step_settings", timeout=timeout))
-                if step.statement_timeout_ms is not None:
-                    conn.execute(queries.compose("plan_step_statement_timeout",
-                                                 timeout=f"{step.statement_timeout_ms}ms"))
-                for stmt in _session_path(path):
-                    conn.execute(stmt)
-                for current in step.statements:
-                    conn.execute(current)
-                current = None
-                _record(conn, plan, name, step, started)
+            _run_in_one_round_trip(conn, plan, name, step, path, timeout, sent)
         else:
             for stmt in queries.statements("plan_session_settings", path=list(path), timeout=timeout):
                 conn.execute(stmt)
@@ -110,8 +101,9 @@ def _run_step(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep
                 for stmt in queries.statements("plan_reset_session"):
                     conn.execute(stmt)
             with conn.transaction():
-                _record(conn, plan, name, step, started)
+                _record(conn, plan, name, step, int((time.monotonic() - started) * 1000))
     except psycopg.Error as e:
+        current = _failed(sent) if sent else current
         what = f": {current.strip().splitlines()[0][:120]}" if current else ""
         raise DatabaseError(f"{plan.path}: step {step.number} ({step.description}) failed{what}: "
                             f"{server_message(e)}; the steps before it stay done, this one changed nothing "
@@ -122,22 +114,45 @@ def _run_step(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep
     return int((time.monotonic() - started) * 1000)
 
 
+def _run_in_one_round_trip(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep,
+                           path: Sequence[str], timeout: str, sent: list[tuple[str, psycopg.Cursor]]) -> None:
+    """A transactional step in one round trip (psycopg's pipeline mode, one sync at its end): BEGIN, its SET
+    LOCALs, its statements, its history row (the duration the server's, from its BEGIN), COMMIT. The server
+    stops at the first statement that fails and rolls the whole step back; `sent` says which one it was."""
+    with conn.pipeline(), conn.transaction():
+        conn.execute(queries.compose("plan_step_settings", timeout=timeout))
+        if step.statement_timeout_ms is not None:
+            conn.execute(queries.compose("plan_step_statement_timeout", timeout=f"{step.statement_timeout_ms}ms"))
+        for stmt in _session_path(path):
+            conn.execute(stmt)
+        for stmt in step.statements:
+            sent.append((stmt, conn.execute(stmt)))
+        _record(conn, plan, name, step, None)
+
+
+def _failed(sent: list[tuple[str, psycopg.Cursor]]) -> str | None:
+    """The statement of a pipelined step that failed: the first one with no result (those after it were not run);
+    None when they all ran (the settings or the history row failed)."""
+    return next((stmt for stmt, cur in sent if cur.pgresult is None
+                 or cur.pgresult.status == psycopg.pq.ExecStatus.FATAL_ERROR), None)
+
+
 def _session_path(path: Sequence[str]) -> tuple[str, ...]:
     """The scripts' search_path for one step's transaction (SET LOCAL), as render's prelude pins it."""
     return queries.statements("plan_step_path", path=list(path))
 
 
-def _record(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, started: float) -> None:
-    """The step's history row, and (in the same transaction) the table it created recorded as schemagen's, or the
-    table it dropped no longer: so a later plan may change what a plan created."""
-    history.record(conn, plan.database, name, _checksum(step), len(step.statements),
-                   int((time.monotonic() - started) * 1000), ())
+def _record(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, ms: int | None) -> None:
+    """The step's history row (ms None: the server's time since the transaction began), and (in the same
+    transaction) the table it created recorded as schemagen's, or the table it dropped no longer: so a later plan
+    may change what a plan created. run_steps made sure schemagen.objects exists (history.ensure)."""
+    history.record(conn, plan.database, name, _checksum(step), len(step.statements), ms, ())
     if step.key is not None and step.op in m.PLAN_CREATES_OBJECT:
         history.claim(conn, plan.database, name, [step.key])
     elif step.key is not None and step.op in m.PLAN_DROPS_OBJECT:
-        history.disown(conn, plan.database, [step.key])
+        history.disown(conn, plan.database, [step.key], checked=True)
     elif step.key is not None and step.op == "rename_table" and step.renamed_to:
-        history.disown(conn, plan.database, [step.key])
+        history.disown(conn, plan.database, [step.key], checked=True)
         history.claim(conn, plan.database, name, [replace(step.key, name=step.renamed_to)])
 
 

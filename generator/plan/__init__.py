@@ -14,12 +14,22 @@ A difference this stage cannot plan yet is never dropped: it is listed as "not p
 """
 from __future__ import annotations
 
-from schemagen.plan.compression import CHANGED_WITH_CHUNKS
-from schemagen.plan.ops import HAZARD_KINDS, Hazard, NotPlanned, Op, Step
-from schemagen.plan.orgs import Offboard, Onboard
-from schemagen.plan.output import format_json, format_sql, format_text
-from schemagen.plan.planner import Plan, fingerprint, plan, plan_changes
-from schemagen.plan.renamed import declared as declared_renames
+import importlib
 
-__all__ = ["CHANGED_WITH_CHUNKS", "HAZARD_KINDS", "Hazard", "NotPlanned", "Offboard", "Onboard", "Op", "Plan", "Step",
-           "fingerprint", "format_json", "format_sql", "format_text", "plan", "plan_changes", "declared_renames"]
+# name -> the module of this package that defines it, loaded on first use (PEP 562): `apply --plan` needs the plan
+# file and the fingerprint, not every operation and its templates
+_WHERE = {"CHANGED_WITH_CHUNKS": "compression", "HAZARD_KINDS": "ops", "Hazard": "ops", "NotPlanned": "ops",
+          "Op": "ops", "Step": "ops", "Offboard": "orgs", "Onboard": "orgs", "format_json": "output",
+          "format_sql": "output", "format_text": "output", "Plan": "planner", "plan": "planner",
+          "plan_changes": "planner", "fingerprint": "state", "declared_renames": "renamed"}
+_NAMES = {"declared_renames": "declared"}  # exported under another name
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), _NAMES.get(name, name))
+    globals()[name] = value
+    return value

@@ -13,12 +13,10 @@ from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.errors import printable
 from schemagen.plan.ops import HAZARD_KINDS, Step
+from schemagen.plan.planfile import FORMAT, FORMAT_VERSION
 from schemagen.plan.planner import Plan
 from schemagen.render import sql
 from schemagen.scripts import search_path
-
-FORMAT = "schemagen-plan"
-FORMAT_VERSION = 1
 
 
 def _key(key: m.ObjectKey) -> dict[str, str]:

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from schemagen import model as m
 from schemagen.plan.ops import HAZARD_KINDS
-from schemagen.plan.output import FORMAT, FORMAT_VERSION
+
+FORMAT = "schemagen-plan"  # the plan file's "format" and "version" (output.format_json writes them)
+FORMAT_VERSION = 1
 
 
 class PlanFileError(ValueError):

@@ -10,9 +10,6 @@ plan. The rollback is the reverse of each step, in reverse order.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +35,7 @@ from schemagen.plan.renamed import declared
 from schemagen.plan.renames import after_renames
 from schemagen.plan.security import security_ops
 from schemagen.plan.shared import shared_ops
+from schemagen.plan.state import fingerprint
 from schemagen.plan.tables import (
     AddColumn,
     CreateTable,
@@ -276,27 +274,6 @@ def _steps(served: dict[Op, list[Change]]) -> tuple[tuple[Step, ...], tuple[Step
             continue
         rollback += [Step.of(len(rollback) + 1 + k, rev, undoes=n) for k, rev in enumerate(back)]
     return steps, tuple(rollback)
-
-
-@functools.cache
-def _compared(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls) if f.compare)
-
-
-def _canonical(obj: object) -> object:
-    """A database as plain JSON values, only what is compared (no source positions, no spelling)."""
-    if obj is None or isinstance(obj, (str, int, float, bool)):
-        return obj
-    if isinstance(obj, (tuple, list)):
-        return [_canonical(x) for x in obj]
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {"": type(obj).__name__} | {name: _canonical(getattr(obj, name)) for name in _compared(type(obj))}
-    return repr(obj)
-
-
-def fingerprint(db: m.Database) -> str:
-    text = json.dumps(_canonical(db), sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _org_key(org: str) -> m.ObjectKey:
