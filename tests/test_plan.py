@@ -587,3 +587,25 @@ def test_materialized_views_are_created_dropped_and_recreated_with_the_views_tha
     recompute = next(h for h in recreate.hazards if h.kind == ops.RECOMPUTE)
     assert "computed again" in recompute.message and "s.big_stats" in recompute.message
     assert "stats_c" not in " ".join(plan.rollback[-1].statements)  # the rollback recreates it as it was
+
+
+def test_a_view_reading_a_view_dropped_and_created_again_is_dropped_and_created_with_it():
+    old = """
+    databases:
+      app:
+        schemas:
+          s:
+            tables:
+              t: {columns: {id: {type: integer, primary_key: true}}}
+              u: {columns: {id: {type: integer, primary_key: true}}}
+            views:
+              a: {query: "SELECT id FROM s.t"}
+              b: {query: "SELECT id FROM s.a"}
+    """
+    new = old.replace("t: {columns: {id: {type: integer, primary_key: true}}}\n", "").replace(
+        "FROM s.t", "FROM s.u").replace("SELECT id FROM s.a", "SELECT id, 1 AS one FROM s.a")
+    names = _ops(_plan(old, new))
+    assert names.index("drop_view drop view s.b") < names.index("drop_view drop view s.a") < names.index(
+        "drop_table drop table s.t") < names.index("create_view create view s.a") < names.index(
+        "create_view create view s.b")
+    assert not any(n.startswith("replace_view") for n in names)
