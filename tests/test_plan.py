@@ -706,3 +706,25 @@ def test_row_level_security_policies_before_rls_and_altered_in_place_where_postg
     assert back[enable.number].statements == ("ALTER TABLE IF EXISTS s.u DISABLE ROW LEVEL SECURITY;",)
     assert ops.ROWS_EXPOSED in {h.kind for h in back[enable.number].hazards}
     assert _plan(SEC_NEW, SEC_NEW).empty
+
+
+def test_a_view_reading_a_view_dropped_and_created_again_is_dropped_and_created_with_it():
+    old = """
+    databases:
+      app:
+        schemas:
+          s:
+            tables:
+              t: {columns: {id: {type: integer, primary_key: true}}}
+              u: {columns: {id: {type: integer, primary_key: true}}}
+            views:
+              a: {query: "SELECT id FROM s.t"}
+              b: {query: "SELECT id FROM s.a"}
+    """
+    new = old.replace("t: {columns: {id: {type: integer, primary_key: true}}}\n", "").replace(
+        "FROM s.t", "FROM s.u").replace("SELECT id FROM s.a", "SELECT id, 1 AS one FROM s.a")
+    names = _ops(_plan(old, new))
+    assert names.index("drop_view drop view s.b") < names.index("drop_view drop view s.a") < names.index(
+        "drop_table drop table s.t") < names.index("create_view create view s.a") < names.index(
+        "create_view create view s.b")
+    assert not any(n.startswith("replace_view") for n in names)

@@ -281,18 +281,21 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
 
 
 def split_replaced_views(served: dict[Op, list[Change]]) -> dict[Op, list[Change]]:
-    """A view replaced in place whose present query reads what the plan drops (a table, or a column it names):
-    dropped before that drop and created after (CREATE OR REPLACE comes too late: the drop would refuse to leave
-    it without what it reads)."""
+    """A view replaced in place whose present query reads what the plan drops (a table, or a column it names, or
+    a view split so itself): dropped before that drop and created after (CREATE OR REPLACE comes too late: the
+    drop would refuse to leave it without what it reads)."""
     dropped = set().union(*(_drops(op) for op in served))
     columns = set().union(*(_column_drops(op) for op in served))
-    out: dict[Op, list[Change]] = {}
-    for op, changes in served.items():
-        v = getattr(op, "previous", None)
-        if op.op == "replace_view" and (_reads(v.query, v.schema) & dropped or any(
-                _mentions(v.query, v.schema, t, col) for t, col in columns)):
-            out[DropView(op.key, op.org, op.previous, -op.position)] = changes
-            out[PutView(op.key, op.org, op.view, None, op.position)] = list(changes)
-        else:
-            out[op] = changes
+    out = dict(served)
+    split = True
+    while split:  # a view reading a view split is split too
+        split = False
+        for op in [op for op in out if op.op == "replace_view"]:
+            v = op.previous
+            if _reads(v.query, v.schema) & dropped or any(_mentions(v.query, v.schema, t, col) for t, col in columns):
+                changes = out.pop(op)
+                out[DropView(op.key, op.org, op.previous, -op.position)] = changes
+                out[PutView(op.key, op.org, op.view, None, op.position)] = list(changes)
+                dropped.add(v.qname)
+                split = True
     return out
