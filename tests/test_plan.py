@@ -708,7 +708,7 @@ def test_row_level_security_policies_before_rls_and_altered_in_place_where_postg
     assert _plan(SEC_NEW, SEC_NEW).empty
 
 
-def test_a_view_reading_a_view_dropped_and_created_again_is_dropped_and_created_with_it():
+def test_a_view_reading_a_view_dropped_and_created_again_is_dropped_first_and_created_with_it():
     old = """
     databases:
       app:
@@ -718,13 +718,13 @@ def test_a_view_reading_a_view_dropped_and_created_again_is_dropped_and_created_
               t: {columns: {id: {type: integer, primary_key: true}}}
               u: {columns: {id: {type: integer, primary_key: true}}}
             views:
-              a: {query: "SELECT id FROM s.t"}
-              b: {query: "SELECT id FROM s.a"}
+              b: {query: "SELECT id FROM s.z"}
+              z: {query: "SELECT id FROM s.t"}
     """
     new = old.replace("t: {columns: {id: {type: integer, primary_key: true}}}\n", "").replace(
-        "FROM s.t", "FROM s.u").replace("SELECT id FROM s.a", "SELECT id, 1 AS one FROM s.a")
-    names = _ops(_plan(old, new))
-    assert names.index("drop_view drop view s.b") < names.index("drop_view drop view s.a") < names.index(
-        "drop_table drop table s.t") < names.index("create_view create view s.a") < names.index(
-        "create_view create view s.b")
+        "FROM s.t", "FROM s.u").replace("SELECT id FROM s.z", "SELECT id, 1 AS one FROM s.u")
+    names = _ops(_plan(old, new))  # b no longer reads z: its drop still goes first, as it reads z now
+    assert names.index("drop_view drop view s.b") < names.index("drop_view drop view s.z") < names.index(
+        "drop_table drop table s.t") < names.index("create_view create view s.z")
+    assert names.index("drop_table drop table s.t") < names.index("create_view create view s.b")
     assert not any(n.startswith("replace_view") for n in names)

@@ -287,14 +287,18 @@ def split_replaced_views(served: dict[Op, list[Change]]) -> dict[Op, list[Change
     dropped = set().union(*(_drops(op) for op in served))
     columns = set().union(*(_column_drops(op) for op in served))
     out = dict(served)
+    # a dropped view -> where its drop goes: a split view's before the drops of the views it reads
+    at = {name: op.position for op in served if op.op in ("drop_view", MATVIEW_OPS[1]) for name in _drops(op)}
     split = True
     while split:  # a view reading a view split is split too
         split = False
         for op in [op for op in out if op.op == "replace_view"]:
             v = op.previous
-            if _reads(v.query, v.schema) & dropped or any(_mentions(v.query, v.schema, t, col) for t, col in columns):
+            reads = _reads(v.query, v.schema)
+            if reads & dropped or any(_mentions(v.query, v.schema, t, col) for t, col in columns):
                 changes = out.pop(op)
-                out[DropView(op.key, op.org, op.previous, -op.position)] = changes
+                at[v.qname] = min([-op.position, *(at[r] - 1 for r in reads & at.keys())])
+                out[DropView(op.key, op.org, op.previous, at[v.qname])] = changes
                 out[PutView(op.key, op.org, op.view, None, op.position)] = list(changes)
                 dropped.add(v.qname)
                 split = True
