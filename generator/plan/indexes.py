@@ -2,7 +2,8 @@
 
 Plain tables: CREATE / DROP INDEX CONCURRENTLY, outside a transaction (writes go on while it builds). Hypertables:
 never CONCURRENTLY (TimescaleDB refuses it to build, and from 2.22 to drop), so a plain statement in a
-transaction, which locks the hypertable and each chunk while it builds on every chunk.
+transaction, which locks the hypertable and each chunk while it builds on every chunk. Materialized views: a plain
+statement in a transaction too: its SHARE lock blocks only REFRESH (the view's one writer), reads go on.
 """
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ class _IndexOp(Op):
     """An index built or dropped: CONCURRENTLY, alone outside a transaction, on a plain table; in a transaction
     on a hypertable, where TimescaleDB refuses CONCURRENTLY."""
 
-    table: m.Table
+    table: m.Table | m.View
     index: m.Index
+    online: bool = True  # False on a server that refuses every CONCURRENTLY statement (PGlite): in a transaction
 
     @property
     def concurrently(self) -> bool:
-        return self.table.hypertable is None
+        return self.online and isinstance(self.table, m.Table) and self.table.hypertable is None
 
     @property
     def transactional(self) -> bool:
@@ -50,12 +52,18 @@ class CreateIndex(_IndexOp):
             return (Hazard(INDEX_BUILD, f"index {name} is built over every row of {t.qname} without blocking "
                                         "writes; a build that fails leaves an INVALID index to drop before a "
                                         "retry"),)
+        if isinstance(t, m.View):
+            return (Hazard(INDEX_BUILD, f"index {name} is built over every row of materialized view {t.qname} in "
+                                        "one transaction"), lock_hazard(t, "SHARE", "its REFRESH (reads go on)"))
+        if not t.hypertable:
+            return (Hazard(INDEX_BUILD, f"index {name} is built over every row of {t.qname} in one transaction (this "
+                                        "server refuses CONCURRENTLY)"), lock_hazard(t, "SHARE", "writes"))
         return (Hazard(INDEX_BUILD, f"index {name} is built on every chunk of hypertable {t.qname} in one "
                                     "transaction (TimescaleDB refuses CONCURRENTLY)"),
                 lock_hazard(t, "SHARE", "writes"))
 
     def reverse(self) -> tuple[Op, ...]:
-        return (DropIndex(self.key, self.org, self.table, self.index),)
+        return (DropIndex(self.key, self.org, self.table, self.index, self.online),)
 
     def describe(self) -> str:
         how = " concurrently" if self.concurrently else ""
@@ -74,7 +82,7 @@ class DropIndex(_IndexOp):
         return () if self.concurrently else (lock_hazard(self.table),)
 
     def reverse(self) -> tuple[Op, ...]:
-        return (CreateIndex(self.key, self.org, self.table, self.index),)
+        return (CreateIndex(self.key, self.org, self.table, self.index, self.online),)
 
     def describe(self) -> str:
         how = " concurrently" if self.concurrently else ""

@@ -2,11 +2,12 @@
 recreated with every view built on them.
 
 A materialized view holds the rows its query computed: PostgreSQL has no CREATE OR REPLACE for one, so a change
-of its query, its indexes or of being materialized at all is the view dropped and created again, and with it every
+of its query or of being materialized at all is the view dropped and created again, and with it every
 view (plain or materialized) that reads it, directly or not: those that read it are dropped first (top down) and
 created again as the model has them (bottom up), in one transaction (`recompute`: its rows are computed again by
 running its query, WITH DATA as render creates it; readers wait on its ACCESS EXCLUSIVE lock until the step
-commits), their grants given as render gives them. A comment alone is set in place. The rollback recreates them
+commits), their grants given as render gives them. A comment alone is set in place, and an index is built or
+dropped alone (plan/indexes.py: in a transaction, its SHARE lock blocking only REFRESH). The rollback recreates them
 as they were, recomputed the same way.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.order import views_in_order, views_reading
+from schemagen.plan.indexes import CreateIndex, DropIndex
 from schemagen.plan.ops import LOCK, RECOMPUTE, Hazard, Op, bare_query
 from schemagen.render import sql
 from schemagen.render import statements as st
@@ -123,8 +125,8 @@ def _view(db: m.Database, name: str) -> m.View | None:
 def roots(changes, new: m.Database, old: m.Database) -> dict[str, str]:
     """Every view a recreated materialized view takes with it -> the materialized view (the lowest one changed:
     one above it that changed too is recreated with it)."""
-    changed = {qualified(c.key.schema, c.key.name) for c in changes if c.change == "changed" and c.part != (
-        "comment",) and (c.kind == "materialized view" or c.part[:1] == ("materialized",))}
+    changed = {qualified(c.key.schema, c.key.name) for c in changes if c.change == "changed" and c.part[:1] not in (
+        ("comment",), ("index",)) and (c.kind == "materialized view" or c.part[:1] == ("materialized",))}
     out: dict[str, str] = {}
     for v in views_in_order([*new.views, *(v for v in old.views if _view(new, v.qname) is None)]):
         if v.qname in changed and v.qname not in out:
@@ -158,4 +160,15 @@ def matview_ops(c, new, old, found: dict[str, str], new_db: m.Database, old_db: 
         return (MaterializedViews(c.key, old.org or "", (old,), (), -at),)
     if c.part == ("comment",) and new is not None and old is not None:
         return (ViewComment(c.key, new.org or "", new, old),)
+    if c.part[:1] == ("index",) and len(c.part) >= 2 and new is not None and old is not None:
+        return _index_ops(c, new, old)
     return f"a {c.change} materialized view part ({' '.join(c.part)}) is not planned yet"
+
+
+def _index_ops(c, new: m.View, old: m.View) -> tuple[Op, ...]:
+    """An index of a materialized view that stays: built, dropped, or (changed) dropped and built again."""
+    name = c.part[1]
+    want = next((i for i in new.indexes if i.name == name), None)
+    have = next((i for i in old.indexes if i.name == name), None)
+    drop = (DropIndex(c.key, old.org or "", old, have),) if have and c.change != "missing" else ()
+    return drop + ((CreateIndex(c.key, new.org or "", new, want),) if want and c.change != "extra" else ())

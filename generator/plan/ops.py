@@ -164,9 +164,10 @@ class NotPlanned:
 
 # --- sentences shared by the operations ---------------------------------------------------------------------
 
-def lock_hazard(t: m.Table, lock: str = "ACCESS EXCLUSIVE", what: str = "reads and writes") -> Hazard:
-    """The lock a step takes on a table: on a hypertable, one on it and one on each of its chunks."""
-    if t.hypertable:
+def lock_hazard(t: m.Table | m.View, lock: str = "ACCESS EXCLUSIVE", what: str = "reads and writes") -> Hazard:
+    """The lock a step takes on a table (or materialized view): on a hypertable, one on it and one on each of its
+    chunks."""
+    if getattr(t, "hypertable", None):
         return Hazard(LOCK, f"{lock} lock on hypertable {t.qname} and on each of its chunks (one lock per chunk), "
                             f"blocking {what} until the step commits")
     return Hazard(LOCK, f"{lock} lock on {t.qname}, blocking {what} until the step commits")
