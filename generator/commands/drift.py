@@ -46,6 +46,8 @@ class Report:
     data_queries: int = 0
     expected: m.Database | None = None  # the model's database as the server prints it (what plan goes to)
     actual: m.Database | None = None  # the live database as inspected (what plan starts from)
+    model_grants: list[dict] = field(default_factory=list)  # the model's roles' privileges (live/security.py)
+    model_roles: list[str] = field(default_factory=list)  # those roles
 
 
 @contextmanager
@@ -83,7 +85,10 @@ def compare_live(conn, model: m.Model, db: m.Database, *, orgs: Sequence[str] | 
         # rules, RLS, grants, owners, ... and objects of kinds the model has none of (with --org: not those)
         printed, policy_statements = live_security.policies(conn, expected.tables)
         statements += policy_statements
-        live = live_behaviour.read(catalog, schemas, compare_security.roles(expected))
+        # PUBLIC's too, once any are read: what a plan's rollback gives back to an object it creates again
+        roles = compare_security.roles(expected)
+        roles += ["PUBLIC"] if roles and "PUBLIC" not in roles else []
+        live = live_behaviour.read(catalog, schemas, roles)
         changes += behaviour.changes(expected, live, extra_objects=not orgs, printed=printed)
         parts = rows.data_parts(db, actual, orgs)  # db: the registry table is shared
         found, data_queries = live_drift.read_rows(conn, [(p.table, p.seed) for p in parts])
@@ -92,6 +97,7 @@ def compare_live(conn, model: m.Model, db: m.Database, *, orgs: Sequence[str] | 
         report.changes, report.catalog_queries = changes, catalog.queries
         report.normalize_statements, report.data_queries = statements, data_queries
         report.expected, report.actual = normalized, scope(actual, expected, orgs)
+        report.model_grants, report.model_roles = live.model_grants, roles
     return sorted(changes, key=Change.sort_key)
 
 

@@ -9,6 +9,7 @@ model's expressions printed by the same server: live/security.py).
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 
@@ -190,3 +191,33 @@ def model_changes(new: m.Database, old: m.Database) -> list[Change]:
     from the catalogs, plan --from from the old model): Changes as the drift check reports them."""
     return [Change(new.name, org, key, change, part, value, actual)
             for key, org, change, part, value, actual in (*_offline_grants(new, old), *_offline_rls(new, old))]
+
+
+def with_live_grants(actual: m.Database, rows: list[dict], model_roles: list[str]) -> m.Database:
+    """The live objects (as inspected: they carry no grants) with the privileges the model's roles hold on them,
+    from live/sql/model_grants.sql's rows: every role of model_roles named on every object, with () where it holds
+    nothing (its REVOKE ALL undoes a default privilege). What a plan's rollback creates a dropped object again with.
+    A grant option is kept as the plain privilege (not modelled); a function whose name is overloaded keeps none
+    (the rows name functions without their arguments)."""
+    if not model_roles:
+        return actual
+    held: dict[tuple[str, str, str], dict[str, tuple[str, ...]]] = {}
+    for r in rows:
+        words = (p.strip().removesuffix(" WITH GRANT OPTION").lower() for p in (r["actual"] or "").split(","))
+        held.setdefault((r["class"], r["schema"], r["name"]), {})[r["grantee"]] = tuple(sorted(w for w in words if w))
+    overloaded = {n for n in (f.qname for f in actual.functions)
+                  if sum(f.qname == n for f in actual.functions) > 1}
+
+    def granted(kind: str, obj):
+        if kind == "function" and obj.qname in overloaded:
+            return obj
+        schema = obj.name if kind == "schema" else obj.schema
+        found = held.get((_CLASS[kind], schema, obj.name), {})
+        return dataclasses.replace(obj, grants=tuple((role, found.get(role, ())) for role in model_roles))
+
+    views = tuple(granted("materialized view" if v.materialized else "view", v) for v in actual.views)
+    return dataclasses.replace(
+        actual, schemas=tuple(granted("schema", s) for s in actual.schemas),
+        tables=tuple(granted("table", t) for t in actual.tables), views=views,
+        functions=tuple(granted("function", f) for f in actual.functions),
+        sequences=tuple(granted("sequence", q) for q in actual.sequences))
