@@ -22,6 +22,7 @@ from pathlib import Path
 from schemagen import model as m
 from schemagen import plan as planning
 from schemagen.compare.orgs import org_of, templates
+from schemagen.compare.security import with_live_grants
 from schemagen.errors import UsageError
 
 FORMATS = ("text", "sql", "json")
@@ -45,7 +46,7 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
     from schemagen.commands import drift
     from schemagen.live import drift as live_drift
     from schemagen.live import history, violations
-    from schemagen.live.connect import check_orgs, connection, pick_database, server_info
+    from schemagen.live.connect import check_orgs, connection, is_pglite, pick_database, server_info
 
     db = pick_database(model, database)
     check_orgs(model, db, orgs)
@@ -54,10 +55,12 @@ def plan_live(dsn: str, model: m.Model, *, database: str | None = None, orgs: Se
         report = drift.Report([])
         changes = drift.compare_live(conn, model, db, orgs=orgs, skip=skip, report=report)
         owned = history.owned(conn, db.name)
-        refused = _refused(server_info(conn, dsn))
+        refused = _refused(server_info(conn, dsn), is_pglite(conn))
         ts = any(e.name == "timescaledb" for e in report.actual.extensions)
         chunks = violations.chunks(conn) if ts else {}
         actual, expected = _with_policies(conn, db, report.actual, changes), report.expected
+        # the rollback of a drop creates the object again with the privileges the model's roles held on it
+        actual = with_live_grants(actual, report.model_grants, report.model_roles)
         seen = planning.declared_renames(expected, actual).actual  # an org table renamed is still its org's
         # an org is onboarded when any of its objects is there: an org's templates may be views only
         found = (*seen.tables, *seen.views, *seen.continuous_aggregates)
@@ -105,10 +108,13 @@ def _registered(db: m.Database, actual: m.Database, changes) -> set[str]:
     return {r.org for r in db.org_rows} - missing
 
 
-def _refused(info) -> dict[str, str]:
-    """What this server cannot run -> why: the features it lacks (its license, its version, no TimescaleDB), and a
-    change of compression settings while chunks are compressed before TimescaleDB 2.14."""
+def _refused(info, pglite: bool) -> dict[str, str]:
+    """What this server cannot run -> why: the features it lacks (its license, its version, no TimescaleDB), a
+    change of compression settings while chunks are compressed before TimescaleDB 2.14, and on PGlite every
+    CONCURRENTLY statement (its index steps run in transactions there)."""
     out = dict(info.unsupported())
+    if pglite:
+        out[planning.CONCURRENTLY] = "PGlite refuses every CONCURRENTLY statement"
     if info.timescaledb_version and info.older_than(2, 14):
         out[planning.CHANGED_WITH_CHUNKS] = (f"TimescaleDB {info.timescaledb_version} refuses to change compression "
                                              "settings while chunks are compressed (2.14+ allows it)")

@@ -132,6 +132,8 @@ def _hypertable(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) 
         return (ConvertToHypertable(c.key, org, new, ctx.ts),)
     if part == ("hypertable",):
         return "a hypertable cannot become a plain table again (a new table, INSERT ... SELECT and a swap)"
+    if part == ("hypertable", "chunk_interval") and _time_moved(new, old):
+        return "the chunk interval is the new time column's, " + _TIME_LEFT
     if part == ("hypertable", "chunk_interval") and new.hypertable.chunk_interval is not None:
         return (SetChunkInterval(c.key, org, new, old.hypertable.chunk_interval, ctx.ts),)
     if len(part) == 3 and part[1] == "dimension" and c.change == "missing":
@@ -161,8 +163,19 @@ def _constraints(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, .
     return drop + add
 
 
+_TIME_LEFT = "and the time column's change is not planned (see the other differences)"
+
+
+def _time_moved(new, old) -> bool:
+    """A hypertable whose time column the model changes: TimescaleDB cannot, so what is the new one's waits."""
+    ht, was = getattr(new, "hypertable", None), getattr(old, "hypertable", None)
+    return bool(ht and was and ht.time_column != was.time_column)
+
+
 def _policies(c: Change, new, old, org: str, ctx: _Context) -> tuple[Op, ...] | str:
     kind = c.part[0].split()[0]  # "compression policy" -> compression
+    if _time_moved(new, old):
+        return f"the {kind} policy's intervals are the new time column's, " + _TIME_LEFT
     want, have = policy_of(new, kind) if new else None, policy_of(old, kind) if old else None
     if want is not None:
         problems = policy_problems(kind, want, getattr(new, "bucket_width", None))
@@ -329,6 +342,7 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
         for op in [op for op in served if owned(dataclasses.replace(op, key=back.get(op.key, op.key)))]:
             left += [NotPlanned(c, owned(op)) for c in served.pop(op)]
     left += server.refuse(served, refused or {})
+    served = server.in_transactions(served, refused or {})
     served = split_replaced_views(served)
     left += take_out_blocked(served, left, old_e, new_e)
     left += _column_order(served, ctx)

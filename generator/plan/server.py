@@ -11,6 +11,16 @@ from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.plan.ops import DECOMPRESSION, LOCK, Hazard, NotPlanned, Op, Step
 
+CONCURRENTLY = "concurrently"  # a server that refuses every CONCURRENTLY statement (PGlite): indexes in a transaction
+
+
+def in_transactions(served: dict[Op, list[Change]], refused: dict[str, str]) -> dict[Op, list[Change]]:
+    """On a server that refuses CONCURRENTLY, the index steps of plain tables as plain statements in a transaction
+    (their `online` off), rather than steps that would fail there."""
+    if CONCURRENTLY not in refused:
+        return served
+    return {dataclasses.replace(op, online=False) if hasattr(op, "online") else op: cs for op, cs in served.items()}
+
 
 def refuse(served: dict[Op, list[Change]], refused: dict[str, str]) -> list[NotPlanned]:
     """The operations that need a feature the server lacks, taken out of served, as differences not planned."""
