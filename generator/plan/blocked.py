@@ -12,6 +12,7 @@ import re
 from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.plan.matviews import OPS as MATVIEW_OPS
+from schemagen.plan.matviews import MaterializedViews
 from schemagen.plan.objects import DropView, PutView
 from schemagen.plan.ops import NotPlanned, Op
 from schemagen.rules.context import unique_keys
@@ -180,6 +181,12 @@ def missing_names(left: list[NotPlanned]) -> set[str]:
         (n.change.change == "missing" and not n.change.part) or n.change.kind == "type")}
 
 
+def _column_left(c: Change) -> bool:
+    """A column the plan leaves missing, or with its old type: what needs it as the model has it cannot run."""
+    return len(c.part) >= 2 and c.part[0] == "column" and (
+        (c.change == "missing" and len(c.part) == 2) or (c.change == "changed" and c.part[2:] == ("type",)))
+
+
 def _relations(t: m.Table) -> set[str]:
     """The names a table takes in its schema's relation namespace: its own, its indexes', its keys' indexes'."""
     keys = [k.name for k in (t.primary_key, *t.uniques) if k is not None] + [i.name for i in t.indexes]
@@ -242,8 +249,9 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
     gone, out = missing_names(left), []
     rows = {_named_in(n) for n in left
             if n.change.kind in ("seed row", "org row")}  # tables whose rows the plan leaves as they are
-    columns = {(_named_in(n), n.change.part[1]) for n in left
-               if n.change.change == "missing" and len(n.change.part) == 2 and n.change.part[0] == "column"}
+    columns = {(_named_in(n), n.change.part[1]) for n in left if _column_left(n.change)}
+    # hypertables keeping their old time column: an aggregate on one is bucketed on the new one
+    retimed = {_named_in(n) for n in left if n.change.part == ("hypertable", "time column")}
     needs = _live_needs(live, model, {_named_in(n) for n in left})
     names = set().union(*(_relations(t) for t in live.tables)) | {v.qname for v in (*live.views,
                                                                                    *live.continuous_aggregates)}
@@ -259,7 +267,9 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
         keys = _keys(live, served)
         for op in list(served):
             drops = _drops(op)
-            blocked = sorted(_needs(op) & gone | (_rows_needed(op) & rows)
+            aggregate = op.op in ("create_aggregate", "recreate_aggregates")
+            blocked = sorted(_needs(op) & gone | (_rows_needed(op) & rows) | (_needs(op) & retimed if aggregate
+                                                                                else set())
                              | {f"{t}.{quote_ident(c)}" for t, c in (_columns_used(op) | _named(op, columns))
                                 & columns}
                              | set(_unkeyed(op, keys)))
@@ -271,7 +281,10 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
                 why = (f"it needs {blocked[0]}, which this plan does not create or change" if blocked
                        else f"{kept[0]} needs it, and this plan does not drop {kept[0]}" if kept
                        else f"the name {taken[0]} is taken by an object this plan does not drop")
-                out += [NotPlanned(c, why + " (see the other differences)") for c in served.pop(op)]
+                taken_out = served.pop(op)
+                out += [NotPlanned(c, why + " (see the other differences)") for c in taken_out]
+                for other in [o for o, cs in served.items() if cs and all(c in taken_out for c in cs)]:
+                    del served[other]  # the drop of an index changed, whose new form is taken out: it stays
                 gone |= _creates(op)
                 changed = True
     return out
@@ -286,7 +299,7 @@ def split_replaced_views(served: dict[Op, list[Change]]) -> dict[Op, list[Change
     drop would refuse to leave it without what it reads)."""
     dropped = set().union(*(_drops(op) for op in served))
     columns = set().union(*(_column_drops(op) for op in served))
-    out = dict(served)
+    out = _split_recreated(served, dropped, columns)
     # a dropped view -> where its drop goes: a split view's before the drops of the views it reads
     at = {name: op.position for op in served if op.op in ("drop_view", MATVIEW_OPS[1]) for name in _drops(op)}
     split = True
@@ -302,4 +315,19 @@ def split_replaced_views(served: dict[Op, list[Change]]) -> dict[Op, list[Change
                 out[PutView(op.key, op.org, op.view, None, op.position)] = list(changes)
                 dropped.add(v.qname)
                 split = True
+    return out
+
+
+def _split_recreated(served: dict[Op, list[Change]], dropped: set[str], columns) -> dict[Op, list[Change]]:
+    """A materialized view recreated (with its readers) whose present query reads what the plan drops: its drop
+    goes first (with the drops of materialized views, before the tables) and its create after the tables, in two
+    steps; otherwise the drop of what it reads comes first and PostgreSQL refuses it."""
+    out = dict(served)
+    for op in [op for op in served if op.op == MATVIEW_OPS[2]]:
+        others = dropped - _drops(op)
+        if any(_reads(v.query, v.schema) & others or any(_mentions(v.query, v.schema, t, col) for t, col in columns)
+               for v in op.drops):
+            changes = out.pop(op)
+            out[MaterializedViews(op.key, op.org, op.drops, (), -op.position)] = changes
+            out[MaterializedViews(op.key, op.org, (), op.creates, op.position)] = list(changes)
     return out
