@@ -12,10 +12,32 @@ Conventions:
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from schemagen.sqltext import Interval, qualified
+
+_T = TypeVar("_T")
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def replace(obj: _T, **changes) -> _T:
+    """dataclasses.replace for these frozen dataclasses, about five times faster: the fields copied, then the
+    changes, without running __init__ again (none of them has a __post_init__). The drift check of 1,000 orgs
+    makes some 7,000 of them. Any other dataclass goes through dataclasses.replace."""
+    cls = obj.__class__
+    names = _FIELDS.get(cls)
+    if names is None:
+        plain = not hasattr(cls, "__post_init__") and hasattr(obj, "__dict__")
+        names = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls)) if plain else frozenset()
+    if not names or not names.issuperset(changes):
+        return dataclasses.replace(obj, **changes)  # its TypeError names a field that is not there
+    new = object.__new__(cls)
+    new.__dict__.update(obj.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 # Free-form SQL (defaults, CHECK expressions, view queries, function bodies, index expressions and predicates)
 # is kept as text. The loader parses it (exactly one expression / statement of the right kind); the differ asks

@@ -11,7 +11,7 @@ the actual value.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from schemagen import model as m
 from schemagen.changes import Change, Part
@@ -20,6 +20,7 @@ from schemagen.compare.keys import object_key, signature
 from schemagen.compare.orgs import Template, org_of, templates
 from schemagen.compare.sequences import not_extra, sequence_facts
 from schemagen.compare.types import type_facts
+from schemagen.model import replace
 
 Found = tuple[str, Part, object, object]  # (change, part, expected, actual)
 

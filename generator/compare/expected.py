@@ -3,10 +3,10 @@ the same orgs."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from schemagen import model as m
 from schemagen.compare.orgs import org_of, templates
+from schemagen.model import replace
 from schemagen.order import views_reading
 
 

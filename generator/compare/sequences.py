@@ -8,10 +8,9 @@ and the live sequence of that name is owned by it, the model's column is compare
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 from schemagen import model as m
 from schemagen.compare.facts import Facts
+from schemagen.model import replace
 from schemagen.sqltext import qualified
 
 

@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import psycopg
@@ -35,6 +35,7 @@ from schemagen import model as m
 from schemagen.live import history
 from schemagen.live import types as live_types
 from schemagen.live.sql import query
+from schemagen.model import replace
 from schemagen.sqltext import Interval, canonical_timestamptz, canonical_type
 
 CATALOG_QUERIES = ("extensions", "schemas", "relations", "columns", "constraints", "indexes", "triggers", "functions",

@@ -27,7 +27,6 @@ function's arguments one by one, with sql/function_arguments.sql as inspect read
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import psycopg
 from psycopg.rows import dict_row
@@ -35,6 +34,7 @@ from psycopg.rows import dict_row
 from schemagen import model as m
 from schemagen.live import sql
 from schemagen.live.inspect import WHEN, arguments
+from schemagen.model import replace
 from schemagen.sqlparse import is_null_constant
 from schemagen.sqltext import dollar_quote, quote_ident
 

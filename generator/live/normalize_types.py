@@ -6,13 +6,12 @@ SQL text: their values and attribute types are compared as the model writes them
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import psycopg
 
 from schemagen import model as m
 from schemagen.live import sql
 from schemagen.live.normalize import NOT_THE_MODELS
+from schemagen.model import replace
 
 _PREFIX = "sg_shadow_d"
 

@@ -8,9 +8,8 @@ both sides of the drift check, so the comparison never depends on the path.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 from schemagen import model as m
+from schemagen.model import replace
 from schemagen.sqltext import base_type, canonical_type, qualified
 
 

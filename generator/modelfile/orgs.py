@@ -6,10 +6,9 @@ values in that org's copies of tables. An override that no org table can use is 
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 from schemagen import model as m
 from schemagen.document import PathT
+from schemagen.model import replace
 from schemagen.modelfile.context import Context, sql_scalar
 from schemagen.modelfile.stamp import ORG, Stamp, compile_stamp, fill
 
