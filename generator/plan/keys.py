@@ -92,13 +92,12 @@ def key_not_null(c: Change, new: m.Table, old: m.Table, org: str, new_db: m.Data
                  old_db: m.Database) -> tuple[Op, ...] | str | None:
     """A key column's NOT NULL changed with its key: made NOT NULL by a new key (its ADD serves it), or left
     nullable by a key that goes (None: a DROP NOT NULL after the key's drop, unless the drop is refused)."""
-    name = c.part[1]
+    name, pk = c.part[1], old.primary_key
     want = new.column(name)
-    if want.not_null and new.primary_key and name in new.primary_key.columns and new.primary_key != old.primary_key:
-        added = add_primary_key(c.key, org, new, old)
+    why = drop_refused(old, old_db, new_db) if pk and pk != new.primary_key else None
+    if want.not_null and new.primary_key and name in new.primary_key.columns and new.primary_key != pk:
+        added = why or add_primary_key(c.key, org, new, old)  # a changed key is added after the old one's drop
         return added if isinstance(added, str) else (added,)
-    if not want.not_null and old.primary_key and name in old.primary_key.columns:
-        why = drop_refused(old, old_db, new_db)
-        return None if why is None else (f"the column is in primary key {quote_ident(old.primary_key.name)}, "
-                                         f"which cannot be dropped: {why}")
+    if not want.not_null and pk and name in pk.columns:
+        return None if why is None else f"the column is in primary key {quote_ident(pk.name)}: {why}"
     return None
