@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 from helpers import model_from, run_cli
@@ -16,8 +17,18 @@ from schemagen import model as m
 from schemagen.commands import plan as planning
 from schemagen.plan import ops
 from schemagen.plan.indexes import CreateIndex, DropIndex
+from schemagen.plan.keys import add_primary_key
 from schemagen.plan.ops import Irreversible, Step
-from schemagen.plan.tables import AddColumn, AddConstraint, DropColumn, DropTable, ValidateConstraint, add_constraint
+from schemagen.plan.server import refuse
+from schemagen.plan.tables import (
+    KEY_WITH_CHUNKS,
+    AddColumn,
+    AddConstraint,
+    DropColumn,
+    DropTable,
+    ValidateConstraint,
+    add_constraint,
+)
 from schemagen.plan.timescale import AlterPolicy, RemovePolicy, SetChunkInterval, policy_problems, relation_of
 from schemagen.sqltext import Interval
 
@@ -728,3 +739,63 @@ def test_a_view_reading_a_view_dropped_and_created_again_is_dropped_first_and_cr
         "drop_table drop table s.t") < names.index("create_view create view s.z")
     assert names.index("drop_table drop table s.t") < names.index("create_view create view s.b")
     assert not any(n.startswith("replace_view") for n in names)
+
+
+KEY_OLD = """
+databases:
+  app:
+    schemas:
+      s:
+        tables:
+          site:
+            columns: {id: {type: integer, primary_key: true}, code: text}
+          device:
+            columns: {id: {type: integer, primary_key: true}, site_id: {type: integer, references: s.site(id)}}
+"""
+
+
+def test_a_primary_key_that_a_kept_foreign_key_uses_is_not_dropped():
+    """PostgreSQL refuses to drop a key whose index a foreign key uses: the changed key, the NOT NULL that would
+    come with it and a dropped key column are listed as not planned, never a step that fails in apply."""
+    changed = KEY_OLD.replace("columns: {id: {type: integer, primary_key: true}, code: text}",
+                              "columns: {id: integer, code: text}\n            primary_key: [id, code]\n"
+                              "            unique: [[id]]")
+    plan = _plan(KEY_OLD, changed)
+    assert _ops(plan) == ["add_constraint add unique site_id_key to s.site"]
+    assert sorted(n.change.part for n in plan.not_planned) == [("column", "code", "not null"),
+                                                               ("primary key", "site_pkey", "columns")]
+    assert all("foreign key device_site_id_fkey of s.device references s.site (id) and stays" in n.reason
+               and "because other objects depend on it" in n.reason for n in plan.not_planned)
+    # the foreign key goes in the same change: the key is changed (dropped after it, then added)
+    plan = _plan(KEY_OLD, changed.replace(", site_id: {type: integer, references: s.site(id)}", ""))
+    assert not plan.not_planned
+    assert _ops(plan)[:2] == ["drop_constraint drop foreign key device_site_id_fkey of s.device",
+                              "drop_constraint drop primary key site_pkey of s.site"]
+
+
+def test_a_hypertable_key_without_a_partitioning_column_is_refused():
+    """Validate refuses such a model; the planner says why too (a live table as someone left it)."""
+    old = _table(TS_OLD, "values_acme")
+    new = replace(old, primary_key=m.PrimaryKey("values_acme_pkey", ("dev",)))
+    why = add_primary_key(m.ObjectKey("table", "core", "values_acme"), "acme", new, old)
+    assert isinstance(why, str) and 'partitioning column(s) ts' in why and "used in partitioning" in why
+    keyed = replace(new, primary_key=m.PrimaryKey("values_acme_pkey", ("dev", "ts")))
+    add = add_primary_key(m.ObjectKey("table", "core", "values_acme"), "acme", keyed, old)
+    assert add.statements() == ("ALTER TABLE core.values_acme ADD CONSTRAINT values_acme_pkey PRIMARY KEY (dev, ts);",)
+    assert {h.kind for h in add.hazards()} == {ops.LOCK, ops.INDEX_BUILD, ops.VIOLATING_ROWS, ops.DECOMPRESSION}
+    assert add.needs() == {KEY_WITH_CHUNKS}  # refused by a live plan before TimescaleDB 2.23
+    drop, not_null = add.reverse()  # dev was nullable: the key's NOT NULL goes with it
+    assert drop.statements() == ("ALTER TABLE core.values_acme DROP CONSTRAINT IF EXISTS values_acme_pkey;",)
+    assert not_null.statements() == ("ALTER TABLE core.values_acme ALTER COLUMN dev DROP NOT NULL;",)
+
+
+def test_a_unique_key_on_a_hypertable_with_compression_is_planned_where_the_server_allows_it():
+    new = TS_NEW.replace("            checks:\n", "            unique: [[dev, ts]]\n            checks:\n")
+    plan = _plan(TS_OLD, new)
+    assert "add_constraint add unique values_acme_dev_ts_key to core.values_acme" in _ops(plan)
+    assert not plan.not_planned
+    table = _table(new, "values_acme")
+    served = {AddConstraint(m.ObjectKey("table", "core", "values_acme"), "acme", table, "unique", table.uniques[0]):
+              ["the change"]}
+    (left,) = refuse(served, {KEY_WITH_CHUNKS: "TimescaleDB 2.19 is older than 2.23"})  # a live plan's reading
+    assert not served and left.change == "the change" and "2.19 is older than 2.23" in left.reason

@@ -240,6 +240,45 @@ def test_the_rows_a_new_constraint_refuses_are_counted_at_plan_time(pg_plain_db,
         assert c.execute("SELECT count(*) FROM s.t WHERE n < 0").fetchone()[0] == 3
 
 
+def _key_hazards(db, tmp_path, case: Path, edit: str) -> tuple[list[str], str]:
+    """The corpus case's before model applied with its rows edited by `edit`, then planned: its violating-rows
+    hazards, and the plan file."""
+    code, _, err = run_cli("apply", "--dsn", db.dsn, "-m", str(case / "before.yaml"))
+    assert code == 0, err
+    with db.connect() as c:
+        c.execute(edit)
+    plan = str(tmp_path / "plan.json")
+    code, _, err = run_cli("plan", "--dsn", db.dsn, "-m", str(case / "after.yaml"), "--format", "json", "-o", plan)
+    assert code == 1, err
+    steps = json.loads(Path(plan).read_text())["steps"]
+    return [h["message"] for s in steps for h in s["hazards"] if h["kind"] == "violating_rows"], plan
+
+
+def test_the_rows_a_new_primary_key_refuses_are_counted_at_plan_time(pg_plain_db, tmp_path):
+    """NULL in a key column and key values that another row has too: both make ADD PRIMARY KEY fail."""
+    rows = (CORPUS / "069_add_primary_key" / "rows.sql").read_text()
+    edit = rows + "UPDATE s.t SET id = NULL WHERE id <= 2; UPDATE s.t SET id = 10 WHERE id IN (11, 12);"
+    found, _ = _key_hazards(pg_plain_db, tmp_path, CORPUS / "069_add_primary_key", edit)
+    assert found == ["5 existing row(s) of s.t violate primary key t_pkey, counted when the plan was made: they "
+                     "make the step fail; fix them first"], found
+
+
+def test_duplicates_inside_compressed_chunks_are_counted_and_fail_the_key(ts_community_db, tmp_path):
+    """TimescaleDB checks a new key inside compressed chunks too: the count reads through them, and apply fails
+    changing nothing."""
+    case = CORPUS / "083_primary_key_on_compressed_hypertable"
+    insert, compress = (case / "rows.sql").read_text().splitlines()
+    twice = "INSERT INTO s.m SELECT * FROM s.m WHERE at < now() - interval '5 days' ORDER BY at LIMIT 3;"
+    found, plan = _key_hazards(ts_community_db, tmp_path, case, "\n".join((insert, twice, compress)))
+    assert found and found[0].startswith("6 existing row(s) of s.m violate primary key m_pkey"), found
+    code, _, err = run_cli("apply", "--dsn", ts_community_db.dsn, "-m", str(case / "after.yaml"), "--plan", plan,
+                           "--allow-hazards", "all")
+    assert code == 3, err
+    with ts_community_db.connect() as c:
+        assert c.execute("SELECT count(*) FROM s.m").fetchone()[0] == 203
+        assert not c.execute("SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = 'm_pkey'").fetchall()
+
+
 def test_a_plan_on_a_server_that_cannot_run_a_step_lists_it_as_not_planned(ts_apache_db, tmp_path):
     """On the Apache edition every policy, compression and aggregate call is refused by license: without
     --skip-unsupported the plan says so at plan time, change by change, instead of a step that fails in apply."""

@@ -110,14 +110,19 @@ def _registered(db: m.Database, actual: m.Database, changes) -> set[str]:
 
 def _refused(info, pglite: bool) -> dict[str, str]:
     """What this server cannot run -> why: the features it lacks (its license, its version, no TimescaleDB), a
-    change of compression settings while chunks are compressed before TimescaleDB 2.14, and on PGlite every
-    CONCURRENTLY statement (its index steps run in transactions there)."""
+    change of compression settings while chunks are compressed before TimescaleDB 2.14, a unique key added to a
+    hypertable with compression before 2.23 (where it was not shown to work), and on PGlite every CONCURRENTLY
+    statement (its index steps run in transactions there)."""
     out = dict(info.unsupported())
     if pglite:
         out[planning.CONCURRENTLY] = "PGlite refuses every CONCURRENTLY statement"
     if info.timescaledb_version and info.older_than(2, 14):
         out[planning.CHANGED_WITH_CHUNKS] = (f"TimescaleDB {info.timescaledb_version} refuses to change compression "
                                              "settings while chunks are compressed (2.14+ allows it)")
+    if info.timescaledb_version and info.older_than(2, 23):
+        out[planning.KEY_WITH_CHUNKS] = (f"a UNIQUE or PRIMARY KEY added to a hypertable with compression is planned "
+                                         f"from TimescaleDB 2.23, where it was checked to work (this server has "
+                                         f"{info.timescaledb_version})")
     return out
 
 

@@ -1,7 +1,7 @@
 """Rows that a constraint the plan adds would refuse, counted at plan time on the live database (plan --dsn).
 
-One count per new CHECK, UNIQUE or foreign key of an existing table, read in the plan's snapshot and rolled back
-with it: the hazard then says how many rows violate it ("3 rows of s.t violate check c") instead of "may".
+One count per new CHECK, UNIQUE, PRIMARY KEY or foreign key of an existing table, read in the plan's snapshot and
+rolled back with it: the hazard then says how many rows violate it ("3 rows of s.t violate check c") instead of "may".
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from schemagen.live import sql as queries
 
 
 def count(conn: psycopg.Connection, t: m.Table, kind: str, k) -> int | None:
-    """The violating rows of constraint k (m.Check, m.Unique or m.ForeignKey) of kind on table t (kind "not null":
+    """The violating rows of constraint k (m.Check, m.Unique, m.PrimaryKey: NULLs and duplicates, or m.ForeignKey)
+    of kind on table t (kind "not null":
     the rows a new NOT NULL column without a default refuses, every row, up to 1,000,000; "null": the rows whose
     column k is NULL, which SET NOT NULL refuses); None when they
     cannot be counted: the expression fails on these rows (the step would fail too), a column it names is added by
@@ -24,8 +25,8 @@ def count(conn: psycopg.Connection, t: m.Table, kind: str, k) -> int | None:
         text = queries.compose("plan_violations_null", table=table, column=k.name)
     elif kind == "check":
         text = queries.compose("plan_violations_check", table=table, expression=k.expression)
-    elif kind == "unique":
-        text = queries.compose("plan_violations_unique", table=table, key_columns=list(k.columns))
+    elif kind in ("unique", "primary key"):
+        text = queries.compose("plan_violations_" + kind.replace(" ", "_"), table=table, key_columns=list(k.columns))
     else:
         text = queries.compose("plan_violations_foreign_key", table=table, child_columns=list(k.columns),
                                parent_columns=list(k.ref_columns), referenced=(k.ref_schema, k.ref_table))

@@ -1,5 +1,6 @@
 """Columns added, dropped or changed in place on an existing table: the operations that serve each, or why none can
-(TimescaleDB's refusals on a hypertable with compression, a primary key's columns, identity and serial columns).
+(TimescaleDB's refusals on a hypertable with compression, a primary key that cannot be dropped, identity and serial
+columns). A key column's NOT NULL that comes or goes with its key is the key's (keys.py).
 """
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.compression import RetypeColumnstore
+from schemagen.plan.keys import drop_refused, key_not_null
 from schemagen.plan.ops import NOT_YET, Op, columnstore
 from schemagen.plan.tables import AddColumn, DropColumn, constant_default
+from schemagen.sqltext import quote_ident
 
 if TYPE_CHECKING:
     from schemagen.plan.planner import _Context
@@ -24,8 +27,9 @@ def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Conte
         return (SetDefault(c.key, org, old, want, have),)
     if attr == "comment":
         return (SetComment(c.key, org, old, want, have),)
-    if attr == "not null" and not want.not_null and old.primary_key and name in old.primary_key.columns:
-        return "the column is in the primary key, which keeps it NOT NULL: a primary key change is " + NOT_YET
+    keyed = key_not_null(c, new, old, org, ctx.new, ctx.old) if attr == "not null" else None
+    if keyed is not None:
+        return keyed
     if attr == "not null" and not (want.identity or have.identity):
         return (SetNotNull(c.key, org, old, want, have),)
     if attr == "type" and not (want.serial or have.serial or want.identity or have.identity):
@@ -64,8 +68,8 @@ def columns(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> t
                              or name in [o.column for o in old.compression.order_by]):
         return ("TimescaleDB refuses to drop a segment-by or order-by column of a hypertable with compression: "
                 "change the settings and recompress every chunk first (" + NOT_YET + ")")
-    if old.primary_key and name in old.primary_key.columns:
-        return "the column is in the primary key, which would go with it: a primary key change is " + NOT_YET
+    if old.primary_key and name in old.primary_key.columns and (why := drop_refused(old, ctx.old, ctx.new)):
+        return f"the column is in primary key {quote_ident(old.primary_key.name)}, which cannot be dropped: {why}"
     if old.hypertable and name in (old.hypertable.time_column, *(d.column for d in old.hypertable.dimensions)):
         return "TimescaleDB refuses to drop a hypertable's time or space dimension column (rebuild the table)"
     return (DropColumn(c.key, org, old, col),)

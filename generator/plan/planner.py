@@ -26,10 +26,11 @@ from schemagen.plan.blocked import split_replaced_views, take_out_blocked
 from schemagen.plan.columnchanges import columns
 from schemagen.plan.compression import DisableCompression, SetCompression
 from schemagen.plan.indexes import CreateIndex, DropIndex
+from schemagen.plan.keys import key_ops
 from schemagen.plan.matviews import matview_ops
 from schemagen.plan.matviews import roots as matview_roots
 from schemagen.plan.objects import function_ops, trigger_ops, view_ops
-from schemagen.plan.ops import NOT_YET, Irreversible, NotPlanned, Op, Step, columnstore
+from schemagen.plan.ops import NOT_YET, Irreversible, NotPlanned, Op, Step
 from schemagen.plan.orgs import Offboard, Onboard
 from schemagen.plan.renamed import declared
 from schemagen.plan.renames import after_renames
@@ -154,10 +155,8 @@ def _indexes(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...]:
     return drop + ((CreateIndex(c.key, org, new, want),) if want and c.change != "extra" else ())
 
 
-def _constraints(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...] | str:
+def _constraints(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...]:
     kind, name = c.part[0], c.part[1]
-    if c.change != "extra" and kind == "unique" and columnstore(old):
-        return "a unique constraint on a hypertable with compression is " + NOT_YET
     drop = (DropConstraint(c.key, org, old, kind, _constraint(old, kind, name)),) if c.change != "missing" else ()
     add = add_constraint(c.key, org, new, kind, _constraint(new, kind, name)) if c.change != "extra" else ()
     return drop + add
@@ -219,6 +218,8 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
             return _indexes(c, new, old, org)
         if part[0] in ("check", "unique", "foreign key") and len(part) >= 2:
             return _constraints(c, new, old, org)
+        if part[0] == "primary key" and len(part) >= 2:
+            return key_ops(c, new, old, org, ctx.new, ctx.old)
         if part[0] == "compression" and (old.hypertable or new.hypertable):
             return _compression(c, new, old, org, ctx)
         if part[0] == "hypertable":

@@ -14,6 +14,7 @@ from schemagen import model as m
 from schemagen.plan.ops import (
     DATA_LOSS,
     DECOMPRESSION,
+    INDEX_BUILD,
     IRREVERSIBLE,
     TABLE_REWRITE,
     VIOLATING_ROWS,
@@ -176,7 +177,11 @@ class DropColumn(Op):
         return f"drop column {quote_ident(self.column.name)} of {self.table.qname}"
 
 
-Constraint = m.Check | m.Unique | m.ForeignKey
+Constraint = m.Check | m.Unique | m.PrimaryKey | m.ForeignKey
+
+# a unique key (UNIQUE, PRIMARY KEY) added to a hypertable with compression: TimescaleDB checks it inside the
+# compressed chunks, shown on 2.23 (commands/plan.py refuses it on older servers, where it is not shown to work)
+KEY_WITH_CHUNKS = "a unique key added to a hypertable with compression"
 
 
 @dataclass(frozen=True)
@@ -187,7 +192,7 @@ class AddConstraint(Op):
 
     op: ClassVar[str] = "add_constraint"
     table: m.Table
-    kind: str  # check | unique | foreign key
+    kind: str  # check | unique | primary key | foreign key
     constraint: Constraint
     not_valid: bool = False
     violations: int | None = None  # counted at plan time on a live database (None: not counted)
@@ -198,6 +203,10 @@ class AddConstraint(Op):
         after them (it may reference one)."""
         return 62 if self.kind == "foreign key" else 58
 
+    def needs(self) -> frozenset[str]:
+        keyed = self.kind in ("unique", "primary key") and columnstore(self.table)
+        return frozenset({KEY_WITH_CHUNKS} if keyed else ())
+
     def statements(self) -> tuple[str, ...]:
         return (sql("plan_table", "add_constraint", self.table, self.kind, self.constraint, self.not_valid),)
 
@@ -207,12 +216,21 @@ class AddConstraint(Op):
             lock = "SHARE ROW EXCLUSIVE" if self.kind == "foreign key" else "ACCESS EXCLUSIVE"
             held = lock_hazard(t, lock)
             return (Hazard(held.kind, held.message + " (briefly: NOT VALID reads no rows)"),)
-        out = [lock_hazard(t, "SHARE" if self.kind == "unique" else "ACCESS EXCLUSIVE", "writes"),
-               violating(t, self.kind, name, self.violations, "make the step fail")]
+        out = [self._lock(), violating(t, self.kind, name, self.violations, "make the step fail")]
+        if self.kind == "primary key":
+            every = "every chunk of hypertable " if t.hypertable else ""
+            out.append(Hazard(INDEX_BUILD, f"the unique index of primary key {name} is built over every row of "
+                                           f"{every}{t.qname}, under that lock; its columns become NOT NULL"))
         if columnstore(t):
             out.append(Hazard(DECOMPRESSION, f"{self.kind} {name} is checked inside every compressed chunk of "
                                              f"{t.qname} too"))
         return tuple(out)
+
+    def _lock(self) -> Hazard:
+        """A validated ADD: a primary key blocks reads too (ACCESS EXCLUSIVE), a unique key's SHARE writes only."""
+        if self.kind == "primary key":
+            return lock_hazard(self.table)
+        return lock_hazard(self.table, "SHARE" if self.kind == "unique" else "ACCESS EXCLUSIVE", "writes")
 
     def reverse(self) -> tuple[Op, ...]:
         return (DropConstraint(self.key, self.org, self.table, self.kind, self.constraint),)
@@ -297,7 +315,7 @@ def violating(t: m.Table, kind: str, name: str, counted: int | None, then: str) 
 def add_constraint(key: m.ObjectKey, org: str, t: m.Table, kind: str, k: Constraint) -> tuple[Op, ...]:
     """The online form where it is safe: on a plain table a check or foreign key is added NOT VALID and validated in
     a second step; on a hypertable (NOT VALID ignored, VALIDATE refused with compression) and for a unique
-    constraint (its index is built either way) it is added validated."""
-    if t.hypertable or kind == "unique":
+    constraint or a primary key (its index is built either way) it is added validated."""
+    if t.hypertable or kind in ("unique", "primary key"):
         return (AddConstraint(key, org, t, kind, k),)
     return (AddConstraint(key, org, t, kind, k, not_valid=True), ValidateConstraint(key, org, t, kind, k))
