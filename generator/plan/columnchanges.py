@@ -60,7 +60,7 @@ def columns(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> t
             return "TimescaleDB refuses a non-constant default on a hypertable with compression: " + NOT_YET
         return (AddColumn(c.key, org, new, col),)
     col = old.column(name)
-    recipe = dropped_compressed(new, old, org, ctx.ts) if name in compressed_by(old) else None
+    recipe = dropped_compressed(c.key, new, old, org, ctx.ts) if name in compressed_by(old) else None
     if recipe:  # TimescaleDB refuses it in one statement (compression turned off instead: DropColumn after it)
         return (recipe,)
     if old.primary_key and name in old.primary_key.columns:

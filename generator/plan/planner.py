@@ -122,7 +122,7 @@ def _compression(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context)
     """Compression of a hypertable turned on (missing), off (extra) or changed (a setting)."""
     if c.change == "extra" and not c.part[1:]:
         return (DisableCompression(c.key, org, old, old.compression, ctx.ts),)
-    recipe = dropped_compressed(new, old, org, ctx.ts)
+    recipe = dropped_compressed(c.key, new, old, org, ctx.ts)
     if recipe:  # the settings change with the columns they name dropped: one step (plan/recipes.py)
         return (recipe,)
     previous = old.compression if c.part[1:] or c.change != "missing" else None

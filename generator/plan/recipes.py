@@ -50,14 +50,15 @@ def compressed_by(t: m.Table) -> set[str]:
     return set(t.compression.segment_by) | {o.column for o in t.compression.order_by} if columnstore(t) else set()
 
 
-def dropped_compressed(new: m.Table, old: m.Table, org: str, ts: str) -> DropColumnstoreColumns | None:
+def dropped_compressed(key: m.ObjectKey, new: m.Table, old: m.Table, org: str,
+                       ts: str) -> DropColumnstoreColumns | None:
     """The recipe dropping the segment-by and order-by columns of old that new lacks, or None: the same operation
     for the column changes and the compression change it serves."""
     names = {c.name for c in new.columns}
     gone = tuple(c for c in old.columns if c.name in compressed_by(old) and c.name not in names)
     if not gone or new.compression is None:
         return None
-    return DropColumnstoreColumns(m.ObjectKey("table", old.schema, old.name), org, old, gone, new.compression, ts)
+    return DropColumnstoreColumns(key, org, old, gone, new.compression, ts)
 
 
 def null_first(column: m.Column) -> bool:
