@@ -301,14 +301,38 @@ def test_what_is_not_planned_is_listed_with_its_change():
     assert orders and "end of its table" in orders[0].reason
 
 
-def test_columnstore_refusals_are_not_planned():
+def test_columnstore_column_recipes_and_refusals():
+    """What TimescaleDB refuses in one statement on a hypertable with compression, planned as one step of several
+    statements (plan/recipes.py); an identity column on a hypertable refused, saying why."""
     new = TS_NEW.replace('q: {type: smallint, default: "0"}', "q: {type: smallint, not_null: true}")
-    plan = _plan(TS_OLD, new)
-    assert any(n.change.part == ("column", "q") and "NOT NULL" in n.reason for n in plan.not_planned)
-    drop_segment = TS_OLD.replace("              dev: integer\n", "")
-    drop_segment = drop_segment.replace("segment_by: [dev], ", "")
+    step = _step(_plan(TS_OLD, new), 'add column q to core.values_acme (nullable, then SET NOT NULL)')
+    assert step.op == "add_column" and [s.split(" ALTER COLUMN")[0] for s in step.statements] == [
+        "ALTER TABLE core.values_acme ADD COLUMN IF NOT EXISTS q smallint;", "ALTER TABLE core.values_acme"]
+    assert step.statements[1].endswith("ALTER COLUMN q SET NOT NULL;")
+    assert {"violating_rows", "decompression", "lock"} <= {h.kind for h in step.hazards}
+
+    drop_segment = TS_OLD.replace("              dev: integer\n", "").replace("segment_by: [dev], ", "")
     plan = _plan(TS_OLD, drop_segment)
-    assert any(n.change.part == ("column", "dev") for n in plan.not_planned)
+    assert not plan.not_planned and len(plan.steps) == 1
+    step = plan.steps[0]
+    assert step.op == "drop_columnstore_column"
+    assert ("column", "dev") in {c.part for c in step.serves}
+    assert "decompress_chunk" in step.statements[0] and "compress_segmentby" not in step.statements[1]
+    assert step.statements[2] == "ALTER TABLE core.values_acme DROP COLUMN IF EXISTS dev;"
+    assert {"data_loss", "decompression", "irreversible", "lock"} == {h.kind for h in step.hazards}
+    assert [r.op for r in plan.rollback] == ["add_column", "set_compression"]
+    assert "compress_segmentby = 'dev'" in plan.rollback[1].statements[0]
+
+    serial = TS_OLD.replace("v: double precision\n", "v: double precision\n              n: bigserial\n")
+    step = _plan(TS_OLD, serial).steps[0]
+    assert "decompress_chunk" in step.statements[0] and step.statements[1].endswith("ADD COLUMN IF NOT EXISTS n "
+                                                                                    "bigserial;")
+    assert {"table_rewrite", "decompression", "lock"} == {h.kind for h in step.hazards}
+    identity = TS_OLD.replace("v: double precision\n",
+                              "v: double precision\n              n: {type: bigint, identity: always}\n")
+    plan = _plan(TS_OLD, identity)
+    assert not plan.steps and [n.change.part for n in plan.not_planned] == [("column", "n")]
+    assert "cannot recursively add identity column" in plan.not_planned[0].reason
 
 
 # --- the CLI ------------------------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ import importlib
 # file and the fingerprint, not every operation and its templates
 _WHERE = {"CHANGED_WITH_CHUNKS": "compression", "CONCURRENTLY": "server", "KEY_WITH_CHUNKS": "tables",
           "HAZARD_KINDS": "ops", "Hazard": "ops", "NotPlanned": "ops", "Op": "ops", "Step": "ops", "Offboard": "orgs",
-          "Onboard": "orgs", "format_json": "output", "format_sql": "output", "format_text": "output", "Plan": "planner",
-          "plan": "planner", "plan_changes": "planner", "fingerprint": "state", "declared_renames": "renamed"}
+          "Onboard": "orgs", "format_json": "output", "format_sql": "output", "format_text": "output",
+          "Plan": "planner", "plan": "planner", "plan_changes": "planner", "fingerprint": "state",
+          "declared_renames": "renamed"}
 _NAMES = {"declared_renames": "declared"}  # exported under another name
 
 __all__ = sorted(_WHERE)

@@ -12,6 +12,7 @@ from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.compression import RetypeColumnstore
 from schemagen.plan.keys import drop_refused, key_not_null
 from schemagen.plan.ops import NOT_YET, Op, columnstore
+from schemagen.plan.recipes import AddColumnNullFirst, compressed_by, dropped_compressed, filled_column, null_first
 from schemagen.plan.tables import AddColumn, DropColumn, constant_default
 from schemagen.sqltext import quote_ident
 
@@ -56,20 +57,18 @@ def columns(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> t
     if c.change == "missing":
         col = new.column(name)
         if col.serial or col.identity:
-            return "a serial or identity column fills every existing row: " + NOT_YET
-        if columnstore(old) and col.not_null and col.default is None:
-            return ("TimescaleDB refuses a NOT NULL column without a default on a hypertable with compression: "
-                    "add it nullable, backfill it, then SET NOT NULL (" + NOT_YET + ")")
+            return filled_column(c.key, org, new, col, ctx.ts)
+        if columnstore(old) and null_first(col):  # TimescaleDB refuses it in one statement
+            return (AddColumnNullFirst(c.key, org, new, col),)
         if columnstore(old) and not constant_default(col.default):
             return "TimescaleDB refuses a non-constant default on a hypertable with compression: " + NOT_YET
         return (AddColumn(c.key, org, new, col),)
     col = old.column(name)
-    if columnstore(old) and (name in old.compression.segment_by
-                             or name in [o.column for o in old.compression.order_by]):
-        return ("TimescaleDB refuses to drop a segment-by or order-by column of a hypertable with compression: "
-                "change the settings and recompress every chunk first (" + NOT_YET + ")")
     if old.primary_key and name in old.primary_key.columns and (why := drop_refused(old, ctx.old, ctx.new)):
         return f"the column is in primary key {quote_ident(old.primary_key.name)}, which cannot be dropped: {why}"
+    recipe = dropped_compressed(c.key, new, old, org, ctx.ts) if name in compressed_by(old) else None
+    if recipe:  # TimescaleDB refuses it in one statement (compression turned off instead: DropColumn after it)
+        return (recipe,)
     if old.hypertable and name in (old.hypertable.time_column, *(d.column for d in old.hypertable.dimensions)):
         return "TimescaleDB refuses to drop a hypertable's time or space dimension column (rebuild the table)"
     return (DropColumn(c.key, org, old, col),)

@@ -32,6 +32,7 @@ from schemagen.plan.matviews import roots as matview_roots
 from schemagen.plan.objects import function_ops, trigger_ops, view_ops
 from schemagen.plan.ops import NOT_YET, Irreversible, NotPlanned, Op, Step
 from schemagen.plan.orgs import Offboard, Onboard
+from schemagen.plan.recipes import dropped_compressed
 from schemagen.plan.renamed import declared
 from schemagen.plan.renames import after_renames
 from schemagen.plan.security import security_ops
@@ -122,6 +123,9 @@ def _compression(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context)
     """Compression of a hypertable turned on (missing), off (extra) or changed (a setting)."""
     if c.change == "extra" and not c.part[1:]:
         return (DisableCompression(c.key, org, old, old.compression, ctx.ts),)
+    recipe = dropped_compressed(c.key, new, old, org, ctx.ts)
+    if recipe:  # the settings change with the columns they name dropped: one step (plan/recipes.py)
+        return (recipe,)
     previous = old.compression if c.part[1:] or c.change != "missing" else None
     return (SetCompression(c.key, org, old, new.compression, previous, ctx.ts),)
 
