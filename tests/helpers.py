@@ -36,6 +36,20 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def planned_case(db, case: Path, rows: str, plan: Path) -> dict:
+    """A plan corpus case's before model applied to db, `rows` (SQL) run, then the after model planned into plan
+    (--format json): the plan file's content."""
+    import json
+
+    code, _, err = run_cli("apply", "--dsn", db.dsn, "-m", str(case / "before.yaml"))
+    assert code == 0, err
+    with db.connect() as c:
+        c.execute(rows)
+    code, _, err = run_cli("plan", "--dsn", db.dsn, "-m", str(case / "after.yaml"), "--format", "json", "-o", str(plan))
+    assert code == 1, err
+    return json.loads(plan.read_text())
+
+
 SNAPSHOT = """
 SELECT 'rel ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text
        || coalesce(' acl ' || ({acl}), '')

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, run_cli
+from helpers import ROOT, planned_case, run_cli
 
 CORPUS = ROOT / "tests" / "plans"
 FIXTURES = {"ts-apache": "ts_apache_db", "ts-community": "ts_community_db", "pg-plain": "pg_plain_db"}
@@ -243,15 +243,9 @@ def test_the_rows_a_new_constraint_refuses_are_counted_at_plan_time(pg_plain_db,
 def _key_hazards(db, tmp_path, case: Path, edit: str) -> tuple[list[str], str]:
     """The corpus case's before model applied with its rows edited by `edit`, then planned: its violating-rows
     hazards, and the plan file."""
-    code, _, err = run_cli("apply", "--dsn", db.dsn, "-m", str(case / "before.yaml"))
-    assert code == 0, err
-    with db.connect() as c:
-        c.execute(edit)
-    plan = str(tmp_path / "plan.json")
-    code, _, err = run_cli("plan", "--dsn", db.dsn, "-m", str(case / "after.yaml"), "--format", "json", "-o", plan)
-    assert code == 1, err
-    steps = json.loads(Path(plan).read_text())["steps"]
-    return [h["message"] for s in steps for h in s["hazards"] if h["kind"] == "violating_rows"], plan
+    plan = tmp_path / "plan.json"
+    steps = planned_case(db, case, edit, plan)["steps"]
+    return [h["message"] for s in steps for h in s["hazards"] if h["kind"] == "violating_rows"], str(plan)
 
 
 def test_the_rows_a_new_primary_key_refuses_are_counted_at_plan_time(pg_plain_db, tmp_path):

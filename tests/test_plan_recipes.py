@@ -4,24 +4,16 @@ refused by the rows the plan counted, changing nothing.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from helpers import ROOT, run_cli
+from helpers import ROOT, planned_case, run_cli
 
 CORPUS = ROOT / "tests" / "plans"
 
 
 def _planned(db, tmp_path: Path, case: str, rows: str) -> tuple[str, dict]:
-    folder = next(CORPUS.glob(f"{case}_*"))
-    code, _, err = run_cli("apply", "--dsn", db.dsn, "-m", str(folder / "before.yaml"))
-    assert code == 0, err
-    with db.connect() as c:
-        c.execute(rows)
-    plan = str(tmp_path / "plan.json")
-    code, _, err = run_cli("plan", "--dsn", db.dsn, "-m", str(folder / "after.yaml"), "--format", "json", "-o", plan)
-    assert code == 1, err
-    return plan, json.loads(Path(plan).read_text())
+    plan = tmp_path / "plan.json"
+    return str(plan), planned_case(db, next(CORPUS.glob(f"{case}_*")), rows, plan)
 
 
 def _apply(db, plan: str, case: str) -> tuple[int, str]:
