@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import model_from, run_cli, snapshot
+from helpers import drift_then_rollback, live_changes, model_from, run_cli, snapshot
 
 from schemagen import render
-from schemagen.commands import drift as differ
 from schemagen.commands import importdb
 from schemagen.commands import plan as planning
-from schemagen.live.connect import connection
+from schemagen.errors import ModelError
 from schemagen.render.edition import render_for
 
 CASE = Path(__file__).resolve().parent / "plans" / "090_aggregate_grants"
@@ -27,6 +26,7 @@ databases:
     extensions: {timescaledb: {}}
     schemas:
       s:
+        grants: {sg_reader: [usage]}
         tables:
           m:
             columns: {at: {type: timestamptz, not_null: true}, device: {type: integer, not_null: true}, v: real}
@@ -52,7 +52,6 @@ databases:
 
 
 def _bad(text: str) -> list[str]:
-    from schemagen.errors import ModelError
     with pytest.raises(ModelError) as e:
         model_from(text)
     return [str(p) for p in e.value.problems]
@@ -75,7 +74,7 @@ def test_model_reads_aggregate_grants():
 def test_bad_aggregate_grants_named_at_their_line(grants, message):
     text = MODEL.replace("grants: {sg_reader: [select], sg_writer: [], PUBLIC: []}", f"grants: {grants}")
     problems = _bad(text)
-    assert any(message in p and p.startswith("model.yaml:22:") for p in problems), problems
+    assert any(message in p and p.startswith("model.yaml:23:") for p in problems), problems
 
 
 # --- render -------------------------------------------------------------------------------------------------------
@@ -91,7 +90,8 @@ def test_render_grants_rollback_and_org_file():
     assert "e_acme_daily" not in grants
     org = scripts["app/900_org_acme.sql"]  # an org's aggregate's grants are in its org's file, after it
     assert "GRANT ALL ON TABLE s.e_acme_daily TO sg_reader;" in org
-    assert org.index("CREATE MATERIALIZED VIEW IF NOT EXISTS s.e_acme_daily") < org.index("GRANT ALL ON TABLE s.e_acme_daily")
+    made = org.index("CREATE MATERIALIZED VIEW IF NOT EXISTS s.e_acme_daily")
+    assert made < org.index("GRANT ALL ON TABLE s.e_acme_daily")
     undo = scripts["app/rollback/885_grants.sql"]
     assert ("IF pg_catalog.to_regclass('s.m_hourly'::pg_catalog.text) IS NOT NULL THEN REVOKE SELECT ON TABLE "
             "s.m_hourly FROM sg_reader;") in undo
@@ -100,9 +100,13 @@ def test_render_grants_rollback_and_org_file():
 
 def test_apache_edition_leaves_aggregate_grants_out():
     scripts = {s.relpath: s.text for s in render_for(model_from(MODEL), "apache")}
-    assert "app/115_grants.sql" not in scripts  # the aggregate's grants and those of the view reading it
+    grants = scripts["app/115_grants.sql"]
+    assert "GRANT USAGE ON SCHEMA s TO sg_reader;" in grants
+    head, body = grants.split("BEGIN;", 1)
+    assert "grants of continuous aggregate s.m_hourly" in head and "grants of view s.recent" in head  # noted
+    assert "s.m_hourly" not in body and "s.recent" not in body  # the view reads the aggregate: out with it
     assert "s.e_acme_daily" not in scripts["app/900_org_acme.sql"].split("BEGIN;", 1)[1]
-    assert "app/rollback/885_grants.sql" not in scripts
+    assert "s.m_hourly" not in scripts["app/rollback/885_grants.sql"].split("BEGIN;", 1)[1]
 
 
 # --- plan (offline) -------------------------------------------------------------------------------------------------
@@ -123,7 +127,8 @@ def test_plan_gains_a_grant_and_recreates_an_aggregate_with_its_grants():
     assert grant.statements == ("REVOKE ALL ON TABLE s.m_hourly FROM sg_reader;",
                                 "GRANT SELECT ON TABLE s.m_hourly TO sg_reader;")
     made = steps["recreate_aggregates"].statements
-    create = next(n for n, text in enumerate(made) if text.startswith("CREATE MATERIALIZED VIEW IF NOT EXISTS s.m_daily"))
+    create = next(n for n, text in enumerate(made)
+                  if text.startswith("CREATE MATERIALIZED VIEW IF NOT EXISTS s.m_daily"))
     assert made.index("GRANT SELECT ON TABLE s.m_daily TO sg_reader;") > create
     assert "REVOKE ALL ON TABLE s.m_daily FROM sg_writer;" in made
     back = {s.op: s for s in plan.rollback}
@@ -133,18 +138,13 @@ def test_plan_gains_a_grant_and_recreates_an_aggregate_with_its_grants():
 
 # --- live (ts-community) ------------------------------------------------------------------------------------------
 
-def _changes(db, model):
-    with connection(db.dsn) as conn:
-        return [c.summary() for c in differ.compare_live(conn, model, model.databases[0])]
-
-
 def test_apply_no_drift_out_of_band_revoke_and_rollback(ts_community_db, tmp_path):
     db, path = ts_community_db, tmp_path / "model.yaml"
     path.write_text(MODEL)
     before, model = snapshot(db), model_from(MODEL)
     code, out, err = run_cli("apply", "--dsn", db.dsn, "-m", str(path))
     assert code == 0, out + err
-    assert _changes(db, model) == []
+    assert live_changes(db, model) == []
     assert db.scalar("SELECT has_table_privilege('sg_reader', 's.m_hourly', 'SELECT')") is True
     assert db.scalar("SELECT has_table_privilege('sg_reader', 's.e_acme_daily', 'TRUNCATE')") is True
     assert db.scalar("SELECT has_table_privilege('sg_writer', 's.m_hourly', 'SELECT')") is False
@@ -156,15 +156,11 @@ def test_apply_no_drift_out_of_band_revoke_and_rollback(ts_community_db, tmp_pat
         c.execute("GRANT INSERT ON s.e_acme_daily TO sg_writer")  # a role the model does not name there
         c.execute("REVOKE DELETE ON s.e_acme_daily FROM sg_reader")
         c.commit()
-    found = "\n".join(_changes(db, model))
+    found = "\n".join(live_changes(db, model))
     assert "continuous aggregate s.m_hourly: privileges of sg_reader: expected SELECT, found (none)" in found, found
     assert "privileges of sg_writer: expected (none), found INSERT" in found, found
     assert "continuous aggregate s.e_acme_daily: privileges of sg_reader: expected " in found, found
-    code, out, err = run_cli("diff", "--dsn", db.dsn, "-m", str(path))
-    assert code == 1 and "expected SELECT, found (none)" in out, out + err
-    code, out, err = run_cli("rollback", "--dsn", db.dsn, "-m", str(path), "--yes")
-    assert code == 0, out + err
-    assert snapshot(db) == before
+    drift_then_rollback(db, path, "expected SELECT, found (none)", before)
 
 
 def test_import_writes_aggregate_grants(ts_community_db, tmp_path):
