@@ -14,6 +14,7 @@ from schemagen import render
 from schemagen.commands import importdb
 from schemagen.commands import plan as planning
 from schemagen.errors import ModelError
+from schemagen.live.preflight import model_roles
 from schemagen.render.edition import render_for
 
 CASE = Path(__file__).resolve().parent / "plans" / "090_aggregate_grants"
@@ -182,3 +183,15 @@ def test_import_writes_aggregate_grants(ts_community_db, tmp_path):
     assert code == 0, out + err
     code, out, err = run_cli("rollback", "--dsn", db.dsn, "-m", str(path), "--yes")
     assert code == 0, out + err
+
+
+def test_docs_page_and_preflight_roles_name_aggregate_grants(tmp_path):
+    text = MODEL.replace("sg_reader: [all]", "sg_only_on_an_aggregate: [all]")
+    path = tmp_path / "model.yaml"
+    path.write_text(text)
+    code, out, err = run_cli("docs", "-m", str(path), "-o", str(tmp_path / "docs"))
+    assert code == 0, out + err
+    page = (tmp_path / "docs" / "app.md").read_text()
+    assert "- Grants: `sg_reader`: select; `sg_writer`: nothing (all revoked); `PUBLIC`: nothing (all revoked)" in page
+    # apply's pre-flight checks every role the model names exists: the aggregates' too
+    assert "sg_only_on_an_aggregate" in model_roles(model_from(text).databases[0])
