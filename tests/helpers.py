@@ -129,3 +129,13 @@ def drift_then_rollback(db, path: Path, expected: str, before: list[str]) -> Non
     code, out, err = run_cli("rollback", "--dsn", db.dsn, "-m", str(path), "--yes")
     assert code == 0, out + err
     assert snapshot(db) == before
+
+
+def applied(db, path: Path, text: str):
+    """The model text written at path and applied to db, with no drift after: (db's snapshot before, the model)."""
+    path.write_text(text)
+    before, model = snapshot(db), model_from(text)
+    code, out, err = run_cli("apply", "--dsn", db.dsn, "-m", str(path))
+    assert code == 0, out + err
+    assert live_changes(db, model) == []
+    return before, model

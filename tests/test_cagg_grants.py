@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import drift_then_rollback, live_changes, model_from, run_cli, snapshot
+from helpers import applied, drift_then_rollback, live_changes, model_from, run_cli
 
 from schemagen import render
 from schemagen.commands import importdb
@@ -141,11 +141,7 @@ def test_plan_gains_a_grant_and_recreates_an_aggregate_with_its_grants():
 
 def test_apply_no_drift_out_of_band_revoke_and_rollback(ts_community_db, tmp_path):
     db, path = ts_community_db, tmp_path / "model.yaml"
-    path.write_text(MODEL)
-    before, model = snapshot(db), model_from(MODEL)
-    code, out, err = run_cli("apply", "--dsn", db.dsn, "-m", str(path))
-    assert code == 0, out + err
-    assert live_changes(db, model) == []
+    before, model = applied(db, path, MODEL)
     assert db.scalar("SELECT has_table_privilege('sg_reader', 's.m_hourly', 'SELECT')") is True
     assert db.scalar("SELECT has_table_privilege('sg_reader', 's.e_acme_daily', 'TRUNCATE')") is True
     assert db.scalar("SELECT has_table_privilege('sg_writer', 's.m_hourly', 'SELECT')") is False
@@ -167,9 +163,7 @@ def test_apply_no_drift_out_of_band_revoke_and_rollback(ts_community_db, tmp_pat
 
 def test_import_writes_aggregate_grants(ts_community_db, tmp_path):
     db, path = ts_community_db, tmp_path / "model.yaml"
-    path.write_text(MODEL)
-    code, out, err = run_cli("apply", "--dsn", db.dsn, "-m", str(path))
-    assert code == 0, out + err
+    applied(db, path, MODEL)
     result = importdb.import_database(db.dsn, None, database="app")
     assert result.problems == []
     schema = yaml.safe_load(result.text)["databases"]["app"]["schemas"]["s"]

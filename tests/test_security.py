@@ -5,7 +5,7 @@ back to the starting state."""
 from __future__ import annotations
 
 import pytest
-from helpers import TEST_ROLES, drift_then_rollback, live_changes, model_from, run_cli, snapshot
+from helpers import TEST_ROLES, applied, drift_then_rollback, live_changes, model_from, run_cli, snapshot
 
 from schemagen import render
 from schemagen.commands import apply as applying
@@ -166,12 +166,8 @@ def test_render_phases_and_quoting():
 
 @pytest.mark.parametrize("fixture", ["pg_plain_db", "ts_community_db"])
 def test_apply_no_drift_out_of_band_and_rollback(request, fixture, tmp_path):
-    db = request.getfixturevalue(fixture)
-    before = snapshot(db)
-    path, model = _path(tmp_path), model_from(MODEL)
-    code, out, err = run_cli("apply", "--dsn", db.dsn, "-m", str(path))
-    assert code == 0, out + err
-    assert live_changes(db, model) == []
+    db, path = request.getfixturevalue(fixture), tmp_path / "model.yaml"
+    before, model = applied(db, path, MODEL)
     assert db.scalar("SELECT has_table_privilege('sg_reader', 'app.orders', 'SELECT')") is True
     assert db.scalar("SELECT has_function_privilege('public', 'app.f()', 'EXECUTE')") is False
     with db.connect() as c:
