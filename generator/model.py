@@ -336,6 +336,7 @@ class ContinuousAggregate:
     template: str | None = field(default=None, compare=False)
     source: Source = _src()
     refresh_windows: tuple[RefreshPolicy, ...] = ()  # the refresh policies after the first (TimescaleDB 2.21+)
+    grants: Grants = _grants()  # on the aggregate's view, as a view's
 
     @property
     def qname(self) -> str:

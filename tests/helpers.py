@@ -110,3 +110,32 @@ def snapshot(db) -> list[str]:
         if c.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'").fetchone()[0]:
             rows += [r[0] for r in c.execute(SNAPSHOT_JOBS).fetchall()]
     return rows
+
+
+def live_changes(db, model) -> list[str]:
+    """The drift check of model's first database against db: each change's summary."""
+    from schemagen.commands import drift
+    from schemagen.live.connect import connection
+
+    with connection(db.dsn) as conn:
+        return [c.summary() for c in drift.compare_live(conn, model, model.databases[0])]
+
+
+def drift_then_rollback(db, path: Path, expected: str, before: list[str]) -> None:
+    """`diff` exits 1 reporting `expected`; `rollback --yes` of the model at path leaves db as `before`
+    (its snapshot)."""
+    code, out, err = run_cli("diff", "--dsn", db.dsn, "-m", str(path))
+    assert code == 1 and expected in out, out + err
+    code, out, err = run_cli("rollback", "--dsn", db.dsn, "-m", str(path), "--yes")
+    assert code == 0, out + err
+    assert snapshot(db) == before
+
+
+def applied(db, path: Path, text: str):
+    """The model text written at path and applied to db, with no drift after: (db's snapshot before, the model)."""
+    path.write_text(text)
+    before, model = snapshot(db), model_from(text)
+    code, out, err = run_cli("apply", "--dsn", db.dsn, "-m", str(path))
+    assert code == 0, out + err
+    assert live_changes(db, model) == []
+    return before, model

@@ -5,13 +5,11 @@ back to the starting state."""
 from __future__ import annotations
 
 import pytest
-from helpers import TEST_ROLES, model_from, run_cli, snapshot
+from helpers import TEST_ROLES, applied, drift_then_rollback, live_changes, model_from, run_cli, snapshot
 
 from schemagen import render
 from schemagen.commands import apply as applying
-from schemagen.commands import drift as differ
 from schemagen.errors import ModelError, UnsupportedFeatures
-from schemagen.live.connect import connection
 
 ODD = TEST_ROLES[2]  # 'sg odd "role" ü'
 
@@ -166,19 +164,10 @@ def test_render_phases_and_quoting():
 
 # --- apply, drift, rollback ----------------------------------------------------------------------------------------
 
-def _changes(db, model):
-    with connection(db.dsn) as conn:
-        return [c.summary() for c in differ.compare_live(conn, model, model.databases[0])]
-
-
 @pytest.mark.parametrize("fixture", ["pg_plain_db", "ts_community_db"])
 def test_apply_no_drift_out_of_band_and_rollback(request, fixture, tmp_path):
-    db = request.getfixturevalue(fixture)
-    before = snapshot(db)
-    path, model = _path(tmp_path), model_from(MODEL)
-    code, out, err = run_cli("apply", "--dsn", db.dsn, "-m", str(path))
-    assert code == 0, out + err
-    assert _changes(db, model) == []
+    db, path = request.getfixturevalue(fixture), tmp_path / "model.yaml"
+    before, model = applied(db, path, MODEL)
     assert db.scalar("SELECT has_table_privilege('sg_reader', 'app.orders', 'SELECT')") is True
     assert db.scalar("SELECT has_function_privilege('public', 'app.f()', 'EXECUTE')") is False
     with db.connect() as c:
@@ -191,7 +180,7 @@ def test_apply_no_drift_out_of_band_and_rollback(request, fixture, tmp_path):
         c.execute("CREATE POLICY sneaky ON app.orders USING (true)")
         c.execute("GRANT EXECUTE ON FUNCTION app.f() TO PUBLIC")
         c.commit()
-    found = "\n".join(_changes(db, model))
+    found = "\n".join(live_changes(db, model))
     for expected in ("privileges of sg_reader: expected SELECT, found (none)",
                      "privileges of sg_writer: expected (none), found TRUNCATE",
                      "force row level security: expected enabled, found disabled",
@@ -199,11 +188,7 @@ def test_apply_no_drift_out_of_band_and_rollback(request, fixture, tmp_path):
                      "policy own_rows", "policy sneaky", "WITH CHECK (true)",
                      "privileges of PUBLIC: expected (none), found EXECUTE"):
         assert expected in found, found
-    code, out, err = run_cli("diff", "--dsn", db.dsn, "-m", str(path))
-    assert code == 1 and "expected SELECT, found (none)" in out, out + err
-    code, out, err = run_cli("rollback", "--dsn", db.dsn, "-m", str(path), "--yes")
-    assert code == 0, out + err
-    assert snapshot(db) == before
+    drift_then_rollback(db, path, "expected SELECT, found (none)", before)
 
 
 def test_apply_refuses_missing_roles(pg_plain_db, tmp_path):

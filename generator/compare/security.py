@@ -17,8 +17,9 @@ from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.compare.keys import object_key
 
+# model_grants.sql's class of each kind of object (a continuous aggregate's privileges are its view's)
 _CLASS = {"schema": "schema", "table": "relation", "view": "relation", "materialized view": "relation",
-          "function": "function", "sequence": "relation"}
+          "continuous aggregate": "relation", "function": "function", "sequence": "relation"}
 _COMMAND = {"all": "ALL", "select": "SELECT", "insert": "INSERT", "update": "UPDATE", "delete": "DELETE"}
 _RLS_FACTS = ("row level security", "force row level security", "policy")
 NONE = "(none)"
@@ -219,5 +220,6 @@ def with_live_grants(actual: m.Database, rows: list[dict], model_roles: list[str
     return dataclasses.replace(
         actual, schemas=tuple(granted("schema", s) for s in actual.schemas),
         tables=tuple(granted("table", t) for t in actual.tables), views=views,
+        continuous_aggregates=tuple(granted("continuous aggregate", c) for c in actual.continuous_aggregates),
         functions=tuple(granted("function", f) for f in actual.functions),
         sequences=tuple(granted("sequence", q) for q in actual.sequences))

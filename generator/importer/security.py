@@ -4,8 +4,9 @@ The rows are the drift check's (live/sql/grants.sql and security.sql: only what 
 defaults, so the owner's own privileges and PUBLIC's default EXECUTE on functions or USAGE on schema public are
 never written) and one import query for the parts of each policy (live/sql/import_policies.sql). What the model
 cannot say is a note of its object instead, never dropped: a grant option, column privileges, owners, PostgreSQL
-17's MAINTAIN without the rest of a table's privileges, grants on an identity column's sequence or on a
-continuous aggregate, PUBLIC's privileges on schema public (initdb's), the grants of an overloaded function's name.
+17's MAINTAIN without the rest of a table's privileges, grants on an identity column's sequence, PUBLIC's
+privileges on schema public (initdb's), the grants of an overloaded function's name. A continuous aggregate's
+grants are its view's.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 # Every privilege of a kind (PostgreSQL 17 adds MAINTAIN to relations): a role holding them all is `[all]`.
 _RELATION = ("select", "insert", "update", "delete", "truncate", "references", "trigger")
-_ALL = {"table": _RELATION, "view": _RELATION, "materialized view": _RELATION,
+_ALL = {"table": _RELATION, "view": _RELATION, "materialized view": _RELATION, "continuous aggregate": _RELATION,
         "sequence": ("usage", "select", "update"), "schema": ("usage", "create"), "function": ("execute",)}
 _WORD = {"tables": "table", "views": "view", "materialized_views": "materialized view", "sequences": "sequence",
          "functions": "function", "continuous_aggregates": "continuous aggregate"}
@@ -38,7 +39,7 @@ def privileges(kind: str, actual: str | None) -> tuple[list[str] | None, str | N
         return None, f"with grant option ({actual})"
     words = {p.lower() for p in listed}
     full = set(_ALL[kind])
-    if kind in ("table", "view", "materialized view") and "maintain" in words:
+    if _ALL[kind] is _RELATION and "maintain" in words:
         if words - {"maintain"} != full:
             return None, f"MAINTAIN without all the other privileges ({actual})"
         return ["all"], None
@@ -73,8 +74,6 @@ def _refused(row: dict, where: Where, overloaded: set[tuple[str, str]]) -> str |
         return f"column {row['part']}'s privileges"
     if where[2] != row["name"]:
         return f"sequence {row['name']} (an identity column's): the model grants on declared sequences only"
-    if where[1] == "continuous_aggregates":
-        return "a continuous aggregate's (the model grants on none yet)"
     return None
 
 

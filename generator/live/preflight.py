@@ -91,7 +91,7 @@ def _misplaced_extensions(conn: psycopg.Connection, wanted: Sequence[m.Extension
 def model_roles(db: m.Database) -> list[str]:
     """Every role the model's grants and policies name (PUBLIC, the pseudo-role, is no role), in model order."""
     named: dict[str, None] = {}
-    objects = [*db.schemas, *db.tables, *db.views, *db.functions, *db.sequences]
+    objects = [*db.schemas, *db.tables, *db.views, *db.continuous_aggregates, *db.functions, *db.sequences]
     for o in objects:
         for role, _ in o.grants:
             named.setdefault(role)

@@ -14,7 +14,8 @@ from schemagen.modelfile.stamp import ORG
 # The privileges GRANT takes on each kind of object (`all`: every one of them; PostgreSQL 17's MAINTAIN is left
 # out: PostgreSQL 15 and 16 refuse it).
 _RELATION = ("select", "insert", "update", "delete", "truncate", "references", "trigger")
-PRIVILEGES = {"table": _RELATION, "view": _RELATION, "materialized view": _RELATION, "schema": ("usage", "create"),
+PRIVILEGES = {"table": _RELATION, "view": _RELATION, "materialized view": _RELATION,
+              "continuous aggregate": _RELATION, "schema": ("usage", "create"),
               "function": ("execute",), "sequence": ("usage", "select", "update")}
 PUBLIC = "PUBLIC"
 

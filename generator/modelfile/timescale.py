@@ -10,6 +10,7 @@ from schemagen.document import PathT
 from schemagen.modelfile import jobs
 from schemagen.modelfile.context import Context, comment_of, parse_ordered
 from schemagen.modelfile.indexes import indexes
+from schemagen.modelfile.security import grants
 from schemagen.modelfile.stamp import ORG, qualified_template, quote_template
 from schemagen.sqlparse import TooMuchSql, expression_error
 from schemagen.sqltext import Interval, quote_literal
@@ -76,7 +77,7 @@ def cagg(ctx: Context, schema: str, name: str, spec: dict, path: PathT, tables: 
         compression(ctx, spec.get("compression"), path + ("compression",)),
         retention(ctx, spec.get("retention"), path + ("retention",)), comment_of(spec),
         source_relation=source_q, bucket_width=bucket, bucket_column=bucket_column, source=ctx.src(path),
-        refresh_windows=tuple(windows))
+        refresh_windows=tuple(windows), grants=grants(ctx, spec, "continuous aggregate", path))
 
 
 def _query(ctx: Context, spec, source_q, bucket, bucket_column, tables, caggs, path) -> str | None:

@@ -6,7 +6,8 @@ Grants are the model's: a role the model names on an object gets exactly its pri
 grant is one revoke and one grant, in one step; its reverse gives the role back what it held. A role the model
 does not name on an object is not the model's to revoke (the live plan lists it as not planned; the offline plan
 knows the old model granted it, and sets it back to PostgreSQL's default). A new table gets its grants and
-row-level security from its own creation; a new view, function, schema or sequence gets them in a step after it.
+row-level security from its own creation; a new view, function, schema or sequence gets them in a step after it;
+a continuous aggregate created or recreated gets them in the step that creates it (plan/aggregates.py).
 
 Row-level security: policies are created before RLS is enabled and dropped after it is disabled, so no step
 leaves a table with RLS on and fewer policies than either side has. A changed policy is altered in place (ALTER
@@ -29,7 +30,7 @@ from schemagen.sqltext import qualified, quote_ident
 
 _RLS = ("row level security", "force row level security")
 _GRANT_KIND = {"schema": "schema", "table": "table", "view": "table", "materialized view": "table",
-               "function": "function", "sequence": "sequence"}
+               "continuous aggregate": "table", "function": "function", "sequence": "sequence"}
 
 
 def _grantee(role: str) -> str:
@@ -56,7 +57,7 @@ class SetPrivileges(Op):
     catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "set_privileges"
     rank: ClassVar[int] = 85  # after every object is created or changed (a view replaced keeps its grants)
-    kind: str  # GRANT's word for the object, lower case: schema | table (views too) | function | sequence
+    kind: str  # GRANT's word for the object, lower case: schema | table (views, aggregates) | function | sequence
     name: str  # the object as GRANT names it: s.t, s, s.f(integer)
     what: str  # the object in words: "view s.v"
     role: str
@@ -65,6 +66,9 @@ class SetPrivileges(Op):
 
     def statements(self) -> tuple[str, ...]:
         return grants_of(self.kind, self.name, ((self.role, self.privileges),))
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_CAGG}) if self.key.kind == "continuous aggregate" else frozenset()
 
     def hazards(self) -> tuple[Hazard, ...]:
         if "ALL" in self.privileges:
