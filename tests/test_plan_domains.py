@@ -2,26 +2,30 @@
 hazards of those steps with the values counted (plan/server.counted puts a live plan's count in)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from helpers import model_from
 
+from schemagen import model as m
 from schemagen.commands import plan as planning
 from schemagen.plan import domains, server
 from schemagen.plan.types import DomainCheck, SetDomain
 
+KEY = m.ObjectKey("type", "s", "score")
 CASE = Path(__file__).resolve().parent / "plans" / "075_domain_changes"
-TABLE = "        tables:\n          t:\n            columns: {id: {type: integer, primary_key: true}, n: score, l: label, c: code}\n"
+TABLE = ("        tables:\n          t:\n"
+         "            columns: {id: {type: integer, primary_key: true}, n: score, l: label, c: code}\n")
 WIDER = TABLE.replace("c: code}", "c: code, w: wide, a: {type: 'score[]'}, p: pair}") + \
     "          u:\n            columns: {id: {type: integer, primary_key: true}, v: wide}\n"
 MORE_TYPES = ("          wide: {domain: s.score}\n          pair: {composite: {x: score, y: integer}}\n"
               "          loose: {composite: {x: score}}\n")
 
 
-def _texts(tables: str = TABLE, types: str = "") -> tuple[str, str]:
-    before, after = ((CASE / f).read_text() for f in ("before.yaml", "after.yaml"))
-    return tuple(t.replace(TABLE, tables).replace("        tables:\n", types + "        tables:\n")  # type: ignore
-                 for t in (before, after))
+def _texts(tables: str = TABLE, types: str = "") -> list[str]:
+    """075's before and after models with t's columns `tables` (more tables after it) and more types."""
+    return [(CASE / f).read_text().replace(TABLE, tables).replace("        tables:\n", types + "        tables:\n")
+            for f in ("before.yaml", "after.yaml")]
 
 
 def _plan(tables: str = TABLE, types: str = ""):
@@ -68,7 +72,7 @@ def test_a_counted_domain_step_names_its_columns_and_the_figure():
     score = next(t for t in db.types if t.name == "score")
     check = score.checks[0]
     cs = domains.columns(score, db)
-    op = DomainCheck(None, "", "validate", score, check, cs)  # type: ignore[arg-type]
+    op = DomainCheck(KEY, "", "validate", score, check, cs)
     seen = []
     counted = server.counted(op, lambda t, kind, k: seen.append((t, kind, k)) or 3)
     assert seen == [(None, "domain check", (score, check, cs))]
@@ -77,11 +81,10 @@ def test_a_counted_domain_step_names_its_columns_and_the_figure():
                                      "s.score, counted when the plan was made"), hazard.message
     none = server.counted(op, lambda t, kind, k: 0).hazards()[0].message
     assert none.startswith("no value in s.t.n, s.t.w, s.u.v violated check"), none
-    assert DomainCheck(None, "", "add", score, check, cs).counts() is None  # type: ignore[arg-type]
+    assert DomainCheck(KEY, "", "add", score, check, cs).counts() is None
     label = next(t for t in db.types if t.name == "label")
-    label_nn = SetDomain(None, "", "not null", label.__class__(**{**label.__dict__, "not_null": True}), label,  # type: ignore
-                         domains.columns(label, db))
+    label_nn = SetDomain(KEY, "", "not null", replace(label, not_null=True), label, domains.columns(label, db))
     assert label_nn.counts() == ("domain not null", (label_nn.domain, None, (("s", "t", "l"),)))
     assert server.counted(label_nn, lambda t, kind, k: 2).hazards()[0].message.startswith(
         "2 value(s) in s.t.l violate NOT NULL of domain s.label")
-    assert SetDomain(None, "", "default", label, label).counts() is None  # type: ignore[arg-type]
+    assert SetDomain(KEY, "", "default", label, label).counts() is None

@@ -54,7 +54,7 @@ def _domain(conn: psycopg.Connection, d: m.Type, check: m.Check | None, columns)
                                      table=(s, t), column=c) for n, (s, t, c) in enumerate(columns))
     made = () if check is None else (
         queries.compose("plan_violations_domain_check", base=d.base, expression=check.expression),)
-    return _read(conn, queries.compose("plan_violations_domain", columns=each), made)
+    return _read(conn, queries.compose("plan_violations_domain", counts=each), made)
 
 
 def _read(conn: psycopg.Connection, text: str, before: tuple[str, ...] = ()) -> int | None:
