@@ -318,7 +318,7 @@ def plan(old: m.Model, new: m.Model, database: str) -> Plan:
 def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database, model_db: m.Database,
                  orgs: dict[str, Op], source: str, target: str, state: str,
                  owned: Callable[[Op], str | None] | None = None,
-                 count: Callable[[m.Table, str, object], int | None] | None = None,
+                 count: Callable[[m.Table | None, str, object], int | None] | None = None,
                  refused: dict[str, str] | None = None,
                  chunks: dict[str, tuple[int, int]] | None = None) -> Plan:
     """The plan serving `changes` between a database as it is (old_e) and as the model expects it (new_e), both

@@ -32,10 +32,11 @@ def refuse(served: dict[Op, list[Change]], refused: dict[str, str]) -> list[NotP
     return left
 
 
-def counted(op: Op, count: Callable[[m.Table, str, object], int | None]) -> Op:
-    """op with the violating rows of its step counted on the live database, when it scans for them."""
+def counted(op: Op, count: Callable[[m.Table | None, str, object], int | None]) -> Op:
+    """op with the violating rows of its step counted on the live database, when it scans for them (a domain's
+    step scans the columns its op names: no table)."""
     what = op.counts()
-    return op if what is None else dataclasses.replace(op, violations=count(op.table, *what))
+    return op if what is None else dataclasses.replace(op, violations=count(getattr(op, "table", None), *what))
 
 
 def with_chunks(step: Step, chunks: dict[str, tuple[int, int]]) -> Step:

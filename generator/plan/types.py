@@ -5,7 +5,8 @@
   value. Irreversible: PostgreSQL cannot drop an enum value. A value removed or moved is not planned.
 - A domain: a CHECK added NOT VALID (no scan), then validated in a step of its own (every value in every column of
   the domain read; one that violates it fails the step), dropped, or changed (dropped, then added); the default and
-  NOT NULL set or dropped. A changed base type is not planned.
+  NOT NULL set or dropped. A changed base type is not planned. The values a new CHECK or NOT NULL refuses are
+  counted at plan time on a live database (plan/domains.py finds the columns, live/violations.py counts).
 - A composite: attributes added (at the end: a model that puts one elsewhere is not planned), dropped (their
   values in the columns of the type lost) or retyped (refused by PostgreSQL while a column uses the type: not
   planned then).
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
-from schemagen.plan.ops import DATA_LOSS, IRREVERSIBLE, VIOLATING_ROWS, Hazard, Irreversible, Op
+from schemagen.plan import domains
+from schemagen.plan.ops import DATA_LOSS, IRREVERSIBLE, Hazard, Irreversible, Op
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident, quote_literal
 
@@ -67,6 +69,8 @@ class SetDomain(Op):
     what: str
     domain: m.Type  # as the model has it
     previous: m.Type  # as it is
+    columns: tuple[domains.Column, ...] = ()  # of the domain in the live database (domains.columns)
+    violations: int | None = None  # their NULLs, counted at plan time on a live database (None: not counted)
 
     @property  # type: ignore[override]
     def op(self) -> str:
@@ -76,13 +80,18 @@ class SetDomain(Op):
         return (sql("plan_type", "domain_default" if self.what == "default" else "domain_not_null", self.domain),)
 
     def hazards(self) -> tuple[Hazard, ...]:
-        if self.what == "not null" and self.domain.not_null:
-            return (Hazard(VIOLATING_ROWS, f"every column of domain {self.domain.qname} is read: a NULL in one "
-                                           "makes the step fail (not counted at plan time)"),)
+        if self._scans():
+            return (domains.violating(self.domain, "NOT NULL", self.columns, self.violations),)
         return ()
 
+    def _scans(self) -> bool:
+        return self.what == "not null" and self.domain.not_null
+
+    def counts(self) -> tuple[str, object] | None:
+        return ("domain not null", (self.domain, None, self.columns)) if self._scans() else None
+
     def reverse(self) -> tuple[Op, ...]:
-        return (SetDomain(self.key, self.org, self.what, self.previous, self.domain),)
+        return (SetDomain(self.key, self.org, self.what, self.previous, self.domain, self.columns),)
 
     def describe(self) -> str:
         d = self.domain
@@ -100,6 +109,8 @@ class DomainCheck(Op):
     how: str  # add | validate | drop | add validated
     domain: m.Type
     check: m.Check
+    columns: tuple[domains.Column, ...] = ()  # as SetDomain's
+    violations: int | None = None  # the values that violate the check, as SetDomain's
 
     @property  # type: ignore[override]
     def op(self) -> str:
@@ -120,15 +131,17 @@ class DomainCheck(Op):
     def hazards(self) -> tuple[Hazard, ...]:
         if self.how in ("add", "drop"):
             return ()
-        return (Hazard(VIOLATING_ROWS, f"every value of domain {self.domain.qname} in every column of it is read: "
-                                       f"one that violates check {quote_ident(self.check.name)} makes the step "
-                                       "fail (not counted at plan time)"),)
+        return (domains.violating(self.domain, f"check {quote_ident(self.check.name)}", self.columns,
+                                  self.violations),)
+
+    def counts(self) -> tuple[str, object] | None:
+        return None if self.how in ("add", "drop") else ("domain check", (self.domain, self.check, self.columns))
 
     def reverse(self) -> tuple[Op, ...]:
         if self.how == "validate":
             return ()  # the rollback of its ADD drops it
         how = "add validated" if self.how == "drop" else "drop"
-        return (DomainCheck(self.key, self.org, how, self.domain, self.check),)
+        return (DomainCheck(self.key, self.org, how, self.domain, self.check, self.columns),)
 
     def describe(self) -> str:
         name, d = quote_ident(self.check.name), self.domain.qname
@@ -229,14 +242,24 @@ def _check(d: m.Type, name: str) -> m.Check | None:
     return next((k for k in d.checks if k.name == name), None)
 
 
-def _domain(c, want: m.Type, have: m.Type) -> tuple[Op, ...] | str:
+def _domain(c, want: m.Type, have: m.Type, db: m.Database) -> tuple[Op, ...] | str:
+    """The ops of a domain's changed part; db: the database as it is, whose columns of the domain the new CHECK or
+    NOT NULL reads (a change that PostgreSQL would refuse to validate there: why it is not planned)."""
+    ops = _domain_ops(c, want, have, domains.columns(have, db))
+    if isinstance(ops, str) or not any(op.counts() for op in ops):
+        return ops
+    return domains.refused(have, db) or ops
+
+
+def _domain_ops(c, want: m.Type, have: m.Type, cs: tuple[domains.Column, ...]) -> tuple[Op, ...] | str:
     part = c.part
     if part in (("default",), ("not null",)):
-        return (SetDomain(c.key, "", part[0], want, have),)
+        return (SetDomain(c.key, "", part[0], want, have, cs),)
     if part[0] == "check" and len(part) >= 2:
         new, old = _check(want, part[1]), _check(have, part[1])
-        drop = (DomainCheck(c.key, "", "drop", have, old),) if old is not None else ()
-        add = (DomainCheck(c.key, "", "add", want, new), DomainCheck(c.key, "", "validate", want, new)) if new else ()
+        drop = (DomainCheck(c.key, "", "drop", have, old, cs),) if old is not None else ()
+        add = (DomainCheck(c.key, "", "add", want, new, cs), DomainCheck(c.key, "", "validate", want, new, cs)) \
+            if new else ()
         return drop + add
     return ("a domain's base type is changed by dropping and creating it again with every column that uses it "
             "(" + NOT_YET + ")")
@@ -283,5 +306,5 @@ def type_ops(c, want: m.Type, have: m.Type, old: m.Database) -> tuple[Op, ...] |
     if want.kind == "enum":
         return _enum(c, want, have)
     if want.kind == "domain":
-        return _domain(c, want, have)
+        return _domain(c, want, have, old)
     return _composite(c, want, have, old)
