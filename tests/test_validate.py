@@ -6,6 +6,7 @@ The corpus in tests/invalid/ shows each rule's message at its line; these tests 
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 import time
 
 import pytest
@@ -475,3 +476,14 @@ def test_a_seed_null_in_a_not_null_column_with_a_default():
     assert [p.message for p in e.value.problems] == [
         "seed row 1 gives null to NOT NULL column(s) n, g, d (leave a column out of the row for its default)"]
     load_model_text(text.replace("n: null, g: null, d: null, ", ""))
+
+
+def test_an_aggregate_index_with_a_comment_is_refused_at_its_line():
+    """TimescaleDB builds an aggregate's index on its materialization hypertable in its own schema, where COMMENT ON
+    INDEX schema.name finds nothing (checked on TimescaleDB 2.23): validate says so rather than apply failing."""
+    text = (Path(__file__).parent / "plans" / "091_aggregate_changed_in_place" / "before.yaml").read_text()
+    text = text.replace("m_hourly_old: {columns: [max_v]}", "m_hourly_old: {columns: [max_v], comment: why}")
+    with pytest.raises(ModelError) as e:
+        load_model_text(text, "model.yaml")
+    assert "model.yaml:20:" in str(e.value) and "m_hourly_old of continuous aggregate s.m_hourly takes no comment" \
+        in str(e.value)

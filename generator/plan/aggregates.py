@@ -6,15 +6,18 @@ one needs the upper ones gone) and every view that reads one of them, each recre
 (indexes, compression, policies, pause). Its refresh policy then recomputes it from the raw rows that are left:
 the history past the raw hypertable's retention is lost (`cagg_recompute`), and its jobs get new ids. One step, in
 a transaction: DROP and CREATE ... WITH NO DATA both run in one. `materialized_only` and the comment change in
-place.
+place (AggregateSetting), and an index is built or dropped alone (plan/indexes.py: on the aggregate's
+materialization hypertable, in a transaction).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.order import caggs_in_order, dependency_order, views_reading
-from schemagen.plan.ops import CAGG_RECOMPUTE, JOB_ID_CHANGE, Hazard, Op, bare_query
+from schemagen.plan.indexes import index_changes
+from schemagen.plan.ops import CAGG_RECOMPUTE, JOB_ID_CHANGE, LOCK, Hazard, Op, bare_query
 from schemagen.render import sql
 from schemagen.render import statements as st
 from schemagen.scripts import PHASES
@@ -117,6 +120,41 @@ class Aggregates(Op):
         return (self.position, self.object, self.describe())
 
 
+@dataclass(frozen=True)
+class AggregateSetting(Op):
+    """An aggregate's materialized_only (real-time aggregation off or on: ALTER MATERIALIZED VIEW ... SET) or its
+    comment, changed in place: its rows stay."""
+
+    op: ClassVar[str] = "alter_aggregate"
+    rank: ClassVar[int] = 71  # after the aggregates created
+    catalog_only: ClassVar[bool] = True
+    aggregate: m.ContinuousAggregate  # as the model has it
+    previous: m.ContinuousAggregate
+    setting: str  # materialized_only | comment
+
+    def needs(self) -> frozenset[str]:
+        return frozenset({m.FEATURE_CAGG})
+
+    def statements(self) -> tuple[str, ...]:
+        which = "set_materialized_only" if self.setting == "materialized_only" else "comment"
+        return (sql("continuous_aggregate", which, self.aggregate),)
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        if self.setting != "materialized_only":
+            return ()
+        how = ("only what is materialized (rows newer than its last refresh are not seen until it runs)"
+               if self.aggregate.materialized_only else "its materialized rows and the raw rows newer than them")
+        return (Hazard(LOCK, f"ACCESS EXCLUSIVE lock on {self.aggregate.qname}, briefly; its queries then read "
+                             + how),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (AggregateSetting(self.key, self.org, self.previous, self.aggregate, self.setting),)
+
+    def describe(self) -> str:
+        what = "materialized_only" if self.setting == "materialized_only" else "the comment"
+        return f"set {what} of continuous aggregate {self.aggregate.qname}"
+
+
 def recreate(key: m.ObjectKey, org: str, root: str, new: m.Database, old: m.Database, ts: str) -> Aggregates:
     """The chain above root, dropped as it is and created as the model has it, with the views that read it."""
     creates, drops = chain(root, new.continuous_aggregates), chain(root, old.continuous_aggregates)
@@ -153,6 +191,11 @@ def aggregate_ops(c, new, old, ts: str, roots: dict[str, str], new_db: m.Databas
         root = next(a for a in (*new_db.continuous_aggregates, *old_db.continuous_aggregates) if a.qname == roots[name])
         key = m.ObjectKey("continuous aggregate", root.schema, root.name)
         return (recreate(key, root.org or "", root.qname, new_db, old_db, ts),)
+    if c.kind == "continuous aggregate" and new is not None and old is not None:
+        if c.part in (("materialized_only",), ("comment",)):
+            return (AggregateSetting(c.key, new.org or "", new, old, c.part[0]),)
+        if c.part[:1] == ("index",) and len(c.part) >= 2:
+            return index_changes(c, new, old)
     if c.kind != "continuous aggregate" or c.part:
         return None
     depth = {a.qname: n for n, a in enumerate(ordered((*new_db.continuous_aggregates,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
-from schemagen.plan.ops import INDEX_BUILD, Hazard, Op, lock_hazard
+from schemagen.plan.ops import INDEX_BUILD, LOCK, Hazard, Op, lock_hazard
 from schemagen.render import sql
 from schemagen.sqltext import qualified, quote_ident
 
@@ -21,7 +21,7 @@ class _IndexOp(Op):
     """An index built or dropped: CONCURRENTLY, alone outside a transaction, on a plain table; in a transaction
     on a hypertable, where TimescaleDB refuses CONCURRENTLY."""
 
-    table: m.Table | m.View
+    table: m.Table | m.View | m.ContinuousAggregate
     index: m.Index
     online: bool = True  # False on a server that refuses every CONCURRENTLY statement (PGlite): in a transaction
 
@@ -55,6 +55,11 @@ class CreateIndex(_IndexOp):
         if isinstance(t, m.View):
             return (Hazard(INDEX_BUILD, f"index {name} is built over every row of materialized view {t.qname} in "
                                         "one transaction"), lock_hazard(t, "SHARE", "its REFRESH (reads go on)"))
+        if isinstance(t, m.ContinuousAggregate):
+            return (Hazard(INDEX_BUILD, f"index {name} is built on every chunk of the materialization hypertable of "
+                                        f"continuous aggregate {t.qname}, in one transaction"),
+                    Hazard(LOCK, f"SHARE lock on the materialization hypertable of {t.qname} and on each of its "
+                                 "chunks, blocking its refreshes until the step commits (reads go on)"))
         if not t.hypertable:
             return (Hazard(INDEX_BUILD, f"index {name} is built over every row of {t.qname} in one transaction (this "
                                         "server refuses CONCURRENTLY)"), lock_hazard(t, "SHARE", "writes"))
@@ -76,7 +81,10 @@ class DropIndex(_IndexOp):
     rank: ClassVar[int] = 51  # after the tables dropped (a unique index may back their foreign keys)
 
     def statements(self) -> tuple[str, ...]:
-        return (sql("plan_index", "drop", self.table.schema, self.index, self.concurrently),)
+        t = self.table
+        if isinstance(t, m.ContinuousAggregate):  # on its materialization hypertable, in TimescaleDB's schema
+            return (sql("plan_index", "drop_on_aggregate", t.schema, t.name, self.index),)
+        return (sql("plan_index", "drop", t.schema, self.index, self.concurrently),)
 
     def hazards(self) -> tuple[Hazard, ...]:
         return () if self.concurrently else (lock_hazard(self.table),)
@@ -87,3 +95,13 @@ class DropIndex(_IndexOp):
     def describe(self) -> str:
         how = " concurrently" if self.concurrently else ""
         return f"drop index {quote_ident(self.index.name)} of {self.table.qname}{how}"
+
+
+def index_changes(c, new, old) -> tuple[Op, ...]:
+    """An index of a materialized view or continuous aggregate that stays: built, dropped, or (changed) dropped and
+    built again."""
+    name = c.part[1]
+    want = next((i for i in new.indexes if i.name == name), None)
+    have = next((i for i in old.indexes if i.name == name), None)
+    drop = (DropIndex(c.key, old.org or "", old, have),) if have and c.change != "missing" else ()
+    return drop + ((CreateIndex(c.key, new.org or "", new, want),) if want and c.change != "extra" else ())

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.order import views_in_order, views_reading
-from schemagen.plan.indexes import CreateIndex, DropIndex
+from schemagen.plan.indexes import index_changes
 from schemagen.plan.ops import LOCK, RECOMPUTE, Hazard, Op, bare_query
 from schemagen.render import sql
 from schemagen.render import statements as st
@@ -161,14 +161,6 @@ def matview_ops(c, new, old, found: dict[str, str], new_db: m.Database, old_db: 
     if c.part == ("comment",) and new is not None and old is not None:
         return (ViewComment(c.key, new.org or "", new, old),)
     if c.part[:1] == ("index",) and len(c.part) >= 2 and new is not None and old is not None:
-        return _index_ops(c, new, old)
+        return index_changes(c, new, old)
     return f"a {c.change} materialized view part ({' '.join(c.part)}) is not planned yet"
 
-
-def _index_ops(c, new: m.View, old: m.View) -> tuple[Op, ...]:
-    """An index of a materialized view that stays: built, dropped, or (changed) dropped and built again."""
-    name = c.part[1]
-    want = next((i for i in new.indexes if i.name == name), None)
-    have = next((i for i in old.indexes if i.name == name), None)
-    drop = (DropIndex(c.key, old.org or "", old, have),) if have and c.change != "missing" else ()
-    return drop + ((CreateIndex(c.key, new.org or "", new, want),) if want and c.change != "extra" else ())

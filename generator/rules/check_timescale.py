@@ -156,6 +156,10 @@ def aggregate(ck: Context, c: m.ContinuousAggregate, tables: dict, caggs: dict, 
     _time_kind(ck, c.source, "bucket", width, integer_time, "of the source", org)
     for ix in c.indexes:
         index(ck, ix, dict.fromkeys(columns) if columns is not None else None, org)
+        if ix.comment is not None:
+            ck.add(ix.source, f"index {ix.name} of continuous aggregate {c.qname} takes no comment: TimescaleDB "
+                              "builds it on the aggregate's materialization hypertable in its own schema, where "
+                              f"COMMENT ON INDEX {c.schema}.{ix.name} finds no index (remove the comment)", org)
         if columns is not None:
             for e in ix.elements:
                 if e.column and e.column not in columns:
