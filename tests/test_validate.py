@@ -6,8 +6,8 @@ The corpus in tests/invalid/ shows each rule's message at its line; these tests 
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 import time
+from pathlib import Path
 
 import pytest
 from helpers import MODEL, haystack, model_from
