@@ -253,6 +253,8 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
     # hypertables keeping their old time column: an aggregate on one is bucketed on the new one
     retimed = {_named_in(n) for n in left if n.change.part == ("hypertable", "time column")}
     needs = _live_needs(live, model, {_named_in(n) for n in left})
+    live_needs = _needs_of(live)
+    live_tables = {t.qname: t for t in live.tables}
     names = set().union(*(_relations(t) for t in live.tables)) | {v.qname for v in (*live.views,
                                                                                    *live.continuous_aggregates)}
     readers = [*live.views, *live.continuous_aggregates]
@@ -277,6 +279,13 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
             taken = sorted(n for n in _taken(op) - drops if n in names and n not in dropped)
             if op.op == "drop_column":
                 kept += sorted(r for r in _column_readers(op, readers) if r not in dropped)
+            if op.op == "drop_constraint" and op.kind in ("primary key", "unique"):
+                columns_of_key = set(op.constraint.columns)
+                kept += _key_users(op.table, lambda refs, k=columns_of_key: set(refs or k) == k, live, served,
+                                   dropped)
+            if op.op == "drop_column":
+                kept += _key_users(op.table, lambda refs, c=op.column.name: c in refs, live, served, dropped)
+            kept += _second_key(op, live_tables, served)
             if blocked or kept or taken:
                 why = (f"it needs {blocked[0]}, which this plan does not create or change" if blocked
                        else f"{kept[0]} needs it, and this plan does not drop {kept[0]}" if kept
@@ -286,11 +295,42 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
                 for other in [o for o, cs in served.items() if cs and all(c in taken_out for c in cs)]:
                     del served[other]  # the drop of an index changed, whose new form is taken out: it stays
                 gone |= _creates(op)
+                # the object a step taken out would have changed stays as it is: it needs what it needs now
+                name = qualified(op.key.schema, op.key.name)
+                for want in live_needs.get(name, ()):
+                    needed_by.setdefault(want, set()).add(name)
                 changed = True
     return out
 
 
 
+
+
+def _second_key(op: Op, live_tables: dict[str, m.Table], served) -> list[str]:
+    """A new primary key on a table whose live one stays (its drop taken out): a table has one primary key. A new
+    dimension whose column a live key that stays leaves out: TimescaleDB refuses it ("used in partitioning")."""
+    if op.op == "add_dimension" and op.table.qname in live_tables:
+        t, column = live_tables[op.table.qname], op.dimension.column
+        going = {o.constraint.name for o in served if o.op == "drop_constraint" and o.table.qname == t.qname}
+        return [f"key {quote_ident(k.name)} of {t.qname} (without {quote_ident(column)})"
+                for k in (t.primary_key, *t.uniques) if k and column not in k.columns and k.name not in going]
+    if op.op != "add_constraint" or op.kind != "primary key":
+        return []
+    t = live_tables.get(op.table.qname)
+    if t is None or t.primary_key is None or t.primary_key.name == op.constraint.name or any(
+            o.op == "drop_constraint" and o.kind == "primary key" and o.table.qname == t.qname for o in served):
+        return []
+    return [f"primary key {quote_ident(t.primary_key.name)} of {t.qname}"]
+
+
+def _key_users(t: m.Table, references, live: m.Database, served, dropped: set[str]) -> list[str]:
+    """The live foreign keys on t whose referenced columns `references` matches and that stay (their table stays
+    and no step drops them): PostgreSQL refuses to drop a key or a column one of them uses."""
+    going = {(o.table.qname, o.constraint.name) for o in served
+             if o.op == "drop_constraint" and o.kind == "foreign key"}
+    return sorted(f"foreign key {quote_ident(f.name)} of {u.qname}" for u in live.tables if u.qname not in dropped
+                  for f in u.foreign_keys if (f.ref_schema, f.ref_table) == (t.schema, t.name)
+                  and references(f.ref_columns) and (u.qname, f.name) not in going)
 
 
 def split_replaced_views(served: dict[Op, list[Change]]) -> dict[Op, list[Change]]:

@@ -10,7 +10,7 @@ from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.compression import RetypeColumnstore
-from schemagen.plan.keys import drop_refused, key_not_null
+from schemagen.plan.keys import add_primary_key, drop_refused, key_not_null
 from schemagen.plan.ops import NOT_YET, Op, columnstore
 from schemagen.plan.recipes import AddColumnNullFirst, compressed_by, dropped_compressed, filled_column, null_first
 from schemagen.plan.tables import AddColumn, DropColumn, constant_default
@@ -66,6 +66,9 @@ def columns(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> t
     col = old.column(name)
     if old.primary_key and name in old.primary_key.columns and (why := drop_refused(old, ctx.old, ctx.new)):
         return f"the column is in primary key {quote_ident(old.primary_key.name)}, which cannot be dropped: {why}"
+    if old.primary_key and name in old.primary_key.columns and new.primary_key and isinstance(
+            why := add_primary_key(c.key, org, new, old), str):  # the drop would take the key, none would replace it
+        return f"the column is in primary key {quote_ident(old.primary_key.name)}, whose new form is not planned: {why}"
     recipe = dropped_compressed(c.key, new, old, org, ctx.ts) if name in compressed_by(old) else None
     if recipe:  # TimescaleDB refuses it in one statement (compression turned off instead: DropColumn after it)
         return (recipe,)

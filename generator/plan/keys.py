@@ -60,8 +60,11 @@ def drop_refused(old: m.Table, old_db: m.Database, new_db: m.Database) -> str | 
 
 def add_primary_key(key: m.ObjectKey, org: str, new: m.Table, old: m.Table) -> AddPrimaryKey | str:
     """The ADD of new's primary key on the table as it is (old), or why TimescaleDB refuses it."""
-    pk, ht = new.primary_key, new.hypertable or old.hypertable
-    partitioning = (ht.time_column, *(d.column for d in ht.dimensions)) if ht else ()
+    pk = new.primary_key
+    # the table as it is partitions by its live dimensions (a time column change is not planned), and the model's
+    # dimensions the plan adds come before the key
+    partitioning = tuple(dict.fromkeys(c for ht in (old.hypertable, new.hypertable) if ht
+                                       for c in (ht.time_column, *(d.column for d in ht.dimensions))))
     left_out = [c for c in partitioning if c not in pk.columns]
     if left_out:
         return (f"TimescaleDB refuses a primary key of hypertable {new.qname} without its partitioning column(s) "
