@@ -9,7 +9,7 @@ model's expressions printed by the same server: live/security.py).
 """
 from __future__ import annotations
 
-import dataclasses
+import collections
 import re
 from collections.abc import Iterator
 
@@ -206,18 +206,17 @@ def with_live_grants(actual: m.Database, rows: list[dict], model_roles: list[str
     for r in rows:
         words = (p.strip().removesuffix(" WITH GRANT OPTION").lower() for p in (r["actual"] or "").split(","))
         held.setdefault((r["class"], r["schema"], r["name"]), {})[r["grantee"]] = tuple(sorted(w for w in words if w))
-    overloaded = {n for n in (f.qname for f in actual.functions)
-                  if sum(f.qname == n for f in actual.functions) > 1}
+    overloaded = {n for n, k in collections.Counter(f.qname for f in actual.functions).items() if k > 1}
 
     def granted(kind: str, obj):
         if kind == "function" and obj.qname in overloaded:
             return obj
         schema = obj.name if kind == "schema" else obj.schema
         found = held.get((_CLASS[kind], schema, obj.name), {})
-        return dataclasses.replace(obj, grants=tuple((role, found.get(role, ())) for role in model_roles))
+        return m.replace(obj, grants=tuple((role, found.get(role, ())) for role in model_roles))
 
     views = tuple(granted("materialized view" if v.materialized else "view", v) for v in actual.views)
-    return dataclasses.replace(
+    return m.replace(
         actual, schemas=tuple(granted("schema", s) for s in actual.schemas),
         tables=tuple(granted("table", t) for t in actual.tables), views=views,
         continuous_aggregates=tuple(granted("continuous aggregate", c) for c in actual.continuous_aggregates),

@@ -285,7 +285,7 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
                                    dropped)
             if op.op == "drop_column":
                 kept += _key_users(op.table, lambda refs, c=op.column.name: c in refs, live, served, dropped)
-            kept += _second_key(op, live_tables, served)
+            kept += _key_conflicts(op, live_tables, served)
             if blocked or kept or taken:
                 why = (f"it needs {blocked[0]}, which this plan does not create or change" if blocked
                        else f"{kept[0]} needs it, and this plan does not drop {kept[0]}" if kept
@@ -306,7 +306,7 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
 
 
 
-def _second_key(op: Op, live_tables: dict[str, m.Table], served) -> list[str]:
+def _key_conflicts(op: Op, live_tables: dict[str, m.Table], served) -> list[str]:
     """A new primary key on a table whose live one stays (its drop taken out): a table has one primary key. A new
     dimension whose column a live key that stays leaves out: TimescaleDB refuses it ("used in partitioning")."""
     if op.op == "add_dimension" and op.table.qname in live_tables:

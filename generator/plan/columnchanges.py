@@ -39,7 +39,7 @@ def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Conte
             if readers:
                 return (f"continuous aggregate {readers[0]} reads {old.qname}: PostgreSQL refuses to change the type "
                         "of a column an aggregate uses; it is dropped and recreated (" + NOT_YET + ")")
-            if name in old.compression.segment_by or name in [o.column for o in old.compression.order_by]:
+            if name in compressed_by(old):
                 return "a segment-by or order-by column's type change on a hypertable with compression is " + NOT_YET
             return (RetypeColumnstore(c.key, org, old, want, have, ctx.ts),)
         readers = [a.qname for a in ctx.new.continuous_aggregates if a.source_relation == old.qname]

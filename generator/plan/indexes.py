@@ -98,8 +98,8 @@ class DropIndex(_IndexOp):
 
 
 def index_changes(c, new, old) -> tuple[Op, ...]:
-    """An index of a materialized view or continuous aggregate that stays: built, dropped, or (changed) dropped and
-    built again."""
+    """An index of a table, materialized view or continuous aggregate that stays: built, dropped, or (changed)
+    dropped and built again."""
     name = c.part[1]
     want = next((i for i in new.indexes if i.name == name), None)
     have = next((i for i in old.indexes if i.name == name), None)

@@ -25,7 +25,7 @@ from schemagen.plan.aggregates import aggregate_ops, recreated
 from schemagen.plan.blocked import split_replaced_views, take_out_blocked
 from schemagen.plan.columnchanges import columns
 from schemagen.plan.compression import DisableCompression, SetCompression
-from schemagen.plan.indexes import CreateIndex, DropIndex
+from schemagen.plan.indexes import index_changes
 from schemagen.plan.keys import key_ops
 from schemagen.plan.matviews import matview_ops
 from schemagen.plan.matviews import roots as matview_roots
@@ -149,14 +149,10 @@ def _hypertable(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) 
     return f"a changed hypertable ({' '.join(part[1:])}) is " + NOT_YET
 
 
-def _indexes(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...]:
-    name = c.part[1]
-    want = next((i for i in new.indexes if i.name == name), None) if new else None
-    have = next((i for i in old.indexes if i.name == name), None) if old else None
-    drop = (DropIndex(c.key, org, old, have),) if have and c.change != "missing" else ()
-    if new and old and old.hypertable and not new.hypertable:  # still a hypertable when the index is built
+def _indexes(c: Change, new: m.Table, old: m.Table) -> tuple[Op, ...]:
+    if old.hypertable and not new.hypertable:  # still a hypertable when the index is built
         new = dataclasses.replace(new, hypertable=old.hypertable)
-    return drop + ((CreateIndex(c.key, org, new, want),) if want and c.change != "extra" else ())
+    return index_changes(c, new, old)
 
 
 def _constraints(c: Change, new: m.Table, old: m.Table, org: str) -> tuple[Op, ...]:
@@ -219,7 +215,7 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
         if part[0] == "column" and len(part) >= 2:
             return columns(c, new, old, org, ctx)
         if part[0] == "index" and len(part) >= 2:
-            return _indexes(c, new, old, org)
+            return _indexes(c, new, old)
         if part[0] in ("check", "unique", "foreign key") and len(part) >= 2:
             return _constraints(c, new, old, org)
         if part[0] == "primary key" and len(part) >= 2:
