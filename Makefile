@@ -57,8 +57,12 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Everything: install, check the import contracts, start the servers and install mermaid, run the whole suite.
+# Two processes (pytest-xdist): a test mostly waits on a server, so two keep both cores busy. PGlite tests take
+# turns under tests/servers.pglite_lock; tests/conftest.py keeps the files that share cluster-wide roles together.
+# TEST_JOBS=0 runs the suite in one process.
+TEST_JOBS ?= 2
 test: $(STAMP) lint testdb mermaid
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadgroup
 
 # Property-based round trips with many more examples than CI runs.
 hypothesis: $(STAMP) testdb

@@ -37,6 +37,17 @@ if "SCHEMAGEN_TEST_KEEP_CACHE_HOME" not in os.environ:
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="schemagen-test-cache-")
 
 
+# Files whose tests create and drop the same cluster-wide roles (the real systems' scripts name them): one process
+# runs them all, one after another, when the suite runs in several (`make test`, pytest-xdist's --dist loadgroup).
+SHARED_ROLES = {"test_realschemas.py", "test_realschemas_fixes_julep.py", "test_sequences.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SHARED_ROLES:
+            item.add_marker(pytest.mark.xdist_group("cluster-roles"))
+
+
 def pytest_report_header(config):
     return ["test servers: " + ", ".join(f"{s.name}={'own ' if s.own else ''}{s.env}" for s in SERVERS.values())]
 

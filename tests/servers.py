@@ -98,6 +98,11 @@ def reachable(name: str) -> str | None:
     server = SERVERS[name]
     if not server_is_pglite(server):
         return _probe(server.dsn)
+    with pglite_lock():  # a probe between another process's statements would share (and upset) its session
+        return _probe_pglite(server)
+
+
+def _probe_pglite(server: Server) -> str | None:
     deadline = time.monotonic() + 20
     while (why := _probe(server.dsn)) is not None and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -148,15 +153,28 @@ def drop_database(db: TestDatabase) -> None:
 
 # --- PGlite -------------------------------------------------------------------------------------------------
 
+_PGLITE_HELD = [0]  # how deep this process is in pglite_lock(): a second flock of ours would wait for the first
+
+
 @contextmanager
 def pglite_lock():
-    """Held for the whole of a PGlite test: one test at a time on the one session, across processes (xdist)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(PGLITE_LOCK, "a+") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+    """Held for the whole of a PGlite test: one test at a time on the one session, across processes (xdist).
+    Re-entrant within a process."""
+    if _PGLITE_HELD[0]:
+        _PGLITE_HELD[0] += 1
         try:
             yield
         finally:
+            _PGLITE_HELD[0] -= 1
+        return
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(PGLITE_LOCK, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        _PGLITE_HELD[0] = 1
+        try:
+            yield
+        finally:
+            _PGLITE_HELD[0] = 0
             fcntl.flock(f, fcntl.LOCK_UN)
 
 

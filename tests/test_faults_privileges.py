@@ -192,3 +192,24 @@ def test_role_facing_a_changed_script(ts_apache_db, make_role, tmp_path):
     assert "INSERT, SELECT (schemagen's record of the objects it created):\n  table schemagen.objects" in message, err
     assert "INSERT, UPDATE (schemagen's history):\n  table schemagen.history" in message, err
     assert snapshot(ts_apache_db) == applied and history_rows(ts_apache_db) == recorded
+
+
+def test_the_license_probe_runs_once_per_server_and_never_keeps_a_refusal(ts_apache_db, db_factory, make_role,
+                                                                         monkeypatch):
+    """The license is unknown until TimescaleDB is loaded in the database: the pre-flight creates it in a throwaway
+    session and rolls back. A process asks once per server (apply and plan ask twice, the suite for every
+    database); a role that may not create it learns nothing, and that is not kept for the next role."""
+    from schemagen.live import connect as live
+
+    monkeypatch.setattr(live, "_PROBED", {})
+    probes = []
+    monkeypatch.setattr(live, "_probe_license", lambda dsn, probe=live._probe_license: probes.append(dsn) or
+                        probe(dsn))
+    low = make_role(ts_apache_db)  # no CREATE on the database: TimescaleDB (trusted) cannot be created by it
+    with live.connection(as_role(ts_apache_db, low)) as conn:
+        assert live.server_info(conn, as_role(ts_apache_db, low)).license is None
+    for db in (ts_apache_db, db_factory("ts-apache")):
+        with live.connection(db.dsn) as conn:
+            assert live.server_info(conn, db.dsn).license == "apache"
+            assert conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'").fetchone()[0] == 0
+    assert len(probes) == 2  # the role's (refused), then the superuser's first database only

@@ -139,11 +139,20 @@ def _older(version: str | None, than: tuple[int, int]) -> bool:
 PREFLIGHT = sql.query("connect_server_info")
 
 
+# Licenses probed in this process, by server (host, port) and the TimescaleDB version CREATE EXTENSION loads. A
+# license unset in the server's configuration, the database's and the role's (else the query above reads it) is the
+# build's default: the same for every database there. apply and plan ask twice; the tests ask for every database.
+_PROBED: dict[tuple, str] = {}
+
+
 def server_info(conn: psycopg.Connection, dsn: str | None = None) -> ServerInfo:
     row = conn.execute(PREFLIGHT).fetchone()
     info = ServerInfo(row[0], row[1], row[2], row[3], row[4] or None)
     if info.timescaledb_available and info.license is None and dsn and not is_pglite(conn):
-        info = ServerInfo(info.version, info.version_num, True, info.timescaledb_version, _probe_license(dsn))
+        key = (conn.info.host, conn.info.port, row[5])
+        if key not in _PROBED and (probed := _probe_license(dsn)):
+            _PROBED[key] = probed
+        info = ServerInfo(info.version, info.version_num, True, info.timescaledb_version, _PROBED.get(key))
     return info
 
 
