@@ -134,7 +134,11 @@ def test_a_failed_step_leaves_whole_steps_and_the_same_plan_carries_on(pg_plain_
     # the fingerprint is of the schema, not of the rows: the plan still applies, and stops at the validation
     code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", after, "--plan", plan, "--allow-hazards", "all")
     assert code == 3 and "step 3 (validate check t_n_positive of s.t) failed" in err, err
+    assert "failed: ALTER TABLE s.t VALIDATE CONSTRAINT t_n_positive;: " in err, err  # a step sent as one query
     assert "the steps before it stay done" in err
+    with pg_plain_db.connect() as c:  # its transaction was rolled back: no history row, the session usable
+        assert c.execute("SELECT count(*) FROM schemagen.history WHERE script LIKE 'plan % step %'"
+                         ).fetchone()[0] == 2
     assert "t_n_positive" in _constraints(pg_plain_db)  # steps 1 and 2 (NOT VALID) stay
     with pg_plain_db.connect() as c:
         c.execute("UPDATE s.t SET n = 1 WHERE id = 1")

@@ -1,0 +1,2 @@
+-- The start of a plan step sent as one query (a step of one statement: live/planrun.py).
+BEGIN
