@@ -153,28 +153,24 @@ def drop_database(db: TestDatabase) -> None:
 
 # --- PGlite -------------------------------------------------------------------------------------------------
 
-_PGLITE_HELD = [0]  # how deep this process is in pglite_lock(): a second flock of ours would wait for the first
+_PGLITE_HELD = [False]  # this process holds pglite_lock(): a second flock of ours would wait for the first
 
 
 @contextmanager
 def pglite_lock():
     """Held for the whole of a PGlite test: one test at a time on the one session, across processes (xdist).
     Re-entrant within a process."""
-    if _PGLITE_HELD[0]:
-        _PGLITE_HELD[0] += 1
-        try:
-            yield
-        finally:
-            _PGLITE_HELD[0] -= 1
+    if _PGLITE_HELD[0]:  # inside our own: the outer one releases it
+        yield
         return
     CACHE.mkdir(parents=True, exist_ok=True)
     with open(PGLITE_LOCK, "a+") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
-        _PGLITE_HELD[0] = 1
+        _PGLITE_HELD[0] = True
         try:
             yield
         finally:
-            _PGLITE_HELD[0] = 0
+            _PGLITE_HELD[0] = False
             fcntl.flock(f, fcntl.LOCK_UN)
 
 

@@ -124,10 +124,7 @@ def _run_in_one_round_trip(conn: psycopg.Connection, plan: PlanFile, name: str, 
     LOCALs, its statements, its history row (the duration the server's, from its BEGIN), COMMIT. The server
     stops at the first statement that fails and rolls the whole step back; `sent` says which one it was."""
     with conn.pipeline(), conn.transaction():
-        conn.execute(queries.compose("plan_step_settings", timeout=timeout))
-        if step.statement_timeout_ms is not None:
-            conn.execute(queries.compose("plan_step_statement_timeout", timeout=f"{step.statement_timeout_ms}ms"))
-        for stmt in _session_path(path):
+        for stmt in _step_settings(step, path, timeout):
             conn.execute(stmt)
         for stmt in step.statements:
             sent.append((stmt, conn.execute(stmt)))
@@ -140,10 +137,7 @@ def _run_as_one_query(conn: psycopg.Connection, plan: PlanFile, name: str, step:
     trip: BEGIN, its SET LOCALs, its statement, its history row (the parameters bound by psycopg's client-side
     quoting), COMMIT. A failure leaves the transaction aborted: rolled back here, so the step changed nothing.
     Pipelining the same statements costs psycopg about 2 ms a step, three times psql's whole step."""
-    texts = [queries.compose("plan_step_begin"), queries.compose("plan_step_settings", timeout=timeout)]
-    if step.statement_timeout_ms is not None:
-        texts.append(queries.compose("plan_step_statement_timeout", timeout=f"{step.statement_timeout_ms}ms"))
-    texts += [*_session_path(path), step.statements[0]]
+    texts = [queries.compose("plan_step_begin"), *_step_settings(step, path, timeout), step.statements[0]]
     rows = _Collected(conn)
     _record(rows, plan, name, step, None)  # type: ignore[arg-type]  # only execute() is called
     texts += [*rows.texts, queries.compose("plan_step_commit")]
@@ -172,9 +166,13 @@ def _failed(sent: list[tuple[str, psycopg.Cursor]]) -> str | None:
                  or cur.pgresult.status == psycopg.pq.ExecStatus.FATAL_ERROR), None)
 
 
-def _session_path(path: Sequence[str]) -> tuple[str, ...]:
-    """The scripts' search_path for one step's transaction (SET LOCAL), as render's prelude pins it."""
-    return queries.statements("plan_step_path", path=list(path))
+def _step_settings(step: RunStep, path: Sequence[str], timeout: str) -> list[str]:
+    """What a transactional step sets right after its BEGIN (SET LOCAL): its lock_timeout, its statement_timeout
+    when it has one, and the scripts' search_path, as render's prelude pins it."""
+    out = [queries.compose("plan_step_settings", timeout=timeout)]
+    if step.statement_timeout_ms is not None:
+        out.append(queries.compose("plan_step_statement_timeout", timeout=f"{step.statement_timeout_ms}ms"))
+    return [*out, *queries.statements("plan_step_path", path=list(path))]
 
 
 def _record(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, ms: int | None) -> None:
