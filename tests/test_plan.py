@@ -11,14 +11,16 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from helpers import model_from, run_cli
 
 from schemagen import model as m
 from schemagen.commands import plan as planning
-from schemagen.plan import ops
+from schemagen.plan import format_json, ops
 from schemagen.plan.indexes import CreateIndex, DropIndex
 from schemagen.plan.keys import add_primary_key
 from schemagen.plan.ops import Irreversible, Step
+from schemagen.plan.planfile import parse_plan
 from schemagen.plan.server import refuse
 from schemagen.plan.tables import (
     KEY_WITH_CHUNKS,
@@ -850,3 +852,45 @@ def test_the_fingerprint_s_canonical_form_is_the_json_it_always_was():
 
     for db in haystack().databases:
         assert state.canonical(db) == json.dumps(_as_json_values(db), sort_keys=True, separators=(",", ":"))
+
+
+# --- functions whose arguments or result type change (plan/objects.py RecreateFunction) -----------------------
+
+def test_a_function_whose_arguments_or_result_change_is_dropped_and_created_in_one_step():
+    plan = _case("092_function_signature_change")
+    assert not plan.not_planned and {s.op for s in plan.steps} == {"recreate_function"}
+    score = _step(plan, "recreate function s.score(integer) as (integer, integer) returning integer")
+    assert score.key == m.ObjectKey("function", "s", "score", "(integer)")
+    assert score.new_signature == "(integer, integer)"
+    assert score.statements[0] == "DROP FUNCTION IF EXISTS s.score(integer);" and score.transactional
+    assert score.statements[-1] == "COMMENT ON FUNCTION s.score(integer, integer) IS 'multiplies';"
+    assert [h.kind for h in score.hazards] == [ops.SIGNATURE_CHANGE]
+    assert "calls of the old form" in score.hazards[0].message
+    total = _step(plan, "recreate function s.total()")
+    assert total.statements[-1] == "GRANT EXECUTE ON FUNCTION s.total(integer) TO sg_reader;"  # the model's grants
+    back = next(s for s in plan.rollback if s.undoes == score.number)
+    assert back.key.signature == "(integer, integer)" and back.new_signature == "(integer)"
+    assert back.statements[0] == "DROP FUNCTION IF EXISTS s.score(integer, integer);"
+    # the plan file carries the new signature, which apply moves the ownership record to
+    text = format_json(plan)
+    step = json.loads(text)["steps"][score.number - 1]
+    assert step["object"]["signature"] == "(integer)" and step["new_signature"] == "(integer, integer)"
+    read = parse_plan(text, "plan.json").steps[score.number - 1]
+    assert (read.op, read.new_signature) == ("recreate_function", "(integer, integer)")
+
+
+@pytest.mark.parametrize("user", [
+    "        views:\n          v: {query: \"SELECT s.score(n) AS d FROM s.t\"}\n",
+    "            checks: {t_small: \"score(n) < 100\"}\n",
+])
+def test_a_function_an_object_uses_is_not_recreated_and_the_user_is_named(user):
+    def uses(text: str) -> str:  # both models: the object calls s.score (a view, a check of s.t)
+        anchor = "            columns: {id: {type: integer, primary_key: true}, n: integer}\n"
+        return text.replace(anchor, anchor + user) if "checks" in user else text + user
+    plan = _plan(uses((CORPUS / "092_function_signature_change" / "before.yaml").read_text()),
+                 uses((CORPUS / "092_function_signature_change" / "after.yaml").read_text()))
+    left = [n for n in plan.not_planned if n.change.object == "s.score"]
+    assert left and all("PostgreSQL refuses while" in n.reason for n in left), plan.not_planned
+    assert ("view s.v" if "views" in user else "table s.t") in left[0].reason
+    recreated = {s.description.split("(")[0] for s in plan.steps}
+    assert recreated >= {"recreate function s.label", "recreate function s.total"}

@@ -312,3 +312,32 @@ def test_lock_and_decompression_hazards_count_the_chunks(ts_community_db, tmp_pa
     messages = [h["message"] for s in json.loads(plan.read_text())["steps"] for h in s["hazards"]]
     assert any(f"on each of its {n} chunks ({n + 1} locks)" in h for h in messages), messages
     assert any(f"({k} of its {n} chunks compressed when the plan was made)" in h for h in messages), messages
+
+
+def _function_records(db) -> list[str]:
+    with db.connect() as c:
+        return [f"{n}{s}" for n, s in c.execute("SELECT name, signature FROM schemagen.objects WHERE kind = "
+                                                 "'function' ORDER BY 1, 2").fetchall()]
+
+
+def test_a_recreated_function_stays_schemagens_under_its_new_signature(pg_plain_db, tmp_path):
+    """apply --plan moves the ownership record of a function recreated with new arguments to its new signature,
+    so that a later plan may change it again; rollback --plan moves it back."""
+    case, plan = CORPUS / "092_function_signature_change", str(tmp_path / "plan.json")
+    run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(case / "before.yaml"))
+    assert _function_records(pg_plain_db) == ["label(integer)", "score(integer)", "total()"]
+    code, _, err = run_cli("plan", "--dsn", pg_plain_db.dsn, "-m", str(case / "after.yaml"), "-o", plan,
+                           "--format", "json")
+    assert code == 1, err
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(case / "after.yaml"), "--plan", plan,
+                           "--allow-hazards", "signature_change")
+    assert code == 0, err
+    assert _function_records(pg_plain_db) == ["label(integer)", "score(integer, integer)", "total(integer)"]
+    changed = tmp_path / "changed.yaml"
+    changed.write_text((case / "after.yaml").read_text().replace('body: "SELECT x * k"', 'body: "SELECT x * k + 1"'))
+    code, out, err = run_cli("plan", "--dsn", pg_plain_db.dsn, "-m", str(changed))
+    assert code == 1 and "replace function s.score(integer, integer)" in out and "not created by" not in out, out
+    code, _, err = run_cli("rollback", "--dsn", pg_plain_db.dsn, "-m", str(case / "after.yaml"), "--plan", plan,
+                           "--allow-hazards", "signature_change")
+    assert code == 0, err
+    assert _function_records(pg_plain_db) == ["label(integer)", "score(integer)", "total()"]

@@ -35,6 +35,7 @@ class RunStep(Protocol):  # plan/planfile.RunStep, as this module reads it (live
     key: m.ObjectKey | None
     renamed_to: str | None
     statement_timeout_ms: int | None
+    new_signature: str | None
 
 
 class PlanFile(Protocol):  # plan/planfile.PlanFile
@@ -184,9 +185,19 @@ def _record(conn: psycopg.Connection, plan: PlanFile, name: str, step: RunStep, 
         history.claim(conn, plan.database, name, [step.key])
     elif step.key is not None and step.op in m.PLAN_DROPS_OBJECT:
         history.disown(conn, plan.database, [step.key], checked=True)
-    elif step.key is not None and step.op == "rename_table" and step.renamed_to:
+    elif step.key is not None and (moved := _moved_to(step)) is not None:
         history.disown(conn, plan.database, [step.key], checked=True)
-        history.claim(conn, plan.database, name, [replace(step.key, name=step.renamed_to)])
+        history.claim(conn, plan.database, name, [moved])
+
+
+def _moved_to(step: RunStep) -> m.ObjectKey | None:
+    """The key a renamed table or a function recreated with new arguments has after the step (its ownership record
+    follows it), or None."""
+    if step.op == "rename_table" and step.renamed_to:
+        return replace(step.key, name=step.renamed_to)
+    if step.op == "recreate_function" and step.new_signature is not None:
+        return replace(step.key, signature=step.new_signature)
+    return None
 
 
 def record_state(conn: psycopg.Connection, plan: PlanFile, fingerprint: str) -> None:

@@ -8,11 +8,13 @@ disabled, replica, always). Each reverses to the object as it was. Statements ar
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import ClassVar
 
 from schemagen import model as m
-from schemagen.plan.ops import LOCK, Hazard, Op, bare_query, lock_hazard
+from schemagen.plan.ops import LOCK, SIGNATURE_CHANGE, Hazard, Op, bare_query, lock_hazard
 from schemagen.plan.security import grants_of
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident
@@ -48,6 +50,43 @@ class PutFunction(Op):
     def describe(self) -> str:
         how = "create" if self.previous is None else "replace"
         return f"{how} function {self.function.qname}{self.function.signature}"
+
+
+@dataclass(frozen=True)
+class RecreateFunction(Op):
+    """A function whose arguments or result type change (CREATE OR REPLACE can change neither): dropped and created
+    again in one transaction, with its comment and grants. key: the function as it is (its old signature)."""
+
+    catalog_only: ClassVar[bool] = True
+    op: ClassVar[str] = "recreate_function"
+    rank: ClassVar[int] = 55
+    function: m.Function
+    previous: m.Function
+
+    @property
+    def new_signature(self) -> str:
+        return self.function.signature
+
+    def statements(self) -> tuple[str, ...]:
+        f = self.function
+        out = [sql("function", "drop", self.previous), sql("function", "no_body_checks"), sql("function", "create", f)]
+        if f.comment is not None:
+            out.append(sql("function", "comment", f))
+        return (*out, *grants_of("function", f.qname + f.signature, f.grants))
+
+    def hazards(self) -> tuple[Hazard, ...]:
+        old, new = self.previous, self.function
+        return (Hazard(SIGNATURE_CHANGE, f"{old.qname}{old.signature} returning {old.returns} becomes "
+                                         f"{new.qname}{new.signature} returning {new.returns}: calls of the old form "
+                                         "fail; its grants are the model's"),)
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (RecreateFunction(replace(self.key, signature=self.function.signature), self.org, self.previous,
+                                 self.function),)
+
+    def describe(self) -> str:
+        old, new = self.previous, self.function
+        return f"recreate function {old.qname}{old.signature} as {new.signature} returning {new.returns}"
 
 
 @dataclass(frozen=True)
@@ -185,16 +224,48 @@ class DropTrigger(Op):
         return f"drop trigger {quote_ident(self.trigger.name)} on {self.table.qname}"
 
 
-def function_ops(c, want: m.Function | None, have: m.Function | None) -> tuple[Op, ...] | str:
-    """A function missing (created), extra (dropped) or changed (replaced, when its signature and result stay)."""
+def function_ops(c, want: m.Function | None, have: m.Function | None, live: m.Database) -> tuple[Op, ...] | str:
+    """A function missing (created), extra (dropped) or changed (replaced, when its signature and result stay;
+    else recreated, unless an object of the live database uses it: PostgreSQL would refuse the drop)."""
     if have is None:
         return (PutFunction(c.key, "", want, None),)
     if want is None:
         return (DropFunction(c.key, "", have),)
     if want.signature != have.signature or want.returns != have.returns:
-        return ("a function whose arguments or result type change is dropped and created again with what "
-                "depends on it: not planned yet")
+        users = users_of(have, live)
+        if users:
+            return (f"its arguments or result type change, so it is dropped and created again, which PostgreSQL "
+                    f"refuses while {', '.join(users)} uses it: not planned yet (change them together by hand)")
+        return (RecreateFunction(m.ObjectKey("function", have.schema, have.name, have.signature), "", want, have),)
     return (PutFunction(c.key, "", want, have),)
+
+
+def users_of(fn: m.Function, live: m.Database) -> list[str]:
+    """The live objects whose SQL calls the function by name (a default, check, index, policy, view, aggregate,
+    domain, or another function's body), and the triggers that run it: what DROP FUNCTION would refuse. By name,
+    so a same-named call of another function counts too (the change is then left to do by hand)."""
+    quoted = re.escape('"' + fn.name.replace('"', '""') + '"')
+    call = re.compile(rf'(?<![\w$"]){re.escape(fn.name)}\s*\(|{quoted}\s*\(', re.IGNORECASE if fn.name.islower() else 0)
+    out = []
+    for kind, qname, obj in live.objects():
+        if obj is fn or (kind == "function" and obj.qname == fn.qname):
+            continue
+        triggers = any(t.function == fn.qname for t in getattr(obj, "triggers", ()))
+        if triggers or any(call.search(text) for text in _texts(obj)):
+            out.append(f"{kind} {qname}")
+    return sorted(out)
+
+
+def _texts(obj) -> Iterator[str]:
+    """Every text field of a model object, through its nested objects."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, tuple):
+        for item in obj:
+            yield from _texts(item)
+    elif is_dataclass(obj) and not isinstance(obj, m.Source):
+        for f in fields(obj):
+            yield from _texts(getattr(obj, f.name))
 
 
 def view_ops(c, want: m.View | None, have: m.View | None, order: dict[str, int]) -> tuple[Op, ...] | str:

@@ -28,6 +28,7 @@ RECOMPUTE = "recompute"
 PRIVILEGE_LOSS = "privilege_loss"
 ROWS_HIDDEN = "rows_hidden"
 ROWS_EXPOSED = "rows_exposed"
+SIGNATURE_CHANGE = "signature_change"
 
 NOT_YET = "not planned yet: change it by hand, or drop and add the object"  # the reason's usual ending
 
@@ -46,6 +47,8 @@ HAZARD_KINDS: dict[str, str] = {
     PRIVILEGE_LOSS: "a role loses privileges: its queries, and callers relying on them, fail with permission denied",
     ROWS_HIDDEN: "row-level security hides rows that roles other than the owner could see or write before",
     ROWS_EXPOSED: "row-level security stops hiding rows: roles with privileges see or write rows they could not",
+    SIGNATURE_CHANGE: "a function is dropped and created with other arguments or another result type: calls of its "
+                      "old form fail",
 }
 
 LOCK_TIMEOUT_MS = 5_000  # how long a step waits for its lock before it gives up (and changes nothing)
@@ -146,12 +149,14 @@ class Step:
     irreversible: str | None = None  # rollback steps with no statements: why the step cannot be undone
     renamed_to: str | None = None  # a table rename: the new name
     statement_timeout_ms: int | None = None  # 0: no limit; None: not set (plan files before it)
+    new_signature: str | None = None  # a function recreated: its new argument types (the key has its old ones)
 
     @classmethod
     def of(cls, number: int, op: Op, serves: tuple[Change, ...] = (), undoes: int | None = None) -> Step:
         return cls(number, op.op, op.describe(), op.key, op.org, serves, op.statements(), op.transactional,
                    op.lock_timeout_ms, tuple(sorted(set(op.hazards()))), undoes,
-                   renamed_to=getattr(op, "renamed_to", None), statement_timeout_ms=op.statement_timeout_ms)
+                   renamed_to=getattr(op, "renamed_to", None), statement_timeout_ms=op.statement_timeout_ms,
+                   new_signature=getattr(op, "new_signature", None))
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,13 @@ def _step(s: Step) -> dict[str, object]:
             "transactional": s.transactional, "lock_timeout_ms": s.lock_timeout_ms,
             "statement_timeout_ms": s.statement_timeout_ms,
             "hazards": [{"kind": h.kind, "message": h.message} for h in s.hazards],
-            "undoes": s.undoes, "irreversible": s.irreversible} | ({"renamed_to": s.renamed_to} if s.renamed_to else {})
+            "undoes": s.undoes, "irreversible": s.irreversible} | _moved(s)
+
+
+def _moved(s: Step) -> dict[str, str]:
+    """What a step's object is called afterwards, when it moves: a table renamed, a function's new signature."""
+    return ({"renamed_to": s.renamed_to} if s.renamed_to else {}) | (
+        {"new_signature": s.new_signature} if s.new_signature else {})
 
 
 def format_json(plan: Plan) -> str:

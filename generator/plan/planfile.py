@@ -38,6 +38,7 @@ class RunStep:
     key: m.ObjectKey | None = None  # the object it acts on
     renamed_to: str | None = None  # rename_table: the table's new name (its ownership record follows it)
     statement_timeout_ms: int | None = None  # 0: no limit; None: a plan file from before the field (not set)
+    new_signature: str | None = None  # recreate_function: its new argument types (its ownership record follows)
 
 
 @dataclass(frozen=True)
@@ -132,4 +133,5 @@ def _step(path, key: str, n: int, item) -> RunStep:
                    item.get("irreversible") if isinstance(item.get("irreversible"), str) else None,
                    item.get("undoes") if isinstance(item.get("undoes"), int) else None, str(item.get("op", "")), key,
                    item.get("renamed_to") if isinstance(item.get("renamed_to"), str) else None,
-                   _statement_timeout(where, item))
+                   _statement_timeout(where, item),
+                   item.get("new_signature") if isinstance(item.get("new_signature"), str) else None)

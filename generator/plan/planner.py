@@ -206,7 +206,7 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
     if matviews is not None:
         return matviews
     if c.kind == "function":
-        return function_ops(c, new, old)
+        return function_ops(c, new, old, ctx.old)
     if c.kind in ("view", "materialized view"):
         return view_ops(c, new, old, ctx.view_order)
     if c.kind == "table" and part and new and old:
