@@ -319,7 +319,8 @@ def test_columnstore_column_recipes_and_refusals():
     step = plan.steps[0]
     assert step.op == "drop_columnstore_column"
     assert ("column", "dev") in {c.part for c in step.serves}
-    assert "decompress_chunk" in step.statements[0] and "compress_segmentby" not in step.statements[1]
+    assert "decompress_chunk" in step.statements[0]
+    assert "compress_segmentby = ''" in step.statements[1]  # dev was the segment by: cleared, or kept
     assert step.statements[2] == "ALTER TABLE core.values_acme DROP COLUMN IF EXISTS dev;"
     assert {"data_loss", "decompression", "irreversible", "lock"} == {h.kind for h in step.hazards}
     assert [r.op for r in plan.rollback] == ["add_column", "set_compression"]
@@ -894,3 +895,54 @@ def test_a_function_an_object_uses_is_not_recreated_and_the_user_is_named(user):
     assert ("view s.v" if "views" in user else "table s.t") in left[0].reason
     recreated = {s.description.split("(")[0] for s in plan.steps}
     assert recreated >= {"recreate function s.label", "recreate function s.total"}
+
+
+# --- compression of continuous aggregates (plan/compression.py) -------------------------------------------------
+
+def test_a_continuous_aggregates_compression_is_turned_on_before_its_policy_and_off_after():
+    plan = _case("093_aggregate_compression_on")
+    assert not plan.not_planned and [s.op for s in plan.steps] == ["set_compression", "add_policy"]
+    on = plan.steps[0]
+    assert on.statements == ("ALTER MATERIALIZED VIEW s.m_hourly SET (timescaledb.compress, timescaledb."
+                             "compress_segmentby = 'device', timescaledb.compress_orderby = 'bucket DESC');",)
+    assert "materialization hypertable of continuous aggregate s.m_hourly" in on.hazards[0].message
+    assert [s.op for s in plan.rollback] == ["remove_policy", "disable_compression"]
+    off = plan.rollback[1]
+    assert off.statements[-1] == "ALTER MATERIALIZED VIEW s.m_hourly SET (timescaledb.compress = FALSE);"
+    assert "show_chunks('s.m_hourly'" in off.statements[0]
+
+
+def test_changed_aggregate_settings_clear_a_segment_by_the_new_order_by_names():
+    plan = _case("094_aggregate_compression_changed_and_off")
+    assert not plan.not_planned
+    ops_ = [s.op for s in plan.steps]
+    assert ops_.index("remove_policy") < ops_.index("disable_compression")  # its job would fail
+    changed = _step(plan, "change the compression settings of s.m_hourly")
+    assert "timescaledb.compress_segmentby = ''" in changed.statements[0]  # device is in the new order by
+    assert {h.kind for h in changed.hazards} == {ops.LOCK, ops.NEW_CHUNKS_ONLY}
+    # a segment by the model leaves out, with no conflict, is TimescaleDB's choice: kept (not compared)
+    kept = _case("094_aggregate_compression_changed_and_off",
+                 lambda t: t.replace("{order_by: [bucket DESC, device], after: 7 days}",
+                                     "{order_by: [bucket], after: 7 days}"))
+    assert "compress_segmentby" not in _step(kept, "change the compression settings of s.m_hourly").statements[0]
+
+
+# --- comments of schemas and tables (plan/types.py Comment) -----------------------------------------------------
+
+def test_comments_of_schemas_and_tables_are_set_changed_and_removed_in_place():
+    plan = _case("096_table_and_schema_comments")
+    assert not plan.not_planned, plan.not_planned
+    assert {s.op for s in plan.steps} == {"set_comment"}
+    by = {s.description: s.statements for s in plan.steps}
+    assert by == {
+        "set the comment of schema core": ("COMMENT ON SCHEMA core IS NULL;",),
+        "set the comment of schema quiet": ("COMMENT ON SCHEMA quiet IS 'now it says something';",),
+        "set the comment of table core.org": ("COMMENT ON TABLE core.org IS 'the tenants';",),
+        "set the comment of table core.kept": ("COMMENT ON TABLE core.kept IS 'it''s kept; ''quoted'' too';",),
+        "set the comment of table core.readings_acme": ("COMMENT ON TABLE core.readings_acme IS NULL;",),
+    }, by
+    assert all(not s.hazards for s in plan.steps)
+    back = {s.description: s.statements for s in plan.rollback}
+    assert back["set the comment of schema core"] == ("COMMENT ON SCHEMA core IS 'the old words';",)
+    assert back["set the comment of table core.readings_acme"] == (
+        "COMMENT ON TABLE core.readings_acme IS 'readings of an org';",)

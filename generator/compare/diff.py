@@ -65,8 +65,8 @@ def _object_changes(kind: str, e, a) -> Iterator[Found]:
             yield "changed", ("version",), e.version, a.version
         if e.schema and e.schema != a.schema:
             yield "changed", ("schema",), e.schema, a.schema
-    elif kind == "schema":  # a comment is compared when the model gives one (`public` has its own)
-        if e.comment is not None and e.comment != a.comment:
+    elif kind == "schema":  # `public` has a comment of its own: compared only when the model gives one
+        if (e.comment is not None or e.name != "public") and e.comment != a.comment:
             yield "changed", ("comment",), e.comment, a.comment
     elif kind == "table":
         yield from _table_changes(e, a)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
-from schemagen.plan.ops import IRREVERSIBLE, LOCK, Hazard, Irreversible, Op
+from schemagen.plan.ops import IRREVERSIBLE, LOCK, Hazard, Irreversible, Op, an
 from schemagen.plan.types import NOT_YET, Comment, type_ops
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident
@@ -116,17 +116,21 @@ def _extension(c, want: m.Extension, have: m.Extension) -> tuple[Op, ...] | str:
 
 def changed_ops(c, new: m.Database, old: m.Database) -> tuple[Op, ...] | str:
     """The operations that change a schema, extension, type or sequence in place, or why there are none."""
-    groups = {"extension": "extensions", "type": "types", "sequence": "sequences"}
+    groups = {"extension": "extensions", "type": "types", "sequence": "sequences", "schema": "schemas"}
     if c.kind not in groups or (c.change != "changed" and not c.part):
-        return f"a {c.change} {c.kind}{' part' if c.part else ''} is {NOT_YET}"
+        return f"{an(c.change)} {c.kind}{' part' if c.part else ''} is {NOT_YET}"
 
     def find(db: m.Database):
         return next((o for o in getattr(db, groups[c.kind])
-                     if o.name == c.key.name and (c.kind == "extension" or o.schema == c.key.schema)), None)
+                     if o.name == c.key.name and (c.kind in ("extension", "schema") or o.schema == c.key.schema)),
+                    None)
 
     want, have = find(new), find(old)
     if want is None or have is None:
         return f"a changed {c.kind} is {NOT_YET}"
+    if c.kind == "schema":
+        return (Comment(c.key, "", "schema", want, have),) if c.part == ("comment",) else (
+            f"a changed schema ({' '.join(c.part)}) is {NOT_YET}")
     if c.kind == "type":
         return type_ops(c, want, have, old)
     if c.kind == "sequence":

@@ -1,4 +1,5 @@
-"""Operations on the compression (columnstore) settings of a live hypertable: turned on, changed, turned off.
+"""Operations on the compression (columnstore) settings of a live hypertable or continuous aggregate: turned on,
+changed, turned off.
 
 Turned on: `ALTER TABLE ... SET (timescaledb.compress, ...)` as render writes it, before the compression policy that
 needs it. Changed (segment by, order by, compress_chunk_time_interval): the same statement; TimescaleDB 2.14+
@@ -6,7 +7,8 @@ accepts it with compressed chunks, which keep their old settings until they are 
 (a hazard: the drift check reads the hypertable's settings, not each chunk's). Turned off: every compressed chunk
 decompressed, then `compress = false` (TimescaleDB refuses it while chunks are compressed), after the policy is
 removed (its job would fail). Each reverses to the settings as they were; chunks decompressed stay so until the
-policy's next run.
+policy's next run. A continuous aggregate's settings are its materialization hypertable's, set and read through
+the aggregate (ALTER MATERIALIZED VIEW, show_chunks of the aggregate).
 """
 from __future__ import annotations
 
@@ -21,6 +23,22 @@ from schemagen.sqltext import quote_ident
 
 # compression settings changed while chunks may be compressed: TimescaleDB 2.14+ (commands/plan.py knows the version)
 CHANGED_WITH_CHUNKS = "compression settings changed with compressed chunks"
+
+
+def relation_kind(obj: m.Table | m.ContinuousAggregate) -> str:
+    """ALTER's word for the relation whose compression is set: TABLE, or MATERIALIZED VIEW for an aggregate."""
+    return "MATERIALIZED VIEW" if isinstance(obj, m.ContinuousAggregate) else "TABLE"
+
+
+def clears_segment_by(new: m.Compression, previous: m.Compression | None, dropped: frozenset[str] = frozenset()
+                      ) -> bool:
+    """Whether a change of settings clears the segment by (compress_segmentby = ''). A setting left out keeps its
+    value, and a segment by the model leaves out is TimescaleDB's choice (the drift check does not compare it), so
+    it stays; unless the new order by names one of its columns (TimescaleDB refuses a column in both) or one of
+    them is `dropped`."""
+    if new.segment_by or previous is None:
+        return False
+    return bool(set(previous.segment_by) & ({o.column for o in new.order_by} | dropped))
 
 
 def _settings(c: m.Compression) -> str:
@@ -38,7 +56,7 @@ class SetCompression(Op):
     catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "set_compression"
     rank: ClassVar[int] = 65  # after new columns (a segment-by column may be one), before the policy
-    table: m.Table  # as it is
+    table: m.Table | m.ContinuousAggregate  # as it is
     compression: m.Compression  # the settings to set
     previous: m.Compression | None  # None: compression is turned on
     ts: str
@@ -47,7 +65,8 @@ class SetCompression(Op):
         return frozenset({m.FEATURE_COMPRESSION} | ({CHANGED_WITH_CHUNKS} if self.previous is not None else set()))
 
     def statements(self) -> tuple[str, ...]:
-        return (sql("compression", "create", "TABLE", self.table.qname, self.compression),)
+        return (sql("compression", "create", relation_kind(self.table), self.table.qname, self.compression,
+                    clears_segment_by(self.compression, self.previous)),)
 
     def hazards(self) -> tuple[Hazard, ...]:
         held = lock_hazard(self.table)
@@ -74,7 +93,7 @@ class SetCompression(Op):
 class DisableCompression(Op):
     op: ClassVar[str] = "disable_compression"
     rank: ClassVar[int] = 21  # after the compression policy is removed
-    table: m.Table
+    table: m.Table | m.ContinuousAggregate
     previous: m.Compression  # the settings turned off (what the rollback sets again)
     ts: str
 
@@ -83,7 +102,7 @@ class DisableCompression(Op):
 
     def statements(self) -> tuple[str, ...]:
         return (sql("plan_compression", "decompress_all", self.ts, self.table.qname),
-                sql("plan_compression", "disable", self.table.qname))
+                sql("plan_compression", "disable", relation_kind(self.table), self.table.qname))
 
     def hazards(self) -> tuple[Hazard, ...]:
         return (lock_hazard(self.table, what="reads and writes while its chunks are decompressed"),
@@ -115,8 +134,8 @@ class RetypeColumnstore(Op):
     def statements(self) -> tuple[str, ...]:
         t, c = self.table, self.table.compression
         out = [sql("policy", "drop", self.ts, "compression", t.qname)] if c.after is not None else []
-        out += [sql("plan_compression", "decompress_all", self.ts, t.qname), sql("plan_compression", "disable",
-                                                                                t.qname)]
+        out += [sql("plan_compression", "decompress_all", self.ts, t.qname),
+                sql("plan_compression", "disable", "TABLE", t.qname)]
         out += AlterType(self.key, self.org, t, self.column, self.old).statements()
         out.append(sql("compression", "create", "TABLE", t.qname, c))
         if c.after is not None:

@@ -18,7 +18,7 @@ from typing import ClassVar
 from schemagen import model as m
 from schemagen.order import views_in_order, views_reading
 from schemagen.plan.indexes import index_changes
-from schemagen.plan.ops import LOCK, RECOMPUTE, Hazard, Op, bare_query
+from schemagen.plan.ops import LOCK, RECOMPUTE, Hazard, Op, an, bare_query
 from schemagen.render import sql
 from schemagen.render import statements as st
 from schemagen.scripts import PHASES
@@ -162,5 +162,5 @@ def matview_ops(c, new, old, found: dict[str, str], new_db: m.Database, old_db: 
         return (ViewComment(c.key, new.org or "", new, old),)
     if c.part[:1] == ("index",) and len(c.part) >= 2 and new is not None and old is not None:
         return index_changes(c, new, old)
-    return f"a {c.change} materialized view part ({' '.join(c.part)}) is not planned yet"
+    return f"{an(c.change)} materialized view part ({' '.join(c.part)}) is not planned yet"
 

@@ -32,6 +32,11 @@ SIGNATURE_CHANGE = "signature_change"
 
 NOT_YET = "not planned yet: change it by hand, or drop and add the object"  # the reason's usual ending
 
+
+def an(word: str) -> str:
+    """The word with its article: "a missing", "an extra"."""
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
 HAZARD_KINDS: dict[str, str] = {
     DATA_LOSS: "rows or columns are deleted",
     TABLE_REWRITE: "every row of the table is written again, under an ACCESS EXCLUSIVE lock",
@@ -169,9 +174,13 @@ class NotPlanned:
 
 # --- sentences shared by the operations ---------------------------------------------------------------------
 
-def lock_hazard(t: m.Table | m.View, lock: str = "ACCESS EXCLUSIVE", what: str = "reads and writes") -> Hazard:
+def lock_hazard(t: m.Table | m.View | m.ContinuousAggregate, lock: str = "ACCESS EXCLUSIVE",
+                what: str = "reads and writes") -> Hazard:
     """The lock a step takes on a table (or materialized view): on a hypertable, one on it and one on each of its
-    chunks."""
+    chunks; on a continuous aggregate, on its materialization hypertable and its chunks."""
+    if isinstance(t, m.ContinuousAggregate):
+        return Hazard(LOCK, f"{lock} lock on the materialization hypertable of continuous aggregate {t.qname} and "
+                            f"on each of its chunks, blocking {what} until the step commits")
     if getattr(t, "hypertable", None):
         return Hazard(LOCK, f"{lock} lock on hypertable {t.qname} and on each of its chunks (one lock per chunk), "
                             f"blocking {what} until the step commits")

@@ -30,7 +30,7 @@ from schemagen.plan.keys import key_ops
 from schemagen.plan.matviews import matview_ops
 from schemagen.plan.matviews import roots as matview_roots
 from schemagen.plan.objects import function_ops, trigger_ops, view_ops
-from schemagen.plan.ops import NOT_YET, Irreversible, NotPlanned, Op, Step
+from schemagen.plan.ops import NOT_YET, Irreversible, NotPlanned, Op, Step, an
 from schemagen.plan.orgs import Offboard, Onboard
 from schemagen.plan.recipes import dropped_compressed
 from schemagen.plan.renamed import declared
@@ -57,6 +57,7 @@ from schemagen.plan.timescale import (
     relation_of,
     ts_schema,
 )
+from schemagen.plan.types import Comment
 from schemagen.scripts import extension_schema
 
 
@@ -119,11 +120,13 @@ def _constraint(t: m.Table, kind: str, name: str):
     return next(k for k in group if k.name == name)
 
 
-def _compression(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Context) -> tuple[Op, ...]:
-    """Compression of a hypertable turned on (missing), off (extra) or changed (a setting)."""
+def _compression(c: Change, new: m.Table | m.ContinuousAggregate, old: m.Table | m.ContinuousAggregate, org: str,
+                 ctx: _Context) -> tuple[Op, ...]:
+    """Compression of a hypertable or a continuous aggregate turned on (missing), off (extra) or changed (a
+    setting)."""
     if c.change == "extra" and not c.part[1:]:
         return (DisableCompression(c.key, org, old, old.compression, ctx.ts),)
-    recipe = dropped_compressed(c.key, new, old, org, ctx.ts)
+    recipe = dropped_compressed(c.key, new, old, org, ctx.ts) if isinstance(old, m.Table) else None
     if recipe:  # the settings change with the columns they name dropped: one step (plan/recipes.py)
         return (recipe,)
     previous = old.compression if c.part[1:] or c.change != "missing" else None
@@ -210,6 +213,8 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
     if c.kind in ("view", "materialized view"):
         return view_ops(c, new, old, ctx.view_order)
     if c.kind == "table" and part and new and old:
+        if part == ("comment",):
+            return (Comment(c.key, org, "table", new, old),)
         if part[0] == "trigger" and len(part) >= 2:
             return trigger_ops(c, org, new, old)
         if part[0] == "column" and len(part) >= 2:
@@ -224,10 +229,12 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
             return _compression(c, new, old, org, ctx)
         if part[0] == "hypertable":
             return _hypertable(c, new, old, org, ctx)
+    if c.kind == "continuous aggregate" and part and part[0] == "compression" and new and old:
+        return _compression(c, new, old, org, ctx)
     if (c.kind in ("table", "continuous aggregate") and part and new and old
             and part[0] in ("compression policy", "retention policy", "refresh policy")):
         return _policies(c, new, old, org, ctx)
-    return f"a {c.change} {c.kind}{' part' if part else ''} is {NOT_YET}"
+    return f"{an(c.change)} {c.kind}{' part' if part else ''} is {NOT_YET}"
 
 
 def _serve(changes: Iterable[Change], ctx: _Context, orgs: dict[str, Op]) -> tuple[dict[Op, list[Change]],
@@ -245,7 +252,7 @@ def _serve(changes: Iterable[Change], ctx: _Context, orgs: dict[str, Op]) -> tup
         if ops is None:
             ops = shared_ops(c, ctx.new, ctx.old)
         if ops is None:
-            ops = _ops(c, ctx, new, old) if (new or old) else f"a {c.change} {c.kind} is {NOT_YET}"
+            ops = _ops(c, ctx, new, old) if (new or old) else f"{an(c.change)} {c.kind} is {NOT_YET}"
         if isinstance(ops, str):
             left.append(NotPlanned(c, ops))
             continue

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
-from schemagen.plan.compression import SetCompression
+from schemagen.plan.compression import SetCompression, clears_segment_by
 from schemagen.plan.ops import (
     DATA_LOSS,
     DECOMPRESSION,
@@ -81,7 +81,8 @@ class DropColumnstoreColumns(Op):
     def statements(self) -> tuple[str, ...]:
         t = self.table
         return (sql("plan_compression", "decompress_all", self.ts, t.qname),
-                sql("compression", "create", "TABLE", t.qname, self.compression),
+                sql("compression", "create", "TABLE", t.qname, self.compression,
+                    clears_segment_by(self.compression, t.compression, frozenset(c.name for c in self.columns))),
                 *(sql("plan_table", "drop_column", t, c) for c in self.columns))
 
     def hazards(self) -> tuple[Hazard, ...]:

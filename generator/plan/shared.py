@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.plan.altered import changed_ops
-from schemagen.plan.ops import DATA_LOSS, Hazard, Op
+from schemagen.plan.ops import DATA_LOSS, Hazard, Op, an
 from schemagen.plan.security import grants_of
 from schemagen.render import sql
 from schemagen.scripts import extension_schema
@@ -112,4 +112,4 @@ def shared_ops(c, new: m.Database, old: m.Database) -> tuple[Op, ...] | str | No
             schema = extension_schema(db, o.name) if c.kind == "extension" else "public"
             owner = (OwnSequence(c.key, "", o),) if create and c.kind == "sequence" and o.owned_by else ()
             return (Shared(c.key, "", c.kind, o, create, n if create else -n, schema), *owner)
-    return f"a {c.change} {c.kind} is not planned yet"
+    return f"{an(c.change)} {c.kind} is not planned yet"

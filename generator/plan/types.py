@@ -200,12 +200,12 @@ class Attribute(Op):
 
 @dataclass(frozen=True)
 class Comment(Op):
-    """The comment of a type or a sequence (kind: render's template of it)."""
+    """The comment of a type, a sequence, a schema or a table (kind: render's template of it)."""
 
     op: ClassVar[str] = "set_comment"
     rank: ClassVar[int] = 54
     catalog_only: ClassVar[bool] = True
-    kind: str  # type | sequence
+    kind: str  # type | sequence | schema | table
     obj: object  # as the model has it
     previous: object
 
@@ -217,7 +217,7 @@ class Comment(Op):
 
     def describe(self) -> str:
         word = _domain_word(self.obj) if self.kind == "type" else self.kind
-        return f"set the comment of {word} {self.obj.qname}"
+        return f"set the comment of {word} {getattr(self.obj, 'qname', None) or quote_ident(self.obj.name)}"
 
 
 # --- the changes -> operations ----------------------------------------------------------------------------------

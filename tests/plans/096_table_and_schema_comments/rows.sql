@@ -1,0 +1,1 @@
+INSERT INTO quiet.t VALUES (1), (2);
