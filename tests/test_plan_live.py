@@ -343,3 +343,31 @@ def test_a_recreated_function_stays_schemagens_under_its_new_signature(pg_plain_
                            "--allow-hazards", "signature_change")
     assert code == 0, err
     assert _function_records(pg_plain_db) == ["label(integer)", "score(integer)", "total()"]
+
+
+@pytest.mark.parametrize("server", ["pg_plain_db", "ts_apache_db"])
+def test_a_new_identity_or_serial_continues_after_the_largest_value(server, request, tmp_path):
+    """A column made an identity or serial in place, on a plain table and on a hypertable: the next row takes the
+    value after the column's largest (a sequence that started at 1 would collide with n's unique key), and the
+    rollback's sequences do the same."""
+    db = request.getfixturevalue(server)
+    hyper = server != "pg_plain_db"
+    case = CORPUS / ("098_identity_on_a_hypertable" if hyper else "097_identity_and_serial_in_place")
+    plan = tmp_path / "plan.json"
+    planned_case(db, case, (case / "rows.sql").read_text(), plan)
+
+    def run(verb: str, insert: str) -> tuple:  # the plan (or its rollback) run, then a row inserted
+        code, _, err = run_cli(verb, "--dsn", db.dsn, "-m", str(case / "after.yaml"), "--plan", str(plan),
+                               "--allow-hazards", "all")
+        assert code == 0, err
+        with db.connect() as c:
+            row = c.execute(insert).fetchone()
+            c.commit()
+        return row
+
+    row = run("apply", "INSERT INTO s.h (at) VALUES ('2026-03-01') RETURNING n, q" if hyper else
+              "INSERT INTO s.t (m) VALUES (50) RETURNING id, n, p, q, r")
+    assert row == ((8, 4) if hyper else (4, 4, 6, 7, 4)), row
+    row = run("rollback", "INSERT INTO s.h (at, n) VALUES ('2026-03-02', 9) RETURNING q" if hyper else
+              "INSERT INTO s.t (n) VALUES (9) RETURNING m, q, r")
+    assert row == ((5,) if hyper else (101, 8, 5)), row  # q's 7 is its largest

@@ -1,6 +1,7 @@
 """Columns added, dropped or changed in place on an existing table: the operations that serve each, or why none can
-(TimescaleDB's refusals on a hypertable with compression, a primary key that cannot be dropped, identity and serial
-columns). A key column's NOT NULL that comes or goes with its key is the key's (keys.py).
+(TimescaleDB's refusals on a hypertable with compression, a primary key that cannot be dropped). A column that
+becomes or stops being an identity or serial column is identity.py's; a key column's NOT NULL that comes or goes
+with its key is the key's (keys.py).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.compression import RetypeColumnstore
+from schemagen.plan.identity import NUMBERING, ChangeNumbering, numbering_changes
 from schemagen.plan.keys import add_primary_key, drop_refused, key_not_null
 from schemagen.plan.ops import NOT_YET, Op, columnstore
 from schemagen.plan.recipes import AddColumnNullFirst, compressed_by, dropped_compressed, filled_column, null_first
@@ -24,6 +26,10 @@ def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Conte
     """A column changed in place: its default, NOT NULL, type or comment (on the table as it is)."""
     name, attr = c.part[1], c.part[2]
     want, have = new.column(name), old.column(name)
+    if attr in NUMBERING and numbering_changes(want, have):  # with its NOT NULL and default: one step
+        if columnstore(old):
+            return "an identity or serial column changed in place on a hypertable with compression is " + NOT_YET
+        return (ChangeNumbering(c.key, org, old, want, have),)
     if attr == "default":
         return (SetDefault(c.key, org, old, want, have),)
     if attr == "comment":
