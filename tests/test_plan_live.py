@@ -345,15 +345,24 @@ def test_a_recreated_function_stays_schemagens_under_its_new_signature(pg_plain_
     assert _function_records(pg_plain_db) == ["label(integer)", "score(integer)", "total()"]
 
 
-@pytest.mark.parametrize("server", ["pg_plain_db", "ts_apache_db"])
-def test_a_new_identity_or_serial_continues_after_the_largest_value(server, request, tmp_path):
-    """A column made an identity or serial in place, on a plain table and on a hypertable: the next row takes the
-    value after the column's largest (a sequence that started at 1 would collide with n's unique key), and the
-    rollback's sequences do the same."""
-    db = request.getfixturevalue(server)
-    hyper = server != "pg_plain_db"
-    case = CORPUS / ("098_identity_on_a_hypertable" if hyper else "097_identity_and_serial_in_place")
-    plan = tmp_path / "plan.json"
+NUMBERED = {  # case: (insert after apply, its row, insert after rollback, its row)
+    "097_identity_and_serial_in_place": ("INSERT INTO s.t (m) VALUES (50) RETURNING id, n, p, q, r", (4, 4, 6, 7, 4),
+                                         "INSERT INTO s.t (n) VALUES (9) RETURNING m, q, r", (101, 8, 5)),
+    "098_identity_on_a_hypertable": ("INSERT INTO s.h (at) VALUES ('2026-03-01') RETURNING n, q", (8, 4),
+                                     "INSERT INTO s.h (at, n) VALUES ('2026-03-02', 9) RETURNING q", (5,)),
+    "101_renamed_table_keeps_its_sequences_named": (
+        "INSERT INTO s.place (v) VALUES ('d') RETURNING id, n, ref", (4, 4, 4),
+        "INSERT INTO s.site (v) VALUES ('e') RETURNING id, n, code", (5, 5, 5)),
+}
+
+
+@pytest.mark.parametrize("name, server", [(n, "ts_apache_db" if "hypertable" in n else "pg_plain_db")
+                                          for n in NUMBERED])
+def test_a_new_identity_or_serial_continues_after_the_largest_value(name, server, request, tmp_path):
+    """A column made an identity or serial in place, on a plain table, on a hypertable, on a table renamed in the
+    same plan: the next row takes the value after the column's largest (a sequence that started at 1 would collide
+    with a unique key), and the rollback's sequences do the same."""
+    db, case, plan = request.getfixturevalue(server), CORPUS / name, tmp_path / "plan.json"
     planned_case(db, case, (case / "rows.sql").read_text(), plan)
 
     def run(verb: str, insert: str) -> tuple:  # the plan (or its rollback) run, then a row inserted
@@ -365,9 +374,51 @@ def test_a_new_identity_or_serial_continues_after_the_largest_value(server, requ
             c.commit()
         return row
 
-    row = run("apply", "INSERT INTO s.h (at) VALUES ('2026-03-01') RETURNING n, q" if hyper else
-              "INSERT INTO s.t (m) VALUES (50) RETURNING id, n, p, q, r")
-    assert row == ((8, 4) if hyper else (4, 4, 6, 7, 4)), row
-    row = run("rollback", "INSERT INTO s.h (at, n) VALUES ('2026-03-02', 9) RETURNING q" if hyper else
-              "INSERT INTO s.t (n) VALUES (9) RETURNING m, q, r")
-    assert row == ((5,) if hyper else (101, 8, 5)), row  # q's 7 is its largest
+    insert, row, back, row_back = NUMBERED[name]
+    assert run("apply", insert) == row
+    assert run("rollback", back) == row_back  # 097: q's 7 is its largest
+
+
+def test_rows_holding_a_removed_enum_value_are_counted_and_the_step_changes_nothing(pg_plain_db, tmp_path):
+    """A value removed from an enum that rows still hold: plan counts them (over every column of it, an array's
+    elements too), and apply fails on that step, leaving the type and the rows as they were."""
+    case, plan = CORPUS / "099_enum_value_removed_and_reordered", tmp_path / "plan.json"
+    rows = (case / "rows.sql").read_text() + (
+        "INSERT INTO s.t (id, m, ms) VALUES (4, 'meh', '{meh,ok}'), (5, 'ok', '{meh}');\n")
+    data = planned_case(pg_plain_db, case, rows, plan)
+    (step,) = data["steps"]
+    assert step["op"] == "recreate_enum"
+    hazard = next(h for h in step["hazards"] if h["kind"] == "violating_rows")
+    assert hazard["message"].startswith("3 value(s) in the columns of s.mood are 'meh'"), hazard  # m, ms, ms
+    code, _, err = run_cli("apply", "--dsn", pg_plain_db.dsn, "-m", str(case / "after.yaml"), "--plan", str(plan),
+                           "--allow-hazards", "all")
+    assert code == 3 and "invalid input value for enum" in err and "changed nothing" in err, (code, err)
+    with pg_plain_db.connect() as c:
+        values = c.execute("SELECT enum_range(NULL::s.mood)::text").fetchone()[0]
+        kept = c.execute("SELECT count(*) FROM s.t WHERE m = 'meh'").fetchone()[0]
+    assert (values, kept) == ("{happy,ok,sad,meh}", 1)
+
+
+def test_an_aggregates_chunks_are_counted_under_its_own_name(ts_community_db, tmp_path):
+    """The decompression hazard of a continuous aggregate counts its materialization hypertable's chunks, and a
+    name that begins another (s.m, s.m_daily) is not taken for it."""
+    case, plan = CORPUS / "094_aggregate_compression_changed_and_off", tmp_path / "plan.json"
+    code, _, err = run_cli("apply", "--dsn", ts_community_db.dsn, "-m", str(case / "before.yaml"))
+    assert code == 0, err
+    with ts_community_db.connect() as c:
+        for line in filter(str.strip, (case / "rows.sql").read_text().splitlines()):
+            c.execute(line)  # each alone: CALL refresh_continuous_aggregate refuses a transaction block
+    code, _, err = run_cli("plan", "--dsn", ts_community_db.dsn, "-m", str(case / "after.yaml"), "--format", "json",
+                           "-o", str(plan))
+    assert code == 1, err
+    data = json.loads(plan.read_text())
+    with ts_community_db.connect() as c:
+        n, k = c.execute(
+            "SELECT count(*), count(*) FILTER (WHERE c.is_compressed) FROM timescaledb_information.chunks c JOIN "
+            "timescaledb_information.continuous_aggregates a ON a.materialization_hypertable_name = c.hypertable_name"
+            " WHERE a.view_name = 'm_daily'").fetchone()
+    assert n > 1 and k > 0
+    off = next(s for s in data["steps"] if s["op"] == "disable_compression")
+    decompress = next(h["message"] for h in off["hazards"] if h["kind"] == "decompression")
+    assert "s.m_daily" in decompress and decompress.endswith(f"({k} of its {n} chunks compressed when the plan was "
+                                                             "made)"), decompress

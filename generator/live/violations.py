@@ -26,9 +26,12 @@ def count(conn: psycopg.Connection, t: m.Table | None, kind: str, k) -> int | No
     column k is NULL, which SET NOT NULL refuses); None when they
     cannot be counted: the expression fails on these rows (the step would fail too), a column it names is added by
     the same plan, or the count takes longer than plan_violations_timeout allows. Kinds "domain check" and
-    "domain not null" (t None): k is (domain, check or None, its columns), counted by _domain."""
+    "domain not null" (t None): k is (domain, check or None, its columns), counted by _domain; "enum values" (t
+    None): k is (the values of an enum made again, its columns), the rows holding another value."""
     if kind.startswith("domain "):
         return _domain(conn, *k)
+    if kind == "enum values":
+        return _enum(conn, *k)
     assert t is not None
     table = (t.schema, t.name)
     if kind == "not null":
@@ -55,6 +58,17 @@ def _domain(conn: psycopg.Connection, d: m.Type, check: m.Check | None, columns)
     made = () if check is None else (
         queries.compose("plan_violations_domain_check", base=d.base, expression=check.expression),)
     return _read(conn, queries.compose("plan_violations_domain", counts=each), made)
+
+
+def _enum(conn: psycopg.Connection, values: tuple[str, ...], columns) -> int | None:
+    """The rows of columns ((schema, table, column, is an array)) holding a value not in values."""
+    if not columns:
+        return 0
+    each = "\n".join(queries.compose("plan_violations_enum_column",
+                                     markers=("array" if array else "scalar", *(("more",) if n else ())),
+                                     table=(s, t), column=c, values=list(values))
+                     for n, (s, t, c, array) in enumerate(columns))
+    return _read(conn, queries.compose("plan_violations_domain", counts=each))
 
 
 def _read(conn: psycopg.Connection, text: str, before: tuple[str, ...] = ()) -> int | None:

@@ -132,7 +132,7 @@ def changed_ops(c, new: m.Database, old: m.Database) -> tuple[Op, ...] | str:
         return (Comment(c.key, "", "schema", want, have),) if c.part == ("comment",) else (
             f"a changed schema ({' '.join(c.part)}) is {NOT_YET}")
     if c.kind == "type":
-        return type_ops(c, want, have, old)
+        return type_ops(c, want, have, old, new)
     if c.kind == "sequence":
         return _sequence(c, want, have)
     return _extension(c, want, have)

@@ -26,10 +26,14 @@ def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Conte
     """A column changed in place: its default, NOT NULL, type or comment (on the table as it is)."""
     name, attr = c.part[1], c.part[2]
     want, have = new.column(name), old.column(name)
-    if attr in NUMBERING and numbering_changes(want, have):  # with its NOT NULL and default: one step
+    if attr in NUMBERING | {"type"} and numbering_changes(want, have):  # with its NOT NULL and default: one step
         if columnstore(old):
             return "an identity or serial column changed in place on a hypertable with compression is " + NOT_YET
-        return (ChangeNumbering(c.key, org, old, want, have),)
+        if want.type != have.type:
+            return (f"column {quote_ident(name)} becomes or stops being an identity or serial column and changes "
+                    f"type ({have.type} to {want.type}) at once: " + NOT_YET)
+        keyed = bool(new.primary_key and name in new.primary_key.columns)
+        return (ChangeNumbering(c.key, org, old, want, have, keyed),)
     if attr == "default":
         return (SetDefault(c.key, org, old, want, have),)
     if attr == "comment":

@@ -50,6 +50,7 @@ class ChangeNumbering(Op):
     table: m.Table
     column: m.Column  # as it will be
     old: m.Column  # as it is
+    keyed: bool = False  # in the model's primary key: its NOT NULL is the key's (keys.py: the ADD, its reverse)
     violations: int | None = None  # rows holding NULL, counted at plan time, when NOT NULL is set
 
     def _sequence(self) -> str:
@@ -62,8 +63,8 @@ class ChangeNumbering(Op):
         if was is not None and was != now:
             out.append(sql("plan_table", "set_default", t, replace(have, default=None)))
         if have.serial and not want.serial:
-            out.append(sql("plan_identity", "drop_sequence", t, seq))
-        if _not_null(want) and not _not_null(have):
+            out.append(sql("plan_identity", "drop_owned_sequence", t, have))
+        if self._sets_not_null():
             out.append(sql("plan_table", "set_not_null", t, replace(want, not_null=True)))
         if want.serial and not have.serial:
             out += [sql("plan_identity", "create_sequence", t, want, seq),
@@ -74,37 +75,39 @@ class ChangeNumbering(Op):
             out.append(sql("plan_identity", "set_generated" if have.identity else "add_identity", t, want))
         if (want.serial and not have.serial) or (want.identity and not have.identity):
             out.append(sql("plan_identity", "continue_after_max", t, want))
-        if _not_null(have) and not _not_null(want):
+        if _not_null(have) and not _not_null(want) and not self.keyed:
             out.append(sql("plan_table", "set_not_null", t, replace(want, not_null=False)))
         return tuple(out)
+
+    def _sets_not_null(self) -> bool:
+        return _not_null(self.column) and not _not_null(self.old) and not self.keyed
 
     def _scans(self) -> bool:
         """The step reads every row: NOT NULL set, or a new sequence moved past the column's largest value."""
         want, have = self.column, self.old
-        return ((_not_null(want) and not _not_null(have)) or (want.serial and not have.serial)
-                or bool(want.identity and not have.identity))
+        return self._sets_not_null() or (want.serial and not have.serial) or bool(want.identity and not have.identity)
 
     @property
     def statement_timeout_ms(self) -> int:
         return 0 if self._scans() else super().statement_timeout_ms
 
     def hazards(self) -> tuple[Hazard, ...]:
-        t, want, have = self.table, self.column, self.old
+        t, want = self.table, self.column
         if not self._scans():
             held = lock_hazard(t)
             return (Hazard(held.kind, held.message + " (briefly: no row is read)"),)
         name = quote_ident(want.name)
         out = [lock_hazard(t, what=f"reads and writes while every row is read (the largest value of {name}"
-                                   + (", rows holding NULL)" if _not_null(want) and not _not_null(have) else ")"))]
-        if _not_null(want) and not _not_null(have):
+                                   + (", rows holding NULL)" if self._sets_not_null() else ")"))]
+        if self._sets_not_null():
             out.append(violating(t, "NOT NULL on", name, self.violations, "make the step fail"))
         return tuple(out)
 
     def reverse(self) -> tuple[Op, ...]:
-        return (ChangeNumbering(self.key, self.org, self.table, self.old, self.column),)
+        return (ChangeNumbering(self.key, self.org, self.table, self.old, self.column, self.keyed),)
 
     def counts(self) -> tuple[str, object] | None:
-        return ("null", self.column) if _not_null(self.column) and not _not_null(self.old) else None
+        return ("null", self.column) if self._sets_not_null() else None
 
     def describe(self) -> str:
         where = f"column {quote_ident(self.column.name)} of {self.table.qname}"

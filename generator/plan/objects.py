@@ -9,12 +9,11 @@ disabled, replica, always). Each reverses to the object as it was. Statements ar
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemagen import model as m
-from schemagen.plan.ops import LOCK, SIGNATURE_CHANGE, Hazard, Op, bare_query, lock_hazard
+from schemagen.plan.ops import LOCK, SIGNATURE_CHANGE, Hazard, Op, bare_query, lock_hazard, texts
 from schemagen.plan.security import grants_of
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident
@@ -251,21 +250,9 @@ def users_of(fn: m.Function, live: m.Database) -> list[str]:
         if obj is fn or (kind == "function" and obj.qname == fn.qname):
             continue
         triggers = any(t.function == fn.qname for t in getattr(obj, "triggers", ()))
-        if triggers or any(call.search(text) for text in _texts(obj)):
+        if triggers or any(call.search(text) for text in texts(obj)):
             out.append(f"{kind} {qname}")
     return sorted(out)
-
-
-def _texts(obj) -> Iterator[str]:
-    """Every text field of a model object, through its nested objects."""
-    if isinstance(obj, str):
-        yield obj
-    elif isinstance(obj, tuple):
-        for item in obj:
-            yield from _texts(item)
-    elif is_dataclass(obj) and not isinstance(obj, m.Source):
-        for f in fields(obj):
-            yield from _texts(getattr(obj, f.name))
 
 
 def view_ops(c, want: m.View | None, have: m.View | None, order: dict[str, int]) -> tuple[Op, ...] | str:

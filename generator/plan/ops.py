@@ -7,7 +7,8 @@ undo it, or Irreversible saying why none can). Operations are frozen dataclasses
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import ClassVar
 
 from schemagen import model as m
@@ -180,7 +181,7 @@ def lock_hazard(t: m.Table | m.View | m.ContinuousAggregate, lock: str = "ACCESS
     chunks; on a continuous aggregate, on its materialization hypertable and its chunks."""
     if isinstance(t, m.ContinuousAggregate):
         return Hazard(LOCK, f"{lock} lock on the materialization hypertable of continuous aggregate {t.qname} and "
-                            f"on each of its chunks, blocking {what} until the step commits")
+                            f"on each of its chunks (one lock per chunk), blocking {what} until the step commits")
     if getattr(t, "hypertable", None):
         return Hazard(LOCK, f"{lock} lock on hypertable {t.qname} and on each of its chunks (one lock per chunk), "
                             f"blocking {what} until the step commits")
@@ -196,3 +197,15 @@ def bare_query(obj):
 def columnstore(t: m.Table | None) -> bool:
     """A hypertable with compression (columnstore) enabled: TimescaleDB refuses much of ALTER TABLE there."""
     return bool(t and t.hypertable and t.compression)
+
+
+def texts(obj) -> Iterator[str]:
+    """Every text field of a model object, through its nested objects."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, tuple):
+        for item in obj:
+            yield from texts(item)
+    elif is_dataclass(obj) and not isinstance(obj, m.Source):
+        for f in fields(obj):
+            yield from texts(getattr(obj, f.name))

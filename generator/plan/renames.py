@@ -11,6 +11,7 @@ from typing import ClassVar
 from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.compare.diff import diff
+from schemagen.naming import default_name
 from schemagen.plan.ops import LOCK, Hazard, Op, lock_hazard
 from schemagen.plan.renamed import Rename, Renamed
 from schemagen.render import sql
@@ -35,7 +36,10 @@ class RenameTable(Op):
         return self.new
 
     def statements(self) -> tuple[str, ...]:
-        return (sql("plan_table", "rename_table", self.table, self.new),)
+        t = self.table
+        return (sql("plan_table", "rename_table", t, self.new), *(
+            sql("plan_table", "rename_sequence", t, default_name(t.name, c.name, "seq"),
+                default_name(self.new, c.name, "seq")) for c in t.columns if c.serial or c.identity))
 
     def hazards(self) -> tuple[Hazard, ...]:
         return (_brief(self.table),)
@@ -61,9 +65,14 @@ class RenamePart(Op):
     new: str
 
     def statements(self) -> tuple[str, ...]:
+        t = self.table
         if self.kind == "index":
-            return (sql("plan_index", "rename", self.table.schema, self.old, self.new),)
-        return (sql("plan_table", f"rename_{self.kind}", self.table, self.old, self.new),)
+            return (sql("plan_index", "rename", t.schema, self.old, self.new),)
+        owned = self.kind == "column" and any(c.name in (self.old, self.new) and (c.serial or c.identity)
+                                              for c in t.columns)
+        return (sql("plan_table", f"rename_{self.kind}", t, self.old, self.new), *((
+            sql("plan_table", "rename_sequence", t, default_name(t.name, self.old, "seq"),
+                default_name(t.name, self.new, "seq")),) if owned else ()))
 
     def hazards(self) -> tuple[Hazard, ...]:
         if self.kind == "index":  # the index's own lock (PostgreSQL 12+), not the table's

@@ -5,6 +5,7 @@ license, its version, no TimescaleDB), which become differences not planned. Pur
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 
 from schemagen import model as m
@@ -40,13 +41,16 @@ def counted(op: Op, count: Callable[[m.Table | None, str, object], int | None]) 
 
 
 def with_chunks(step: Step, chunks: dict[str, tuple[int, int]]) -> Step:
-    """A step's lock and decompression hazards with the hypertable's chunks counted (ops.py's sentences)."""
+    """A step's lock and decompression hazards with the hypertable's (or continuous aggregate's) chunks counted
+    (ops.py's sentences), the name matched whole: s.m is not s.m_daily."""
     def counted(h: Hazard) -> Hazard:
         for name, (n, compressed) in chunks.items():
-            if h.kind == LOCK and f"hypertable {name} and on each of its chunks (one lock per chunk)" in h.message:
+            whole = re.escape(name) + r"(?![\w$\"])"
+            if h.kind == LOCK and re.search(rf"(?:hypertable|continuous aggregate) {whole} and on each of its chunks "
+                                            r"\(one lock per chunk\)", h.message):
                 return Hazard(h.kind, h.message.replace("on each of its chunks (one lock per chunk)",
                                                         f"on each of its {n} chunks ({n + 1} locks)"))
-            if h.kind == DECOMPRESSION and f"chunk of {name}" in h.message:
+            if h.kind == DECOMPRESSION and re.search(rf"chunk of {whole}", h.message):
                 return Hazard(h.kind, f"{h.message} ({compressed} of its {n} chunks compressed when the plan was "
                                       "made)")
         return h

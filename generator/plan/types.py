@@ -21,6 +21,7 @@ from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.plan import domains
+from schemagen.plan.enums import made_back, recreate_enum
 from schemagen.plan.ops import DATA_LOSS, IRREVERSIBLE, Hazard, Irreversible, Op
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident, quote_literal
@@ -41,6 +42,7 @@ class AddEnumValues(Op):
     catalog_only: ClassVar[bool] = True
     type: m.Type  # as the model has it
     added: tuple[tuple[str, str, str], ...]  # (value, "before" | "after" | "", the value it goes next to)
+    back: Op | str  # its rollback: the type made again with its old values (enums.py), or why it cannot be
 
     def statements(self) -> tuple[str, ...]:
         return tuple(sql("plan_type", "add_value", self.type, v, where, next_to) for v, where, next_to in self.added)
@@ -49,12 +51,16 @@ class AddEnumValues(Op):
         return ", ".join(quote_literal(v) for v, _, _ in self.added)
 
     def hazards(self) -> tuple[Hazard, ...]:
+        if not isinstance(self.back, str):
+            return ()
         return (Hazard(IRREVERSIBLE, f"PostgreSQL cannot drop a value of an enum: {self._values()} stay in "
-                                     f"{self.type.qname} after a rollback"),)
+                                     f"{self.type.qname} after a rollback ({self.back})"),)
 
-    def reverse(self) -> Irreversible:
-        return Irreversible(f"PostgreSQL cannot drop an enum value: {self._values()} stay in {self.type.qname} "
-                            "(only a new type, every column converted to it, and a swap, by hand)")
+    def reverse(self) -> tuple[Op, ...] | Irreversible:
+        if not isinstance(self.back, str):
+            return (self.back,)
+        return Irreversible(f"PostgreSQL cannot drop an enum value, and {self.type.qname} cannot be made again "
+                            f"without {self._values()} here: {self.back}")
 
     def describe(self) -> str:
         return f"add value(s) {self._values()} to enum {self.type.qname}"
@@ -222,12 +228,12 @@ class Comment(Op):
 
 # --- the changes -> operations ----------------------------------------------------------------------------------
 
-def _enum(c, want: m.Type, have: m.Type) -> tuple[Op, ...] | str:
-    """The new values where the model has them, each next to one there; a value removed or moved: why not."""
+def _enum(c, want: m.Type, have: m.Type, old: m.Database, new: m.Database) -> tuple[Op, ...] | str:
+    """The new values where the model has them, each next to one there; a value removed or moved: the type made
+    again (enums.py)."""
     kept = [v for v in want.values if v in have.values]
     if kept != list(have.values):
-        return ("PostgreSQL cannot drop or reorder the values of an enum (a value removed or moved): a new type, "
-                "every column converted to it and a swap, by hand (" + NOT_YET + ")")
+        return recreate_enum(c, want, have, old, new)
     added, before = [], None
     for n, v in enumerate(want.values):
         if v not in have.values:
@@ -235,7 +241,7 @@ def _enum(c, want: m.Type, have: m.Type) -> tuple[Op, ...] | str:
             added.append((v, "after", before) if before is not None else (v, "before", after) if after is not None
                          else (v, "", ""))
         before = v
-    return (AddEnumValues(c.key, "", want, tuple(added)),)
+    return (AddEnumValues(c.key, "", want, tuple(added), made_back(c, want, have, old)),)
 
 
 def _check(d: m.Type, name: str) -> m.Check | None:
@@ -298,13 +304,13 @@ def _composite(c, want: m.Type, have: m.Type, old: m.Database) -> tuple[Op, ...]
     return (Attribute(c.key, "", want, name, names[name], had[name]),)
 
 
-def type_ops(c, want: m.Type, have: m.Type, old: m.Database) -> tuple[Op, ...] | str:
+def type_ops(c, want: m.Type, have: m.Type, old: m.Database, new: m.Database) -> tuple[Op, ...] | str:
     if c.part == ("comment",):
         return (Comment(c.key, "", "type", want, have),)
     if c.part == ("kind",) or want.kind != have.kind:
         return "a type that changes kind is dropped and created again with every column using it: " + NOT_YET
     if want.kind == "enum":
-        return _enum(c, want, have)
+        return _enum(c, want, have, old, new)
     if want.kind == "domain":
         return _domain(c, want, have, old)
     return _composite(c, want, have, old)

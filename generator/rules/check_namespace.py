@@ -32,11 +32,12 @@ def relations(ck: Context) -> None:
 
 def table_names(ck: Context, t: m.Table) -> None:
     """The names a table brings: columns, constraints (one namespace per table; primary keys and unique
-    constraints are indexes too), indexes, serial sequences, triggers. Checked for every org."""
+    constraints are indexes too), indexes, the sequences of serial and identity columns, triggers. Checked for every
+    org."""
     org = t.org
     for c in t.columns:
         ck.name(c.source, "column", c.name, org)
-        if c.serial:
+        if c.serial or c.identity:
             ck.claim(t.schema, default_name(t.name, c.name, "seq"), "sequence", c.source, org)
     constraint_names: dict[str, str] = {}
     constraints = ([(t.primary_key, "primary key", True)] if t.primary_key else []) + \

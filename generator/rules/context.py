@@ -92,13 +92,13 @@ class Context:
 
 
 def readable_relations(db: m.Database) -> dict[tuple[str, str], object]:
-    """Every relation a query may read: tables, their serial sequences, views, aggregates, sequences; by (schema,
-    name)."""
+    """Every relation a query may read: tables, their serial and identity sequences, views, aggregates, sequences;
+    by (schema, name)."""
     known: dict[tuple[str, str], object] = {}
     for t in db.tables:
         known[(t.schema, t.name)] = t
         for c in t.columns:
-            if c.serial:
+            if c.serial or c.identity:
                 known[(t.schema, default_name(t.name, c.name, "seq"))] = t
     for obj in db.views + db.continuous_aggregates:
         known[(obj.schema, obj.name)] = obj

@@ -1,0 +1,1 @@
+INSERT INTO s.h VALUES ('2026-01-01', 'low'), ('2026-01-02', 'high'), ('2026-01-03', DEFAULT), ('2026-01-04', NULL);

@@ -1,0 +1,1 @@
+INSERT INTO s.site (v) VALUES ('a'), ('b'), ('c');
