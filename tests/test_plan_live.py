@@ -350,6 +350,8 @@ NUMBERED = {  # case: (insert after apply, its row, insert after rollback, its r
                                          "INSERT INTO s.t (n) VALUES (9) RETURNING m, q, r", (101, 8, 5)),
     "098_identity_on_a_hypertable": ("INSERT INTO s.h (at) VALUES ('2026-03-01') RETURNING n, q", (8, 4),
                                      "INSERT INTO s.h (at, n) VALUES ('2026-03-02', 9) RETURNING q", (5,)),
+    "103_identity_column_added_to_a_hypertable": ("INSERT INTO s.h (at) VALUES ('2026-03-01') RETURNING id", (4,),
+                                                  "INSERT INTO s.h (at) VALUES ('2026-03-02') RETURNING v", (None,)),
     "101_renamed_table_keeps_its_sequences_named": (
         "INSERT INTO s.place (v) VALUES ('d') RETURNING id, n, ref", (4, 4, 4),
         "INSERT INTO s.site (v) VALUES ('e') RETURNING id, n, code", (5, 5, 5)),

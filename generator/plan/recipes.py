@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.plan.compression import SetCompression, clears_segment_by
+from schemagen.plan.identity import ChangeNumbering
 from schemagen.plan.ops import (
     DATA_LOSS,
     DECOMPRESSION,
@@ -34,11 +35,9 @@ from schemagen.plan.tables import AddColumn
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident
 
-IDENTITY_ON_HYPERTABLE = (
-    "PostgreSQL refuses to add an identity column to a table with child tables, and every chunk of a hypertable is "
-    "one (\"cannot recursively add identity column to table that has child tables\"); with compression TimescaleDB "
-    "refuses it too (\"cannot add column with constraints to a hypertable that has columnstore enabled\"): use a "
-    "serial column, or rebuild the table")
+IDENTITY_ON_COLUMNSTORE = (
+    "TimescaleDB refuses an identity column on a hypertable with compression (\"cannot add column with constraints "
+    "to a hypertable that has columnstore enabled\"): use a serial column, or rebuild the table")
 
 
 def _names(columns: tuple[m.Column, ...]) -> str:
@@ -163,8 +162,23 @@ class AddFilledColumn(AddColumn):
         return f"add {kind} column {quote_ident(self.column.name)} to {self.table.qname}, filling every row"
 
 
+@dataclass(frozen=True)
+class AddIdentityToHypertable(AddFilledColumn):
+    """A new identity column of a hypertable. PostgreSQL refuses ADD COLUMN ... GENERATED AS IDENTITY on a table
+    with child tables, and every chunk is one ("cannot recursively add identity column to table that has child
+    tables"), but makes an existing column of the hypertable an identity (chunks take none: the rewriter fills it on
+    the hypertable). So the column is added as a serial one, every row filled from its sequence, and made an
+    identity in the same step (identity.py), its next value after the largest."""
+
+    def statements(self) -> tuple[str, ...]:
+        serial = dataclasses.replace(self.column, identity=None, serial=True)
+        added = AddColumn(self.key, self.org, self.table, serial)
+        made = ChangeNumbering(self.key, self.org, self.table, self.column, serial)
+        return (*added.statements(), *made.statements())
+
+
 def filled_column(key: m.ObjectKey, org: str, t: m.Table, column: m.Column, ts: str) -> tuple[Op, ...] | str:
     """A new serial or identity column, or why TimescaleDB / PostgreSQL refuses it."""
     if column.identity and t.hypertable:
-        return IDENTITY_ON_HYPERTABLE
+        return IDENTITY_ON_COLUMNSTORE if columnstore(t) else (AddIdentityToHypertable(key, org, t, column, ts=ts),)
     return (AddFilledColumn(key, org, t, column, ts=ts),)
