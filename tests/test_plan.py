@@ -1035,3 +1035,15 @@ def test_a_numbering_change_with_a_type_change_is_not_planned_at_all():
         plan = _plan(before % old, before % new)
         assert not plan.steps, (old, new, plan.steps)
         assert plan.not_planned and all("changes type" in n.reason for n in plan.not_planned), plan.not_planned
+
+
+def test_an_enum_made_again_leaves_out_the_tables_and_views_the_plan_drops_first():
+    case = CORPUS / "099_enum_value_removed_and_reordered"
+    gone = lambda t: t.replace("        tables:\n", "        views:\n          v: {query: \"SELECT m FROM s.gone\"}\n"  # noqa: E731
+                               "        tables:\n          gone: {columns: {id: integer, m: s.mood}}\n", 1)
+    plan = _plan(gone((case / "before.yaml").read_text()), (case / "after.yaml").read_text())
+    assert not plan.not_planned, plan.not_planned
+    ops_ = [s.op for s in plan.steps]
+    assert ops_ == ["drop_view", "drop_table", "recreate_enum"], ops_
+    assert not any("s.gone" in x for x in plan.steps[2].statements)
+    assert plan.rollback[0].op == "recreate_enum" and not any("s.gone" in x for x in plan.rollback[0].statements)

@@ -55,14 +55,16 @@ def _holds(c: m.Column, e: m.Type) -> bool:
 
 def uses(e: m.Type, live: m.Database, new: m.Database) -> tuple[Use, ...]:
     """The live columns of type e or an array of it, each with the model's form of it (the live one when the model
-    drops it)."""
-    model = {(t.schema, t.name, c.name): c for t in new.tables for c in t.columns}
-    return tuple((t, c, model.get((t.schema, t.name, c.name), c)) for t in live.tables for c in t.columns
-                 if _holds(c, e))
+    drops the column), on the tables the model keeps: a table it drops goes before this step (and comes back after
+    its rollback)."""
+    kept = {(t.schema, t.name): t for t in new.tables}
+    return tuple((t, c, next((x for x in kept[t.schema, t.name].columns if x.name == c.name), c))
+                 for t in live.tables if (t.schema, t.name) in kept for c in t.columns if _holds(c, e))
 
 
-def refusal(e: m.Type, found: tuple[Use, ...], live: m.Database) -> str | None:
-    """Why the type cannot be made again with these columns converted, or None."""
+def refusal(e: m.Type, found: tuple[Use, ...], live: m.Database, new: m.Database) -> str | None:
+    """Why the type cannot be made again with these columns converted, or None (the tables the model drops are
+    gone by then)."""
     tables, name = {t.qname for t, _, _ in found}, _naming(e)
     for t, c, _ in found:
         where = f"column {t.qname}.{quote_ident(c.name)}"
@@ -78,6 +80,9 @@ def refusal(e: m.Type, found: tuple[Use, ...], live: m.Database) -> str | None:
     for kind, qname, obj in live.objects():
         if obj is e:
             continue
+        if kind in ("table", "view") and not any(x.schema == obj.schema and x.name == obj.name
+                                                 for x in (new.tables if kind == "table" else new.views)):
+            continue  # dropped before this step (tables at rank 50, plain views at 25)
         if kind == "table" and qname in tables:  # its columns of the type are converted; any other naming it
             obj = tuple(c for c in obj.columns if not _holds(c, e))
         text = list(texts(obj))
@@ -166,15 +171,15 @@ def _violating(e: m.Type, values: str, counted: int | None) -> str:
 
 def recreate_enum(c, want: m.Type, have: m.Type, live: m.Database, new: m.Database) -> tuple[Op, ...] | str:
     found = uses(have, live, new)
-    why = refusal(have, found, live)
+    why = refusal(have, found, live, new)
     if why:
         return (f"PostgreSQL cannot drop or reorder the values of an enum in place, and making {have.qname} again "
                 f"is not planned here: {why} ({NOT_YET})")
     return (RecreateEnum(c.key, "", want, have, found),)
 
 
-def made_back(c, want: m.Type, have: m.Type, live: m.Database) -> RecreateEnum | str:
+def made_back(c, want: m.Type, have: m.Type, live: m.Database, new: m.Database) -> RecreateEnum | str:
     """The rollback of values added to an enum: the type made again with its old values (or why it cannot be)."""
-    found = uses(have, live, live)
-    why = refusal(have, found, live)
+    found = tuple((t, c, c) for t, c, _ in uses(have, live, new))
+    why = refusal(have, found, live, new)
     return why or RecreateEnum(c.key, "", have, want, found)

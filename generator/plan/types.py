@@ -241,7 +241,7 @@ def _enum(c, want: m.Type, have: m.Type, old: m.Database, new: m.Database) -> tu
             added.append((v, "after", before) if before is not None else (v, "before", after) if after is not None
                          else (v, "", ""))
         before = v
-    return (AddEnumValues(c.key, "", want, tuple(added), made_back(c, want, have, old)),)
+    return (AddEnumValues(c.key, "", want, tuple(added), made_back(c, want, have, old, new)),)
 
 
 def _check(d: m.Type, name: str) -> m.Check | None:
