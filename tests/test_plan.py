@@ -888,7 +888,7 @@ def test_a_function_whose_arguments_or_result_change_is_dropped_and_created_in_o
 
 
 @pytest.mark.parametrize("user", [
-    "        views:\n          v: {query: \"SELECT s.score(n) AS d FROM s.t\"}\n",
+    "        materialized_views:\n          v: {query: \"SELECT s.score(n) AS d FROM s.t\"}\n",
     "            checks: {t_small: \"score(n) < 100\"}\n",
 ])
 def test_a_function_an_object_uses_is_not_recreated_and_the_user_is_named(user):
@@ -899,7 +899,7 @@ def test_a_function_an_object_uses_is_not_recreated_and_the_user_is_named(user):
                  uses((CORPUS / "092_function_signature_change" / "after.yaml").read_text()))
     left = [n for n in plan.not_planned if n.change.object == "s.score"]
     assert left and all("PostgreSQL refuses while" in n.reason for n in left), plan.not_planned
-    assert ("view s.v" if "views" in user else "table s.t") in left[0].reason
+    assert ("materialized view s.v" if "views" in user else "table s.t") in left[0].reason
     recreated = {s.description.split("(")[0] for s in plan.steps}
     assert recreated >= {"recreate function s.label", "recreate function s.total"}
 
@@ -1047,3 +1047,23 @@ def test_an_enum_made_again_leaves_out_the_tables_and_views_the_plan_drops_first
     assert ops_ == ["drop_view", "drop_table", "recreate_enum"], ops_
     assert not any("s.gone" in x for x in plan.steps[2].statements)
     assert plan.rollback[0].op == "recreate_enum" and not any("s.gone" in x for x in plan.rollback[0].statements)
+
+
+def test_the_views_that_call_a_recreated_function_are_made_again_around_it_in_its_step():
+    plan = _case("104_function_signature_change_with_views")
+    (step,) = plan.steps
+    assert step.op == "recreate_function" and step.description.endswith("with view(s) s.v, s.w")
+    first = [x.split(" AS")[0].split("(")[0] for x in step.statements]
+    assert first[:3] == ["DROP VIEW IF EXISTS s.w;", "DROP VIEW IF EXISTS s.v;", "DROP FUNCTION IF EXISTS s.score"]
+    assert first.index("CREATE OR REPLACE VIEW s.v") < first.index("CREATE OR REPLACE VIEW s.w")
+    assert "GRANT SELECT ON TABLE s.w TO sg_reader;" in step.statements
+    assert {h.kind for h in step.hazards} == {ops.LOCK, ops.SIGNATURE_CHANGE}
+    assert "s.twice" in next(h.message for h in step.hazards if h.kind == ops.SIGNATURE_CHANGE)
+    (back,) = plan.rollback
+    assert back.statements[:2] == ("DROP VIEW IF EXISTS s.w;", "DROP VIEW IF EXISTS s.v;")
+    # a materialized view over a recreated view: PostgreSQL would refuse its drop
+    held = lambda t: t + "        materialized_views:\n          mv: {query: \"SELECT id FROM s.w\"}\n"  # noqa: E731
+    plan = _plan(*(held((CORPUS / "104_function_signature_change_with_views" / f).read_text())
+                   for f in ("before.yaml", "after.yaml")))
+    assert not plan.steps and plan.not_planned  # each change of the function, with the reason
+    assert all("materialized view s.mv (reading view s.w)" in n.reason for n in plan.not_planned), plan.not_planned

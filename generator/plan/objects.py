@@ -54,13 +54,17 @@ class PutFunction(Op):
 @dataclass(frozen=True)
 class RecreateFunction(Op):
     """A function whose arguments or result type change (CREATE OR REPLACE can change neither): dropped and created
-    again in one transaction, with its comment and grants. key: the function as it is (its old signature)."""
+    again in one transaction, with its comment and grants; the plain views that call it (and the views that read
+    those) dropped before it and created again after it, as the model has them, in the same transaction (PostgreSQL
+    refuses the drop while a view calls it). key: the function as it is (its old signature)."""
 
     catalog_only: ClassVar[bool] = True
     op: ClassVar[str] = "recreate_function"
     rank: ClassVar[int] = 55
     function: m.Function
     previous: m.Function
+    views: tuple[tuple[m.View, m.View], ...] = ()  # (as it is, as it will be), readers after what they read
+    callers: tuple[str, ...] = ()  # the functions whose bodies call it by name (not tracked by PostgreSQL)
 
     @property
     def new_signature(self) -> str:
@@ -68,24 +72,40 @@ class RecreateFunction(Op):
 
     def statements(self) -> tuple[str, ...]:
         f = self.function
-        out = [sql("function", "drop", self.previous), sql("function", "no_body_checks"), sql("function", "create", f)]
+        out = [sql("view", "drop", old) for old, _ in reversed(self.views)]
+        out += [sql("function", "drop", self.previous), sql("function", "no_body_checks"), sql("function", "create", f)]
         if f.comment is not None:
             out.append(sql("function", "comment", f))
-        return (*out, *grants_of("function", f.qname + f.signature, f.grants))
+        out += grants_of("function", f.qname + f.signature, f.grants)
+        for _, v in self.views:
+            out.append(sql("view", "create", bare_query(v)))
+            if v.comment is not None:
+                out.append(sql("view", "comment", v))
+            out += grants_of("table", v.qname, v.grants)
+        return tuple(out)
 
     def hazards(self) -> tuple[Hazard, ...]:
         old, new = self.previous, self.function
-        return (Hazard(SIGNATURE_CHANGE, f"{old.qname}{old.signature} returning {old.returns} becomes "
-                                         f"{new.qname}{new.signature} returning {new.returns}: calls of the old form "
-                                         "fail; its grants are the model's"),)
+        calls = (f" (the body of function(s) {', '.join(self.callers)} calls it by name: PostgreSQL does not track it, "
+                 "and each call resolves when it runs)") if self.callers else ""
+        out = [Hazard(SIGNATURE_CHANGE, f"{old.qname}{old.signature} returning {old.returns} becomes "
+                                        f"{new.qname}{new.signature} returning {new.returns}: calls of the old form "
+                                        f"fail{calls}; its grants are the model's")]
+        if self.views:
+            names = ", ".join(v.qname for _, v in self.views)
+            out.append(Hazard(LOCK, f"ACCESS EXCLUSIVE lock on view(s) {names}, dropped and created again with the "
+                                    "model's definition and grants in the same transaction: the queries that read "
+                                    "them wait until the step commits (briefly)"))
+        return tuple(out)
 
     def reverse(self) -> tuple[Op, ...]:
         return (RecreateFunction(replace(self.key, signature=self.function.signature), self.org, self.previous,
-                                 self.function),)
+                                 self.function, tuple((v, old) for old, v in self.views), self.callers),)
 
     def describe(self) -> str:
         old, new = self.previous, self.function
-        return f"recreate function {old.qname}{old.signature} as {new.signature} returning {new.returns}"
+        views = f", with view(s) {', '.join(v.qname for _, v in self.views)}" if self.views else ""
+        return f"recreate function {old.qname}{old.signature} as {new.signature} returning {new.returns}{views}"
 
 
 @dataclass(frozen=True)
@@ -223,26 +243,56 @@ class DropTrigger(Op):
         return f"drop trigger {quote_ident(self.trigger.name)} on {self.table.qname}"
 
 
-def function_ops(c, want: m.Function | None, have: m.Function | None, live: m.Database) -> tuple[Op, ...] | str:
+def function_ops(c, want: m.Function | None, have: m.Function | None, live: m.Database,
+                 new: m.Database | None = None) -> tuple[Op, ...] | str:
     """A function missing (created), extra (dropped) or changed (replaced, when its signature and result stay;
-    else recreated, unless an object of the live database uses it: PostgreSQL would refuse the drop)."""
+    else recreated with the plain views that call it, unless another live object uses it: PostgreSQL would refuse
+    the drop). new: the model's database (the views as they will be)."""
     if have is None:
         return (PutFunction(c.key, "", want, None),)
     if want is None:
         return (DropFunction(c.key, "", have),)
     if want.signature != have.signature or want.returns != have.returns:
         users = users_of(have, live)
-        if users:
+        kept = {(v.schema, v.name): v for v in (new.views if new else ())}  # the others are dropped before (25)
+        views = [v for v in _with_readers([o for k, _, o in users if k == "view"], live)
+                 if (v.schema, v.name) in kept and not v.materialized]
+        blocking = [f"{k} {q}" for k, q, _ in users if k not in ("function", "view")]
+        blocking += [f"{'materialized view' if getattr(r, 'materialized', False) else 'continuous aggregate'} "
+                     f"{r.qname} (reading view {v.qname})" for v in views
+                     for r in (*live.views, *live.continuous_aggregates)
+                     if getattr(r, "materialized", True) and _named(v.name).search(r.query)]
+        if blocking:
             return (f"its arguments or result type change, so it is dropped and created again, which PostgreSQL "
-                    f"refuses while {', '.join(users)} uses it: not planned yet (change them together by hand)")
-        return (RecreateFunction(m.ObjectKey("function", have.schema, have.name, have.signature), "", want, have),)
+                    f"refuses while {', '.join(sorted(set(blocking)))} uses it: not planned yet (change them "
+                    "together by hand)")
+        return (RecreateFunction(m.ObjectKey("function", have.schema, have.name, have.signature), "", want, have,
+                                 tuple((v, kept[v.schema, v.name]) for v in views),
+                                 tuple(q for k, q, _ in users if k == "function")),)
     return (PutFunction(c.key, "", want, have),)
 
 
-def users_of(fn: m.Function, live: m.Database) -> list[str]:
+def _named(name: str) -> re.Pattern:
+    quoted = re.escape('"' + name.replace('"', '""') + '"')
+    return re.compile(rf'(?<![\w$"]){re.escape(name)}(?![\w$"])|{quoted}', re.IGNORECASE if name.islower() else 0)
+
+
+def _with_readers(views: list[m.View], live: m.Database) -> list[m.View]:
+    """The views and every live view that reads one of them (by name), readers after what they read."""
+    found = {v.qname: v for v in views}
+    while True:
+        more = {v.qname: v for v in live.views if v.qname not in found and not v.materialized
+                and any(_named(r.name).search(v.query) for r in found.values())}
+        if not more:
+            return [v for v in live.views if v.qname in found]  # the live order: what a view reads comes first
+        found |= more
+
+
+def users_of(fn: m.Function, live: m.Database) -> list[tuple[str, str, object]]:
     """The live objects whose SQL calls the function by name (a default, check, index, policy, view, aggregate,
-    domain, or another function's body), and the triggers that run it: what DROP FUNCTION would refuse. By name,
-    so a same-named call of another function counts too (the change is then left to do by hand)."""
+    domain, or another function's body), and the triggers that run it, as (kind, qualified name, object): what
+    DROP FUNCTION would refuse, but for a function's body (PostgreSQL does not track it). By name, so a same-named
+    call of another function counts too (the change is then left to do by hand)."""
     quoted = re.escape('"' + fn.name.replace('"', '""') + '"')
     call = re.compile(rf'(?<![\w$"]){re.escape(fn.name)}\s*\(|{quoted}\s*\(', re.IGNORECASE if fn.name.islower() else 0)
     out = []
@@ -251,8 +301,8 @@ def users_of(fn: m.Function, live: m.Database) -> list[str]:
             continue
         triggers = any(t.function == fn.qname for t in getattr(obj, "triggers", ()))
         if triggers or any(call.search(text) for text in texts(obj)):
-            out.append(f"{kind} {qname}")
-    return sorted(out)
+            out.append((kind, qname, obj))
+    return sorted(out, key=lambda u: (u[0], u[1]))
 
 
 def view_ops(c, want: m.View | None, have: m.View | None, order: dict[str, int]) -> tuple[Op, ...] | str:

@@ -209,7 +209,7 @@ def _ops(c: Change, ctx: _Context, new, old) -> tuple[Op, ...] | str:
     if matviews is not None:
         return matviews
     if c.kind == "function":
-        return function_ops(c, new, old, ctx.old)
+        return function_ops(c, new, old, ctx.old, ctx.new)
     if c.kind in ("view", "materialized view"):
         return view_ops(c, new, old, ctx.view_order)
     if c.kind == "table" and part and new and old:
