@@ -1067,3 +1067,35 @@ def test_the_views_that_call_a_recreated_function_are_made_again_around_it_in_it
                    for f in ("before.yaml", "after.yaml")))
     assert not plan.steps and plan.not_planned  # each change of the function, with the reason
     assert all("materialized view s.mv (reading view s.w)" in n.reason for n in plan.not_planned), plan.not_planned
+
+
+def test_an_enum_step_sets_a_changed_default_and_keeps_a_dropped_column_as_text():
+    plan = _case("105_enum_recreated_with_a_default_changed_and_a_column_dropped")
+    assert not plan.not_planned and [s.op for s in plan.steps] == ["recreate_enum", "drop_column"]
+    step = plan.steps[0]
+    assert {c.summary().split(":")[0] for c in step.serves} >= {"type s.mood", "table s.t"}  # the default too
+    assert step.statements[2] == (
+        "ALTER TABLE s.t ALTER COLUMN m DROP DEFAULT, ALTER COLUMN m TYPE s.mood USING m::text::s.mood, ALTER "
+        "COLUMN m SET DEFAULT 'ok', ALTER COLUMN old TYPE text USING old::text;")
+    back = next(s for s in plan.rollback if s.op == "recreate_enum")
+    assert "ALTER COLUMN m SET DEFAULT 'meh'" in back.statements[2] and "old TYPE s.mood USING" in back.statements[2]
+
+
+@pytest.mark.parametrize("edit, reason", [
+    (lambda t: t.replace("hypertable: {time_column: at, chunk_interval: 1 day}", "hypertable: {time_column: at, "
+                         "chunk_interval: 1 day, dimensions: [{column: lv, partitions: 2}]}"),
+     "column s.h.lv partitions hypertable s.h"),
+    (lambda t: t.replace("            indexes:", "            row_level_security:\n              policies:\n"
+                         "                p: {using: \"lv = 'low'\"}\n            indexes:"),  # the model's: a live
+     "a check, index, trigger or policy of s.h names column s.h.lv"),  # plan reads no policies unless they change
+])
+def test_an_enum_is_not_made_again_on_a_dimension_or_under_a_policy(edit, reason):
+    case = CORPUS / "100_enum_recreated_on_a_hypertable"
+    plan = _plan(edit((case / "before.yaml").read_text()), edit((case / "after.yaml").read_text()))
+    assert not plan.steps and reason in plan.not_planned[0].reason, plan.not_planned
+
+
+def test_renames_leave_declared_sequences_to_the_model():
+    plan = _case("106_renamed_table_with_declared_sequences")
+    assert not plan.not_planned and {s.op for s in plan.steps} == {"rename_table", "rename"}, plan.steps
+    assert not any("SEQUENCE" in x for s in plan.steps for x in s.statements)

@@ -82,11 +82,17 @@ class Aggregates(Op):
         return frozenset({m.FEATURE_CAGG, m.FEATURE_POLICY} if self.creates else {m.FEATURE_CAGG})
 
     def statements(self) -> tuple[str, ...]:
+        return (*self.dropping(), *self.creating())
+
+    def dropping(self) -> list[str]:
+        """The views and aggregates dropped, top down."""
         out = [sql("view", "drop", v) for v in reversed(self.drop_views)]
-        out += [sql("continuous_aggregate", "drop", c) for c in reversed(caggs_in_order(self.drops))]
-        out += _render(st.Objects([], [bare_query(c) for c in self.creates], [], ts=self.ts))
-        out += _render(st.Objects([], [], [bare_query(v) for v in self.create_views], ts=self.ts))
-        return tuple(out)
+        return out + [sql("continuous_aggregate", "drop", c) for c in reversed(caggs_in_order(self.drops))]
+
+    def creating(self) -> list[str]:
+        """The aggregates and views created, bottom up, as render creates them."""
+        out = _render(st.Objects([], [bare_query(c) for c in self.creates], [], ts=self.ts))
+        return out + _render(st.Objects([], [], [bare_query(v) for v in self.create_views], ts=self.ts))
 
     def hazards(self) -> tuple[Hazard, ...]:
         if not self.drops:

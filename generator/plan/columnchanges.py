@@ -11,6 +11,7 @@ from schemagen import model as m
 from schemagen.changes import Change
 from schemagen.plan.columns import AlterType, SetComment, SetDefault, SetNotNull
 from schemagen.plan.compression import RetypeColumnstore
+from schemagen.plan.enums import enum_step
 from schemagen.plan.identity import NUMBERING, ChangeNumbering, numbering_changes
 from schemagen.plan.keys import add_primary_key, drop_refused, key_not_null
 from schemagen.plan.ops import NOT_YET, Op, columnstore
@@ -35,7 +36,8 @@ def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Conte
         keyed = bool(new.primary_key and name in new.primary_key.columns)
         return (ChangeNumbering(c.key, org, old, want, have, keyed),)
     if attr == "default":
-        return (SetDefault(c.key, org, old, want, have),)
+        recreated = enum_step(want.type, ctx.old, ctx.new) if want.type == have.type else None
+        return (recreated or SetDefault(c.key, org, old, want, have),)  # the enum's step sets it, and back
     if attr == "comment":
         return (SetComment(c.key, org, old, want, have),)
     keyed = key_not_null(c, new, old, org, ctx.new, ctx.old) if attr == "not null" else None

@@ -25,7 +25,8 @@ from schemagen.plan.ops import LOCK, NOT_YET, TABLE_REWRITE, VIOLATING_ROWS, Haz
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident, quote_literal
 
-Use = tuple[m.Table, m.Column, m.Column]  # a table as it is, its column as it is, the column as the model has it
+Use = tuple[m.Table, m.Column, m.Column | None]  # a table as it is, its column as it is, as the model has it
+# (None: the model drops the column, after this step; it is converted to text here, its values kept)
 
 
 def _word(name: str) -> re.Pattern:
@@ -54,28 +55,35 @@ def _holds(c: m.Column, e: m.Type) -> bool:
 
 
 def uses(e: m.Type, live: m.Database, new: m.Database) -> tuple[Use, ...]:
-    """The live columns of type e or an array of it, each with the model's form of it (the live one when the model
-    drops the column), on the tables the model keeps: a table it drops goes before this step (and comes back after
-    its rollback)."""
+    """The live columns of type e or an array of it, each with the model's form of it (None when the model drops
+    the column), on the tables the model keeps: a table it drops goes before this step (and comes back after its
+    rollback)."""
     kept = {(t.schema, t.name): t for t in new.tables}
-    return tuple((t, c, next((x for x in kept[t.schema, t.name].columns if x.name == c.name), c))
-                 for t in live.tables if (t.schema, t.name) in kept for c in t.columns if _holds(c, e))
+    return tuple((t, c, kept[t.schema, t.name].column(c.name)) for t in live.tables if (t.schema, t.name) in kept
+                 for c in t.columns if _holds(c, e))
 
 
 def refusal(e: m.Type, found: tuple[Use, ...], live: m.Database, new: m.Database) -> str | None:
     """Why the type cannot be made again with these columns converted, or None (the tables the model drops are
     gone by then)."""
     tables, name = {t.qname for t, _, _ in found}, _naming(e)
-    for t, c, _ in found:
+    model = {(t.schema, t.name): t for t in new.tables}
+    for t, c, want in found:
         where = f"column {t.qname}.{quote_ident(c.name)}"
         if columnstore(t):
             return f"{where} is on a hypertable with compression, where TimescaleDB refuses a type change"
+        if want is not None and not _holds(want, e):
+            return (f"{where} changes type in the same plan, after this step: change its type first, in a plan of its "
+                    "own")
+        if t.hypertable and c.name in (t.hypertable.time_column, *(d.column for d in t.hypertable.dimensions)):
+            return f"{where} partitions hypertable {t.qname}, where TimescaleDB refuses a type change"
         if any(c.name in k.columns for k in t.foreign_keys) or any(
                 k.ref_schema == t.schema and k.ref_table == t.name and c.name in k.ref_columns
                 for x in live.tables for k in x.foreign_keys):
             return f"{where} is in a foreign key, whose two sides would differ in type midway"
         column = _word(c.name)
-        if any(column.search(x) or name.search(x) for x in _expressions(t)):
+        if any(column.search(x) or name.search(x)
+               for x in (*_expressions(t), *_expressions(model[t.schema, t.name]))):  # live plans read no policies
             return f"a check, index, trigger or policy of {t.qname} names {where}, and would keep the old type"
     for kind, qname, obj in live.objects():
         if obj is e:
@@ -111,8 +119,8 @@ class RecreateEnum(Op):
         e, aside = self.type, self._aside()
         out = [sql("plan_type", "rename_type", self.old, aside), sql("plan_type", "create_enum", e)]
         tables: dict[str, tuple[m.Table, list]] = {}
-        for t, c, want in self.columns:
-            tables.setdefault(t.qname, (t, []))[1].append((c, want.default))
+        for t, c, want in self.columns:  # a column the model drops: to text (its default dropped), then dropped
+            tables.setdefault(t.qname, (t, []))[1].append((c, None if want is None else want.default, want is None))
         out += [sql("plan_type", "enum_columns", t, columns, e) for t, columns in tables.values()]
         out.append(sql("plan_type", "drop_type", e, aside))
         if e.comment is not None:
@@ -146,10 +154,10 @@ class RecreateEnum(Op):
         if not self.columns or not self._removed():
             return None
         return ("enum values", (self.type.values, tuple((t.schema, t.name, c.name, c.type.endswith("[]"))
-                                                        for t, c, _ in self.columns)))
+                                                        for t, c, want in self.columns if want is not None)))
 
     def reverse(self) -> tuple[Op, ...]:
-        back = tuple((t, want, c) for t, c, want in self.columns)
+        back = tuple((t, want or c, c) for t, c, want in self.columns)  # a dropped column comes back as it is
         return (RecreateEnum(self.key, self.org, self.old, self.type, back),)
 
     def describe(self) -> str:
@@ -169,13 +177,14 @@ def _violating(e: m.Type, values: str, counted: int | None) -> str:
             "the plan was made (a row per column, an array once): they make the step fail; change them first")
 
 
-def recreate_enum(c, want: m.Type, have: m.Type, live: m.Database, new: m.Database) -> tuple[Op, ...] | str:
+def recreate_enum(key: m.ObjectKey, want: m.Type, have: m.Type, live: m.Database, new: m.Database
+                  ) -> tuple[Op, ...] | str:
     found = uses(have, live, new)
     why = refusal(have, found, live, new)
     if why:
         return (f"PostgreSQL cannot drop or reorder the values of an enum in place, and making {have.qname} again "
                 f"is not planned here: {why} ({NOT_YET})")
-    return (RecreateEnum(c.key, "", want, have, found),)
+    return (RecreateEnum(key, "", want, have, found),)
 
 
 def made_back(c, want: m.Type, have: m.Type, live: m.Database, new: m.Database) -> RecreateEnum | str:
@@ -183,3 +192,16 @@ def made_back(c, want: m.Type, have: m.Type, live: m.Database, new: m.Database) 
     found = tuple((t, c, c) for t, c, _ in uses(have, live, new))
     why = refusal(have, found, live, new)
     return why or RecreateEnum(c.key, "", have, want, found)
+
+
+def enum_step(type_name: str, live: m.Database, new: m.Database) -> RecreateEnum | None:
+    """The step that makes the enum named type_name (a column's type, an array of it) again in this plan, or None:
+    the one the type's own change plans (equal to it), which serves a default of its columns too (it sets the
+    model's default after the conversion, and its rollback the old one after converting back)."""
+    name = type_name.removesuffix("[]")
+    have = next((t for t in live.types if t.qname == name and t.kind == "enum"), None)
+    want = next((t for t in new.types if t.qname == name and t.kind == "enum"), None)
+    if have is None or want is None or [v for v in want.values if v in have.values] == list(have.values):
+        return None
+    found = recreate_enum(m.ObjectKey("type", have.schema, have.name), want, have, live, new)
+    return None if isinstance(found, str) else found[0]

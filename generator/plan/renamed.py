@@ -198,5 +198,16 @@ def declared(model: m.Database, live: m.Database) -> Renamed:
         if have is not None:
             state.parts(want, have, want.renamed_from if len(state.out.renames) > was else want.name)
     state.out.actual = replace(live, tables=tuple(sorted(state.tables.values(),
-                                                         key=lambda t: state.position[(t.schema, t.name)])))
+                                                         key=lambda t: state.position[(t.schema, t.name)])),
+                               sequences=tuple(_owner_renamed(q, state.out.renames) for q in live.sequences))
     return state.out
+
+
+def _owner_renamed(q: m.Sequence, renames: list[Rename]) -> m.Sequence:
+    """A sequence OWNED BY a column of a table or a column renamed: owned by it under its new name (PostgreSQL
+    follows the rename)."""
+    owner = q.owned_by
+    for r in renames:
+        if owner and r.table.schema == q.schema and owner[0] == r.table.name and r.kind in ("table", "column"):
+            owner = (r.new, owner[1]) if r.kind == "table" else (owner[0], r.new if owner[1] == r.old else owner[1])
+    return q if owner == q.owned_by else replace(q, owned_by=owner)

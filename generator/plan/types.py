@@ -233,7 +233,7 @@ def _enum(c, want: m.Type, have: m.Type, old: m.Database, new: m.Database) -> tu
     again (enums.py)."""
     kept = [v for v in want.values if v in have.values]
     if kept != list(have.values):
-        return recreate_enum(c, want, have, old, new)
+        return recreate_enum(c.key, want, have, old, new)
     added, before = [], None
     for n, v in enumerate(want.values):
         if v not in have.values:

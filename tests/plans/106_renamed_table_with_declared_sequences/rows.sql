@@ -1,0 +1,1 @@
+INSERT INTO s.orders (v) VALUES ('a'), ('b');
