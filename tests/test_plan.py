@@ -1099,3 +1099,34 @@ def test_renames_leave_declared_sequences_to_the_model():
     plan = _case("106_renamed_table_with_declared_sequences")
     assert not plan.not_planned and {s.op for s in plan.steps} == {"rename_table", "rename"}, plan.steps
     assert not any("SEQUENCE" in x for s in plan.steps for x in s.statements)
+
+
+# --- a column retyped under views and aggregates (plan/retype.py) -----------------------------------------------
+
+def test_the_views_reading_a_retyped_column_are_made_again_around_it():
+    plan = _case("108_column_retyped_under_views")
+    assert not plan.not_planned and {s.op for s in plan.steps} == {"retype_with_readers"}
+    n = _step(plan, "change the type of column n of s.t from integer to bigint, with s.v, s.w")
+    assert n.statements[:3] == ("DROP VIEW IF EXISTS s.w;", "DROP VIEW IF EXISTS s.v;",
+                                "ALTER TABLE s.t ALTER COLUMN n TYPE bigint USING n::bigint;")
+    assert "GRANT SELECT ON TABLE s.v TO sg_reader;" in n.statements and {h.kind for h in n.hazards} == {
+        ops.LOCK, ops.TABLE_REWRITE}
+    label = _step(plan, "change the type of column label of s.t")
+    assert "s.names dropped" in label.description and not any("s.v" in x for x in label.statements)
+    back = next(s for s in plan.rollback if s.undoes == n.number)
+    assert back.statements[2] == "ALTER TABLE s.t ALTER COLUMN n TYPE integer USING n::integer;"
+
+
+def test_a_retyped_column_under_an_aggregate_drops_and_recreates_its_chain_in_one_step():
+    plan = _case("107_column_retyped_under_an_aggregate")
+    assert not plan.not_planned and len(plan.steps) == 2
+    v = _step(plan, "change the type of column v of s.m from real to double precision")
+    assert v.op == "retype_with_readers" and v.statements[:2] == ("DROP VIEW IF EXISTS s.hot;",
+                                                                  "DROP MATERIALIZED VIEW IF EXISTS s.m_hourly;")
+    assert {ops.CAGG_RECOMPUTE, ops.DECOMPRESSION, ops.JOB_ID_CHANGE} <= {h.kind for h in v.hazards}
+    assert v.statements[-1].startswith("CREATE OR REPLACE VIEW s.hot")
+    w = _step(plan, "change the type of column w of s.m")
+    assert w.op == "retype_columnstore"  # no aggregate reads w
+    # an aggregate whose own definition changes in the same plan: not planned together
+    changed = _case("107_column_retyped_under_an_aggregate", lambda t: t.replace("avg_v: avg(v)", "avg_v: max(v)"))
+    assert any("is made again for its own change" in n.reason for n in changed.not_planned), changed.not_planned

@@ -25,7 +25,7 @@ from schemagen.sqlparse import query_relations
 from schemagen.sqltext import qualified
 
 
-def _sources(c: m.ContinuousAggregate) -> list[str]:
+def sources(c: m.ContinuousAggregate) -> list[str]:
     """What an aggregate reads: the model says it; a live one's query does."""
     if c.source_relation:
         return [c.source_relation]
@@ -34,14 +34,14 @@ def _sources(c: m.ContinuousAggregate) -> list[str]:
 
 def ordered(caggs) -> list[m.ContinuousAggregate]:
     """Aggregates after the aggregates they are built on (live ones too)."""
-    return dependency_order(list(caggs), lambda c: c.qname, _sources)
+    return dependency_order(list(caggs), lambda c: c.qname, sources)
 
 
 def chain(root: str, caggs) -> list[m.ContinuousAggregate]:
     """The aggregate named root and every aggregate built on it, directly or not, bottom up."""
     found, out = {root}, []
     for c in ordered(caggs):
-        if c.qname in found or any(s in found for s in _sources(c)):
+        if c.qname in found or any(s in found for s in sources(c)):
             found.add(c.qname)
             out.append(c)
     return out
@@ -168,7 +168,7 @@ def recreate(key: m.ObjectKey, org: str, root: str, new: m.Database, old: m.Data
     create_views = tuple(v for v in new.views if v.qname in views_reading(new.views, names))
     drop_views = tuple(v for v in old.views if v.qname in views_reading(old.views, names))
     raws = {t.qname: t for t in new.tables}
-    retention = tuple((s, str(raws[s].retention.drop_after)) for c in creates for s in _sources(c)
+    retention = tuple((s, str(raws[s].retention.drop_after)) for c in creates for s in sources(c)
                       if s in raws and raws[s].retention)
     return Aggregates(key, org, tuple(drops), tuple(creates), ts, drop_views, create_views, retention)
 

@@ -16,6 +16,7 @@ from schemagen.plan.identity import NUMBERING, ChangeNumbering, numbering_change
 from schemagen.plan.keys import add_primary_key, drop_refused, key_not_null
 from schemagen.plan.ops import NOT_YET, Op, columnstore
 from schemagen.plan.recipes import AddColumnNullFirst, compressed_by, dropped_compressed, filled_column, null_first
+from schemagen.plan.retype import with_readers
 from schemagen.plan.tables import AddColumn, DropColumn, constant_default
 from schemagen.sqltext import quote_ident
 
@@ -46,19 +47,12 @@ def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Conte
     if attr == "not null" and not (want.identity or have.identity):
         return (SetNotNull(c.key, org, old, want, have),)
     if attr == "type" and not (want.serial or have.serial or want.identity or have.identity):
-        if columnstore(old):  # TimescaleDB refuses it in place: the recipe
-            readers = [a.qname for a in ctx.new.continuous_aggregates if a.source_relation == old.qname]
-            if readers:
-                return (f"continuous aggregate {readers[0]} reads {old.qname}: PostgreSQL refuses to change the type "
-                        "of a column an aggregate uses; it is dropped and recreated (" + NOT_YET + ")")
-            if name in compressed_by(old):
-                return "a segment-by or order-by column's type change on a hypertable with compression is " + NOT_YET
-            return (RetypeColumnstore(c.key, org, old, want, have, ctx.ts),)
-        readers = [a.qname for a in ctx.new.continuous_aggregates if a.source_relation == old.qname]
-        if readers:
-            return (f"continuous aggregate {readers[0]} reads {old.qname}: PostgreSQL refuses to change the type of "
-                    "a column an aggregate uses; it is dropped and recreated (" + NOT_YET + ")")
-        return (AlterType(c.key, org, old, want, have),)
+        if columnstore(old) and name in compressed_by(old):
+            return "a segment-by or order-by column's type change on a hypertable with compression is " + NOT_YET
+        retype = RetypeColumnstore(c.key, org, old, want, have, ctx.ts) if columnstore(old) else (
+            AlterType(c.key, org, old, want, have))  # on a hypertable with compression: the recipe
+        step = with_readers(retype, old, name, ctx.old, ctx.new, ctx.ts_name, ctx.recreated)
+        return step if isinstance(step, str) else (step,)
     return f"a changed column ({attr}) is " + NOT_YET
 
 

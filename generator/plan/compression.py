@@ -147,8 +147,7 @@ class RetypeColumnstore(Op):
 
     def hazards(self) -> tuple[Hazard, ...]:
         t = self.table
-        return (lock_hazard(t, what="reads and writes until every chunk is decompressed, rewritten and the step "
-                                    "commits"),
+        return (lock_hazard(t, what="reads and writes while every chunk is decompressed and rewritten,"),
                 Hazard(DECOMPRESSION, f"every compressed chunk of {t.qname} is decompressed (the disk for its rows "
                                       "uncompressed) and stays so until the compression policy's next run"),
                 Hazard(TABLE_REWRITE, f"{t.qname} and every chunk are rewritten to turn {quote_ident(self.column.name)}"

@@ -51,6 +51,23 @@ class PutFunction(Op):
         return f"{how} function {self.function.qname}{self.function.signature}"
 
 
+def views_dropped(views: tuple[tuple[m.View, m.View], ...]) -> list[str]:
+    """Views made again around a change ((as it is, as it will be), readers after what they read): dropped, the
+    readers first."""
+    return [sql("view", "drop", old) for old, _ in reversed(views)]
+
+
+def views_created(views: tuple[tuple[m.View, m.View], ...]) -> list[str]:
+    """Those views created again as the model has them, with their comments and grants."""
+    out: list[str] = []
+    for _, v in views:
+        out.append(sql("view", "create", bare_query(v)))
+        if v.comment is not None:
+            out.append(sql("view", "comment", v))
+        out += grants_of("table", v.qname, v.grants)
+    return out
+
+
 @dataclass(frozen=True)
 class RecreateFunction(Op):
     """A function whose arguments or result type change (CREATE OR REPLACE can change neither): dropped and created
@@ -72,17 +89,12 @@ class RecreateFunction(Op):
 
     def statements(self) -> tuple[str, ...]:
         f = self.function
-        out = [sql("view", "drop", old) for old, _ in reversed(self.views)]
+        out = views_dropped(self.views)
         out += [sql("function", "drop", self.previous), sql("function", "no_body_checks"), sql("function", "create", f)]
         if f.comment is not None:
             out.append(sql("function", "comment", f))
         out += grants_of("function", f.qname + f.signature, f.grants)
-        for _, v in self.views:
-            out.append(sql("view", "create", bare_query(v)))
-            if v.comment is not None:
-                out.append(sql("view", "comment", v))
-            out += grants_of("table", v.qname, v.grants)
-        return tuple(out)
+        return (*out, *views_created(self.views))
 
     def hazards(self) -> tuple[Hazard, ...]:
         old, new = self.previous, self.function
