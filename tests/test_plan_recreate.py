@@ -280,3 +280,26 @@ def test_a_retyped_column_under_an_aggregate_drops_and_recreates_its_chain_in_on
     # an aggregate whose own definition changes in the same plan: not planned together
     changed = _case("107_column_retyped_under_an_aggregate", lambda t: t.replace("avg_v: avg(v)", "avg_v: max(v)"))
     assert any("is made again for its own change" in n.reason for n in changed.not_planned), changed.not_planned
+
+
+def test_a_view_the_model_changes_is_made_again_by_the_step_that_needs_it_gone():
+    for name in ("110_function_recreated_with_a_view_the_model_changes",
+                 "112_column_retyped_with_a_view_the_model_changes"):
+        plan = _case(name)
+        assert not plan.not_planned and "replace_view" not in {s.op for s in plan.steps}, plan.steps
+        (step,) = [s for s in plan.steps if s.op in ("recreate_function", "retype_with_readers")]
+        assert any(c.kind == "view" for c in step.serves)  # the view's own change is this step's
+    plan = _case("109_retyped_column_under_views_read_in_dependency_order")
+    assert plan.steps[0].statements[:2] == ("DROP VIEW IF EXISTS s.aa;", "DROP VIEW IF EXISTS s.zz;")
+    assert plan.steps[0].statements[-1].startswith("CREATE OR REPLACE VIEW s.aa")
+
+
+def test_a_view_made_again_in_a_form_that_needs_a_later_step_is_not_planned():
+    case = CORPUS / "108_column_retyped_under_views"
+    added = lambda t: t.replace("label: varchar(20)}", "label: varchar(20), extra: integer}").replace(  # noqa: E731
+        '"SELECT id, n * 2 AS n2 FROM s.t"', '"SELECT id, n * 2 AS n2, extra FROM s.t"')
+    plan = _plan((case / "before.yaml").read_text(), added((case / "after.yaml").read_text()))
+    assert any("which the plan adds later" in n.reason for n in plan.not_planned), plan.not_planned
+    held = lambda t: t + "        materialized_views:\n          mv: {query: \"SELECT id, n FROM s.t\"}\n"  # noqa: E731
+    plan = _plan(held((case / "before.yaml").read_text()), held((case / "after.yaml").read_text()))
+    assert any("materialized view s.mv reads the column" in n.reason for n in plan.not_planned), plan.not_planned

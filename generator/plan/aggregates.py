@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
-from schemagen.order import caggs_in_order, dependency_order, views_reading
+from schemagen.order import caggs_in_order, dependency_order, views_in_order, views_reading
 from schemagen.plan.indexes import index_changes
 from schemagen.plan.ops import CAGG_RECOMPUTE, JOB_ID_CHANGE, LOCK, Hazard, Op, bare_query
 from schemagen.render import sql
@@ -54,6 +54,16 @@ def _render(objs: st.Objects) -> list[str]:
     return out
 
 
+def drop_views(views) -> list[str]:
+    """Views (in dependency order) dropped, the readers first."""
+    return [sql("view", "drop", v) for v in reversed(views)]
+
+
+def create_views(views, ts: str) -> list[str]:
+    """Views (plain or materialized, in dependency order) created as render creates them."""
+    return _render(st.Objects([], [], [bare_query(v) for v in views], ts=ts))
+
+
 @dataclass(frozen=True)
 class Aggregates(Op):
     """drops (aggregates and views as they are, dropped top down) then creates (as the model has them, bottom
@@ -86,13 +96,17 @@ class Aggregates(Op):
 
     def dropping(self) -> list[str]:
         """The views and aggregates dropped, top down."""
-        out = [sql("view", "drop", v) for v in reversed(self.drop_views)]
-        return out + [sql("continuous_aggregate", "drop", c) for c in reversed(caggs_in_order(self.drops))]
+        return [*drop_views(self.drop_views), *self.dropping_aggregates()]
+
+    def dropping_aggregates(self) -> list[str]:
+        return [sql("continuous_aggregate", "drop", c) for c in reversed(caggs_in_order(self.drops))]
 
     def creating(self) -> list[str]:
         """The aggregates and views created, bottom up, as render creates them."""
-        out = _render(st.Objects([], [bare_query(c) for c in self.creates], [], ts=self.ts))
-        return out + _render(st.Objects([], [], [bare_query(v) for v in self.create_views], ts=self.ts))
+        return [*self.creating_aggregates(), *create_views(self.create_views, self.ts)]
+
+    def creating_aggregates(self) -> list[str]:
+        return _render(st.Objects([], [bare_query(c) for c in self.creates], [], ts=self.ts))
 
     def hazards(self) -> tuple[Hazard, ...]:
         if not self.drops:
@@ -103,8 +117,10 @@ class Aggregates(Op):
                                      "created again get new ids")]
         if self.creates:
             out.append(Hazard(CAGG_RECOMPUTE, f"{names} dropped and created again WITH NO DATA: empty until their "
-                                              "refresh policies recompute them from the raw rows that are left"
-                                              + (f" ({lost})" if lost else "")))
+                                              "refresh policies recompute them from the raw rows that are left, "
+                                              "each only within its window (start_offset): CALL "
+                                              "refresh_continuous_aggregate(..., NULL, NULL) for the history "
+                                              "before it" + (f" ({lost})" if lost else "")))
         else:
             out.append(Hazard(CAGG_RECOMPUTE, f"{names} and what they hold are dropped"))
         return tuple(out)
@@ -165,8 +181,8 @@ def recreate(key: m.ObjectKey, org: str, root: str, new: m.Database, old: m.Data
     """The chain above root, dropped as it is and created as the model has it, with the views that read it."""
     creates, drops = chain(root, new.continuous_aggregates), chain(root, old.continuous_aggregates)
     names = [c.qname for c in (*creates, *drops)]
-    create_views = tuple(v for v in new.views if v.qname in views_reading(new.views, names))
-    drop_views = tuple(v for v in old.views if v.qname in views_reading(old.views, names))
+    create_views = tuple(v for v in views_in_order(new.views) if v.qname in views_reading(new.views, names))
+    drop_views = tuple(v for v in views_in_order(old.views) if v.qname in views_reading(old.views, names))
     raws = {t.qname: t for t in new.tables}
     retention = tuple((s, str(raws[s].retention.drop_after)) for c in creates for s in sources(c)
                       if s in raws and raws[s].retention)

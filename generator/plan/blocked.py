@@ -268,6 +268,8 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
         dropped = set().union(*(_drops(op) for op in served))
         keys = _keys(live, served)
         for op in list(served):
+            if op not in served:  # taken out with another one in this pass
+                continue
             drops = _drops(op)
             aggregate = op.op in ("create_aggregate", "recreate_aggregates")
             blocked = sorted(_needs(op) & gone | (_rows_needed(op) & rows) | (_needs(op) & retimed if aggregate
@@ -285,6 +287,7 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
                                    dropped)
             if op.op == "drop_column":
                 kept += _key_users(op.table, lambda refs, c=op.column.name: c in refs, live, served, dropped)
+                kept += _own_keys(op, served)
             kept += _key_conflicts(op, live_tables, served)
             if blocked or kept or taken:
                 why = (f"it needs {blocked[0]}, which this plan does not create or change" if blocked
@@ -304,6 +307,16 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
 
 
 
+
+
+def _own_keys(op: Op, served) -> list[str]:
+    """A dropped column's own primary key or unique constraint that stays (its change not planned): DROP COLUMN
+    would drop it with the column."""
+    t, name = op.table, op.column.name
+    going = {o.constraint.name for o in served if o.op == "drop_constraint" and o.table.qname == t.qname}
+    return [f"{kind} {quote_ident(k.name)} of {t.qname}" for kind, k in (("primary key", t.primary_key),
+                                                                         *(("unique", u) for u in t.uniques))
+            if k is not None and name in k.columns and k.name not in going]
 
 
 def _key_conflicts(op: Op, live_tables: dict[str, m.Table], served) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemagen import model as m
+from schemagen.order import views_in_order
 from schemagen.plan.ops import LOCK, SIGNATURE_CHANGE, Hazard, Op, bare_query, lock_hazard, texts
 from schemagen.plan.security import grants_of
 from schemagen.render import sql
@@ -296,7 +297,7 @@ def _with_readers(views: list[m.View], live: m.Database) -> list[m.View]:
         more = {v.qname: v for v in live.views if v.qname not in found and not v.materialized
                 and any(_named(r.name).search(v.query) for r in found.values())}
         if not more:
-            return [v for v in live.views if v.qname in found]  # the live order: what a view reads comes first
+            return views_in_order([v for v in live.views if v.qname in found])  # what a view reads first
         found |= more
 
 

@@ -35,6 +35,7 @@ from schemagen.plan.orgs import Offboard, Onboard
 from schemagen.plan.recipes import dropped_compressed
 from schemagen.plan.renamed import declared
 from schemagen.plan.renames import after_renames
+from schemagen.plan.retype import absorb_views
 from schemagen.plan.security import security_ops
 from schemagen.plan.shared import shared_ops
 from schemagen.plan.state import fingerprint
@@ -92,6 +93,7 @@ class _Context:
     recreated: dict[str, str] = dataclasses.field(default_factory=dict)  # aggregate chains: member -> root
     view_order: dict[str, int] = dataclasses.field(default_factory=dict)  # view qname -> dependency position
     matviews: dict[str, str] = dataclasses.field(default_factory=dict)  # recreated materialized views: member -> root
+    folded: list[Change] = dataclasses.field(default_factory=list)  # served by their object's creating step
 
 
 def _relations(db: m.Database) -> dict[tuple[str, str, str], object]:
@@ -256,9 +258,19 @@ def _serve(changes: Iterable[Change], ctx: _Context, orgs: dict[str, Op]) -> tup
         if isinstance(ops, str):
             left.append(NotPlanned(c, ops))
             continue
+        if not ops:  # a new object's grants or policies: its creating step serves them
+            ctx.folded.append(c)
         for op in ops:
             served.setdefault(op, []).append(c)
     return served, left
+
+
+def _folded_left(ctx: _Context, left: list[NotPlanned]) -> list[NotPlanned]:
+    """The grants and policies of an object whose creating step is not planned (taken out, left alone): not
+    planned with it."""
+    uncreated = {(n.change.key, n.change.org) for n in left if n.change.change == "missing" and not n.change.part}
+    return [NotPlanned(c, f"it is part of creating {c.kind} {c.object}, which this plan does not do (see the other "
+                          "differences)") for c in ctx.folded if (c.key, c.org) in uncreated]
 
 
 def _column_order(served: dict[Op, list[Change]], ctx: _Context) -> list[NotPlanned]:
@@ -341,6 +353,7 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
                        v for v in old_e.views if v.qname not in {w.qname for w in new_e.views})]))},
                    matview_roots(changes, new_e, old_e))
     served, left = _serve(changes, ctx, orgs)
+    left += absorb_views(served, ctx.old, ctx.new)
     served |= served_renames
     left += [NotPlanned(Change(new_e.name, t.org or "", m.ObjectKey("table", t.schema, t.name), "changed",
                                ("renamed_from",), None, None), why) for t, why in renamed.refused]
@@ -353,6 +366,7 @@ def plan_changes(changes: Iterable[Change], old_e: m.Database, new_e: m.Database
     served = server.in_transactions(served, refused or {})
     served = split_replaced_views(served)
     left += take_out_blocked(served, left, old_e, new_e)
+    left += _folded_left(ctx, left)
     left += _column_order(served, ctx)
     if count is not None:
         served = {server.counted(op, count): cs for op, cs in served.items()}
