@@ -11,6 +11,7 @@ import re
 
 from schemagen import model as m
 from schemagen.changes import Change
+from schemagen.plan.collateral import enum_default, own_keys, partitioned, word
 from schemagen.plan.matviews import OPS as MATVIEW_OPS
 from schemagen.plan.matviews import MaterializedViews
 from schemagen.plan.objects import DropView, PutView
@@ -92,7 +93,7 @@ def _mentions(query: str, schema: str, table: str, column: str) -> bool:
     """A query reads table and names column (as an identifier, quoted or not): a view PostgreSQL ties to it."""
     if table not in _reads(query, schema):
         return False
-    return _word(column, query)
+    return word(column, query)
 
 
 def _column_readers(op: Op, views) -> list[str]:
@@ -110,8 +111,8 @@ def _new_tables(op: Op) -> list[m.Table]:
 
 
 def _columns_used(op: Op) -> set[tuple[str, str]]:
-    """(table, column) of the columns a new constraint or index on an existing table names, or that the foreign
-    keys of a new table reference."""
+    """(table, column) of the columns a new constraint, index or compression setting on an existing table names,
+    or that the foreign keys of a new table reference."""
     refs = {(qualified(f.ref_schema, f.ref_table), c) for t in _new_tables(op) for f in t.foreign_keys
             for c in f.ref_columns}
     table = getattr(op, "table", None)
@@ -122,6 +123,8 @@ def _columns_used(op: Op) -> set[tuple[str, str]]:
     if op.op == "create_index":
         return {(table.qname, e.column) for e in op.index.elements if e.column} | {
             (table.qname, c) for c in op.index.include}
+    if op.op == "set_compression" and op.compression is not None:  # segment by and order by name columns
+        return {(table.qname, c) for c in (*op.compression.segment_by, *(o.column for o in op.compression.order_by))}
     return set()
 
 
@@ -153,8 +156,12 @@ def _unkeyed(op: Op, keys: set[tuple[str, tuple[str, ...]]]) -> list[str]:
 
 
 def _named(op: Op, columns: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The columns among `columns` (table, column) that a new check's or index's expressions, or a trigger's WHEN
-    and UPDATE OF, name."""
+    """The columns among `columns` (table, column) that a new check's or index's expressions, a trigger's WHEN and
+    UPDATE OF, or a view's query (on a table it reads) name."""
+    view = getattr(op, "view", None)
+    if op.op in ("create_view", "replace_view") and view is not None:  # a column of a table the query names
+        reads = _reads(view.query, view.schema)
+        return {(t, c) for t, c in columns if t in reads and word(c, view.query)}
     table = getattr(op, "table", None)
     if table is None or op.op not in ("add_constraint", "validate_constraint", "create_index", "create_trigger",
                                       "replace_trigger"):
@@ -165,13 +172,7 @@ def _named(op: Op, columns: set[tuple[str, str]]) -> set[tuple[str, str]]:
         texts = [e.expression for e in op.index.elements if e.expression] + [op.index.where or ""]
     else:
         texts = [getattr(op.constraint, "expression", None) or ""]
-    return {(t, c) for t, c in columns if t == table.qname and any(_word(c, x) for x in texts)}
-
-
-def _word(column: str, text: str) -> bool:
-    quoted = quote_ident(column)
-    return quoted in text if quoted != column else bool(re.search(rf'(?<![\w$"]){re.escape(column)}(?![\w$"])',
-                                                                 text))
+    return {(t, c) for t, c in columns if t == table.qname and any(word(c, x) for x in texts)}
 
 
 def missing_names(left: list[NotPlanned]) -> set[str]:
@@ -252,6 +253,7 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
     columns = {(_named_in(n), n.change.part[1]) for n in left if _column_left(n.change)}
     # hypertables keeping their old time column: an aggregate on one is bucketed on the new one
     retimed = {_named_in(n) for n in left if n.change.part == ("hypertable", "time column")}
+    enums = {_named_in(n) for n in left if n.change.kind == "type" and n.change.part == ("values",)}
     needs = _live_needs(live, model, {_named_in(n) for n in left})
     live_needs = _needs_of(live)
     live_tables = {t.qname: t for t in live.tables}
@@ -287,12 +289,16 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
                                    dropped)
             if op.op == "drop_column":
                 kept += _key_users(op.table, lambda refs, c=op.column.name: c in refs, live, served, dropped)
-                kept += _own_keys(op, served)
+            if op.op in ("drop_column", "drop_columnstore_column"):
+                kept += [k for c in (op.columns if hasattr(op, "columns") else (op.column,))
+                         for k in own_keys(op.table, c.name, served)]
             kept += _key_conflicts(op, live_tables, served)
-            if blocked or kept or taken:
+            refused = partitioned(op, live_tables) or enum_default(op, enums)
+            if blocked or kept or taken or refused:
                 why = (f"it needs {blocked[0]}, which this plan does not create or change" if blocked
                        else f"{kept[0]} needs it, and this plan does not drop {kept[0]}" if kept
-                       else f"the name {taken[0]} is taken by an object this plan does not drop")
+                       else f"the name {taken[0]} is taken by an object this plan does not drop" if taken
+                       else refused)
                 taken_out = served.pop(op)
                 out += [NotPlanned(c, why + " (see the other differences)") for c in taken_out]
                 for other in [o for o, cs in served.items() if cs and all(c in taken_out for c in cs)]:
@@ -307,16 +313,6 @@ def take_out_blocked(served: dict[Op, list[Change]], left: list[NotPlanned], liv
 
 
 
-
-
-def _own_keys(op: Op, served) -> list[str]:
-    """A dropped column's own primary key or unique constraint that stays (its change not planned): DROP COLUMN
-    would drop it with the column."""
-    t, name = op.table, op.column.name
-    going = {o.constraint.name for o in served if o.op == "drop_constraint" and o.table.qname == t.qname}
-    return [f"{kind} {quote_ident(k.name)} of {t.qname}" for kind, k in (("primary key", t.primary_key),
-                                                                         *(("unique", u) for u in t.uniques))
-            if k is not None and name in k.columns and k.name not in going]
 
 
 def _key_conflicts(op: Op, live_tables: dict[str, m.Table], served) -> list[str]:

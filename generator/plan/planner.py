@@ -129,6 +129,8 @@ def _compression(c: Change, new: m.Table | m.ContinuousAggregate, old: m.Table |
     if c.change == "extra" and not c.part[1:]:
         return (DisableCompression(c.key, org, old, old.compression, ctx.ts),)
     recipe = dropped_compressed(c.key, new, old, org, ctx.ts) if isinstance(old, m.Table) else None
+    if recipe and recipe.compression != new.compression:  # the model's settings name a column added later
+        return (recipe, SetCompression(c.key, org, old, new.compression, recipe.compression, ctx.ts))
     if recipe:  # the settings change with the columns they name dropped: one step (plan/recipes.py)
         return (recipe,)
     previous = old.compression if c.part[1:] or c.change != "missing" else None

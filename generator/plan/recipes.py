@@ -57,7 +57,18 @@ def dropped_compressed(key: m.ObjectKey, new: m.Table, old: m.Table, org: str,
     gone = tuple(c for c in old.columns if c.name in compressed_by(old) and c.name not in names)
     if not gone or new.compression is None:
         return None
-    return DropColumnstoreColumns(key, org, old, gone, new.compression, ts)
+    return DropColumnstoreColumns(key, org, old, gone, interim(new.compression, old, gone), ts)
+
+
+def interim(wanted: m.Compression, old: m.Table, gone: tuple[m.Column, ...]) -> m.Compression:
+    """The settings the recipe sets: the model's, unless they name a column the plan adds later (after this step);
+    then the live ones without the columns dropped, and a later step sets the model's (planner._compression)."""
+    there = {c.name for c in old.columns} - {c.name for c in gone}
+    if set(wanted.segment_by) <= there and {o.column for o in wanted.order_by} <= there:
+        return wanted
+    now = old.compression
+    return dataclasses.replace(now, segment_by=tuple(c for c in now.segment_by if c in there),
+                               order_by=tuple(o for o in now.order_by if o.column in there))
 
 
 def null_first(column: m.Column) -> bool:

@@ -128,9 +128,15 @@ def _remakes(op: Op) -> set[str]:
 
 
 def _needs_later(v: m.View, live: m.Database, new: m.Database, own: str) -> str | None:
-    """What the model's form of a view made again needs that the plan makes only later: a new column of a table
-    it reads, or another function whose signature changes (own: the step's own function)."""
+    """What the model's form of a view made again needs that the plan makes only later: a new table, view or
+    aggregate, a new column of a table it reads, or another function whose signature changes (own: the step's own
+    function)."""
     tables = {t.qname: t for t in live.tables}
+    there = {*tables, *(v.qname for v in live.views), *(a.qname for a in live.continuous_aggregates)}
+    made = next((x.qname for x in (*new.tables, *new.views, *new.continuous_aggregates)
+                 if x.qname not in there and x.qname != v.qname and _word(x.name).search(v.query)), None)
+    if made:
+        return f"{made}, which the plan creates later"
     for t in new.tables:
         before = tables.get(t.qname)
         if before is None or not _word(t.name).search(v.query):

@@ -236,8 +236,8 @@ def _enum(c, want: m.Type, have: m.Type, old: m.Database, new: m.Database) -> tu
         return recreate_enum(c.key, want, have, old, new)
     added, before = [], None
     for n, v in enumerate(want.values):
-        if v not in have.values:
-            after = want.values[n + 1] if n + 1 < len(want.values) else None
+        if v not in have.values:  # after the value before it (there by then), or before the first one there
+            after = next((x for x in want.values[n + 1:] if x in have.values), None)
             added.append((v, "after", before) if before is not None else (v, "before", after) if after is not None
                          else (v, "", ""))
         before = v
