@@ -51,7 +51,7 @@ def _changed_column(c: Change, new: m.Table, old: m.Table, org: str, ctx: _Conte
             return "a segment-by or order-by column's type change on a hypertable with compression is " + NOT_YET
         retype = RetypeColumnstore(c.key, org, old, want, have, ctx.ts) if columnstore(old) else (
             AlterType(c.key, org, old, want, have))  # on a hypertable with compression: the recipe
-        step = with_readers(retype, old, name, ctx.old, ctx.new, ctx.ts_name, ctx.recreated)
+        step = with_readers(retype, old, name, ctx.old, ctx.new, ctx.ts_name)
         return step if isinstance(step, str) else (step,)
     return f"a changed column ({attr}) is " + NOT_YET
 

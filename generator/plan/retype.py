@@ -9,8 +9,9 @@ policies recompute them from the raw rows that are left, `cagg_recompute`, new j
 with their comments and grants. Its rollback is the same step back. A view or aggregate reads the column when its
 query names it (by name: a same-named word counts too, and the object is then made again for nothing).
 
-Not planned: an aggregate whose definition changes in the same plan (its own step makes it again), and two chains
-that share an aggregate built on both.
+An aggregate whose definition changes in the same plan is made again here in the model's form and again by its
+own step (aggregates.py), which the rollback undoes first. Not planned: two chains that share an aggregate built on
+both, a materialized view over the column (it holds data).
 """
 from __future__ import annotations
 
@@ -94,16 +95,11 @@ def _views(table: m.Table, column: str, live: m.Database, new: m.Database) -> li
     return [(v, model[v.qname]) for v in views_in_order(list(found.values())) if v.qname in model]
 
 
-def with_readers(retype: Op, table: m.Table, column: str, live: m.Database, new: m.Database, ts: str,
-                 remade: dict[str, str]) -> Op | str:
+def with_readers(retype: Op, table: m.Table, column: str, live: m.Database, new: m.Database, ts: str) -> Op | str:
     """retype alone when nothing reads the column, else the step with its readers, or why it is not planned."""
     col = _word(column)
     readers = [a for a in live.continuous_aggregates if table.qname in sources(a) and col.search(a.query)
                and any(x.qname == a.qname for x in new.continuous_aggregates)]
-    changed = next((a.qname for a in readers if a.qname in remade), None)
-    if changed:
-        return (f"continuous aggregate {changed} reads column {quote_ident(column)} of {table.qname} and is made "
-                f"again for its own change in this plan ({NOT_YET})")
     chains = tuple(recreate(m.ObjectKey("continuous aggregate", a.schema, a.name), a.org or "", a.qname, new, live,
                             ts) for a in readers)
     held = next((v.qname for a in chains for v in a.drop_views if v.materialized), None)
