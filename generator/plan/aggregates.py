@@ -17,6 +17,7 @@ from typing import ClassVar
 from schemagen import model as m
 from schemagen.order import caggs_in_order, dependency_order, views_in_order, views_reading
 from schemagen.plan.indexes import index_changes
+from schemagen.plan.objects import views_dropped
 from schemagen.plan.ops import CAGG_RECOMPUTE, JOB_ID_CHANGE, LOCK, Hazard, Op, bare_query
 from schemagen.render import sql
 from schemagen.render import statements as st
@@ -52,11 +53,6 @@ def _render(objs: st.Objects) -> list[str]:
     for phase in PHASES:
         st.init(phase.name, None, objs, lambda text, *args, **kw: out.append(text))
     return out
-
-
-def drop_views(views) -> list[str]:
-    """Views (in dependency order) dropped, the readers first."""
-    return [sql("view", "drop", v) for v in reversed(views)]
 
 
 def create_views(views, ts: str) -> list[str]:
@@ -96,7 +92,7 @@ class Aggregates(Op):
 
     def dropping(self) -> list[str]:
         """The views and aggregates dropped, top down."""
-        return [*drop_views(self.drop_views), *self.dropping_aggregates()]
+        return [*views_dropped(self.drop_views), *self.dropping_aggregates()]
 
     def dropping_aggregates(self) -> list[str]:
         return [sql("continuous_aggregate", "drop", c) for c in reversed(caggs_in_order(self.drops))]

@@ -21,7 +21,17 @@ from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.naming import default_name
-from schemagen.plan.ops import LOCK, NOT_YET, TABLE_REWRITE, VIOLATING_ROWS, Hazard, Op, columnstore, texts
+from schemagen.plan.ops import (
+    LOCK,
+    NOT_YET,
+    TABLE_REWRITE,
+    VIOLATING_ROWS,
+    Hazard,
+    Op,
+    columnstore,
+    mentions,
+    texts,
+)
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident, quote_literal
 
@@ -29,14 +39,9 @@ Use = tuple[m.Table, m.Column, m.Column | None]  # a table as it is, its column 
 # (None: the model drops the column, after this step; it is converted to text here, its values kept)
 
 
-def _word(name: str) -> re.Pattern:
-    quoted = re.escape('"' + name.replace('"', '""') + '"')
-    return re.compile(rf'(?<![\w$"]){re.escape(name)}(?![\w$"])|{quoted}', 0 if name != name.lower() else re.I)
-
-
 def _naming(e: m.Type) -> re.Pattern:
     """The type named in SQL: qualified (as the model and the catalogs write types), or bare after a cast."""
-    bare = _word(e.name).pattern
+    bare = mentions(e.name).pattern
     return re.compile(rf'(?<![\w$"]){re.escape(e.qname)}(?![\w$"])|::\s*(?:{bare})',
                       0 if e.name != e.name.lower() else re.I)
 
@@ -81,7 +86,7 @@ def refusal(e: m.Type, found: tuple[Use, ...], live: m.Database, new: m.Database
                 k.ref_schema == t.schema and k.ref_table == t.name and c.name in k.ref_columns
                 for x in live.tables for k in x.foreign_keys):
             return f"{where} is in a foreign key, whose two sides would differ in type midway"
-        column = _word(c.name)
+        column = mentions(c.name)
         if any(column.search(x) or name.search(x)
                for x in (*_expressions(t), *_expressions(model[t.schema, t.name]))):  # live plans read no policies
             return f"a check, index, trigger or policy of {t.qname} names {where}, and would keep the old type"
@@ -95,7 +100,7 @@ def refusal(e: m.Type, found: tuple[Use, ...], live: m.Database, new: m.Database
             obj = tuple(c for c in obj.columns if not _holds(c, e))
         text = list(texts(obj))
         if kind in ("view", "materialized view", "continuous aggregate") and any(
-                _word(t.name).search(x) for t, _, _ in found for x in text):
+                mentions(t.name).search(x) for t, _, _ in found for x in text):
             return f"{kind} {qname} reads a table with a column of {e.qname}: PostgreSQL refuses the conversion"
         if any(name.search(x) for x in text):
             return f"{kind} {qname} names {e.qname}, and would keep the old type"

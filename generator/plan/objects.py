@@ -9,12 +9,13 @@ disabled, replica, always). Each reverses to the object as it was. Statements ar
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.order import views_in_order
-from schemagen.plan.ops import LOCK, SIGNATURE_CHANGE, Hazard, Op, bare_query, lock_hazard, texts
+from schemagen.plan.ops import LOCK, SIGNATURE_CHANGE, Hazard, Op, bare_query, lock_hazard, mentions, texts
 from schemagen.plan.security import grants_of
 from schemagen.render import sql
 from schemagen.sqltext import quote_ident
@@ -52,16 +53,15 @@ class PutFunction(Op):
         return f"{how} function {self.function.qname}{self.function.signature}"
 
 
-def views_dropped(views: tuple[tuple[m.View, m.View], ...]) -> list[str]:
-    """Views made again around a change ((as it is, as it will be), readers after what they read): dropped, the
-    readers first."""
-    return [sql("view", "drop", old) for old, _ in reversed(views)]
+def views_dropped(views: Sequence[m.View]) -> list[str]:
+    """Views (readers after what they read) dropped, the readers first."""
+    return [sql("view", "drop", v) for v in reversed(views)]
 
 
-def views_created(views: tuple[tuple[m.View, m.View], ...]) -> list[str]:
-    """Those views created again as the model has them, with their comments and grants."""
+def views_created(views: Sequence[m.View]) -> list[str]:
+    """Plain views (readers after what they read) created as the model has them, with their comments and grants."""
     out: list[str] = []
-    for _, v in views:
+    for v in views:
         out.append(sql("view", "create", bare_query(v)))
         if v.comment is not None:
             out.append(sql("view", "comment", v))
@@ -90,12 +90,12 @@ class RecreateFunction(Op):
 
     def statements(self) -> tuple[str, ...]:
         f = self.function
-        out = views_dropped(self.views)
+        out = views_dropped([old for old, _ in self.views])
         out += [sql("function", "drop", self.previous), sql("function", "no_body_checks"), sql("function", "create", f)]
         if f.comment is not None:
             out.append(sql("function", "comment", f))
         out += grants_of("function", f.qname + f.signature, f.grants)
-        return (*out, *views_created(self.views))
+        return (*out, *views_created([v for _, v in self.views]))
 
     def hazards(self) -> tuple[Hazard, ...]:
         old, new = self.previous, self.function
@@ -154,11 +154,11 @@ class PutView(Op):
 
     def statements(self) -> tuple[str, ...]:
         v = self.view
-        out = [sql("view", "create", bare_query(v))]
-        if v.comment is not None or (self.previous is not None and self.previous.comment is not None):
+        if self.previous is None:  # created: with its comment and grants
+            return tuple(views_created([v]))
+        out = [sql("view", "create", bare_query(v))]  # replaced: its grants stay
+        if v.comment is not None or self.previous.comment is not None:
             out.append(sql("view", "comment", v))
-        if self.previous is None:  # created: with its grants (replaced: they stay)
-            out += grants_of("table", v.qname, v.grants)
         return tuple(out)
 
     def hazards(self) -> tuple[Hazard, ...]:
@@ -268,13 +268,13 @@ def function_ops(c, want: m.Function | None, have: m.Function | None, live: m.Da
     if want.signature != have.signature or want.returns != have.returns:
         users = users_of(have, live)
         kept = {(v.schema, v.name): v for v in (new.views if new else ())}  # the others are dropped before (25)
-        views = [v for v in _with_readers([o for k, _, o in users if k == "view"], live)
+        views = [v for v in views_over([o for k, _, o in users if k == "view"], live)
                  if (v.schema, v.name) in kept and not v.materialized]
         blocking = [f"{k} {q}" for k, q, _ in users if k not in ("function", "view")]
         blocking += [f"{'materialized view' if getattr(r, 'materialized', False) else 'continuous aggregate'} "
                      f"{r.qname} (reading view {v.qname})" for v in views
                      for r in (*live.views, *live.continuous_aggregates)
-                     if getattr(r, "materialized", True) and _named(v.name).search(r.query)]
+                     if getattr(r, "materialized", True) and mentions(v.name).search(r.query)]
         if blocking:
             return (f"its arguments or result type change, so it is dropped and created again, which PostgreSQL "
                     f"refuses while {', '.join(sorted(set(blocking)))} uses it: not planned yet (change them "
@@ -285,17 +285,12 @@ def function_ops(c, want: m.Function | None, have: m.Function | None, live: m.Da
     return (PutFunction(c.key, "", want, have),)
 
 
-def _named(name: str) -> re.Pattern:
-    quoted = re.escape('"' + name.replace('"', '""') + '"')
-    return re.compile(rf'(?<![\w$"]){re.escape(name)}(?![\w$"])|{quoted}', re.IGNORECASE if name.islower() else 0)
-
-
-def _with_readers(views: list[m.View], live: m.Database) -> list[m.View]:
+def views_over(views: list[m.View], live: m.Database) -> list[m.View]:
     """The views and every live view that reads one of them (by name), readers after what they read."""
     found = {v.qname: v for v in views}
     while True:
         more = {v.qname: v for v in live.views if v.qname not in found and not v.materialized
-                and any(_named(r.name).search(v.query) for r in found.values())}
+                and any(mentions(r.name).search(v.query) for r in found.values())}
         if not more:
             return views_in_order([v for v in live.views if v.qname in found])  # what a view reads first
         found |= more

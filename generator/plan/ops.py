@@ -7,6 +7,7 @@ undo it, or Irreversible saying why none can). Operations are frozen dataclasses
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import ClassVar
@@ -209,3 +210,10 @@ def texts(obj) -> Iterator[str]:
     elif is_dataclass(obj) and not isinstance(obj, m.Source):
         for f in fields(obj):
             yield from texts(getattr(obj, f.name))
+
+
+def mentions(name: str) -> re.Pattern:
+    """A name as a whole word of SQL text, bare or quoted (`"Mixed Case"`); a lower-case name in any case, as
+    PostgreSQL folds a bare name."""
+    quoted = re.escape('"' + name.replace('"', '""') + '"')
+    return re.compile(rf'(?<![\w$"]){re.escape(name)}(?![\w$"])|{quoted}', re.I if name == name.lower() else 0)

@@ -15,20 +15,15 @@ both, a materialized view over the column (it holds data).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
 from schemagen import model as m
 from schemagen.order import views_in_order
-from schemagen.plan.aggregates import Aggregates, create_views, drop_views, recreate, sources
-from schemagen.plan.ops import LOCK, NOT_YET, Hazard, NotPlanned, Op
+from schemagen.plan.aggregates import Aggregates, create_views, recreate, sources
+from schemagen.plan.objects import views_dropped, views_over
+from schemagen.plan.ops import LOCK, NOT_YET, Hazard, NotPlanned, Op, mentions
 from schemagen.sqltext import quote_ident
-
-
-def _word(name: str) -> re.Pattern:
-    quoted = re.escape('"' + name.replace('"', '""') + '"')
-    return re.compile(rf'(?<![\w$"]){re.escape(name)}(?![\w$"])|{quoted}', re.IGNORECASE if name.islower() else 0)
 
 
 @dataclass(frozen=True)
@@ -36,6 +31,7 @@ class RetypeWithReaders(Op):
     op: ClassVar[str] = "retype_with_readers"
     rank: ClassVar[int] = 56  # as AlterType
     retype: Op  # AlterType or RetypeColumnstore
+    ts: str  # TimescaleDB's schema, unquoted (render's Objects, for the chains' views)
     chains: tuple[Aggregates, ...] = ()
     views: tuple[tuple[m.View, m.View], ...] = ()  # (as it is, as it will be), readers after what they read
 
@@ -53,10 +49,10 @@ class RetypeWithReaders(Op):
         """The views dropped (readers first), the aggregates (top down), the type changed, the aggregates created
         (bottom up), then the views: a view may read two of them."""
         old, new = self._remade()
-        out = [*drop_views(old), *(x for a in self.chains for x in a.dropping_aggregates())]
+        out = [*views_dropped(old), *(x for a in self.chains for x in a.dropping_aggregates())]
         out += self.retype.statements()
         out += [x for a in self.chains for x in a.creating_aggregates()]
-        return (*out, *create_views(new, self.chains[0].ts if self.chains else "public"))  # render's form
+        return (*out, *create_views(new, self.ts))  # render's form
 
     def hazards(self) -> tuple[Hazard, ...]:
         out = [*self.retype.hazards(), *(h for a in self.chains for h in a.hazards())]
@@ -68,7 +64,7 @@ class RetypeWithReaders(Op):
         return tuple(sorted(set(out)))
 
     def reverse(self) -> tuple[Op, ...]:
-        return (RetypeWithReaders(self.key, self.org, self.retype.reverse()[0],
+        return (RetypeWithReaders(self.key, self.org, self.retype.reverse()[0], self.ts,
                                   tuple(a.reverse()[0] for a in self.chains),
                                   tuple((v, old) for old, v in self.views)),)
 
@@ -80,24 +76,22 @@ class RetypeWithReaders(Op):
 def _views(table: m.Table, column: str, live: m.Database, new: m.Database) -> list[tuple[m.View, m.View]] | str:
     """The plain views reading the column of table, and the views reading those, each with the model's form; a
     view the model drops is gone before (rank 25)."""
-    named, col = _word(table.name), _word(column)
-    found = {v.qname: v for v in live.views if not v.materialized and named.search(v.query) and col.search(v.query)}
-    while more := {v.qname: v for v in live.views if v.qname not in found and not v.materialized
-                   and any(_word(r.name).search(v.query) for r in found.values())}:
-        found |= more
+    named, col = mentions(table.name), mentions(column)
+    found = {v.qname: v for v in views_over([v for v in live.views if not v.materialized and named.search(v.query)
+                                             and col.search(v.query)], live)}
     model = {v.qname: v for v in new.views}
+    over = [mentions(r.name) for r in found.values()]
     held = next((v for v in live.views if v.materialized and (
-        (named.search(v.query) and col.search(v.query)) or any(_word(r.name).search(v.query) for r in found.values()))),
-        None)
+        (named.search(v.query) and col.search(v.query)) or any(p.search(v.query) for p in over))), None)
     if held is not None:
         return (f"materialized view {held.qname} reads the column (or a view over it): it holds data, which dropping "
                 f"and creating it again would recompute ({NOT_YET})")
-    return [(v, model[v.qname]) for v in views_in_order(list(found.values())) if v.qname in model]
+    return [(v, model[v.qname]) for v in found.values() if v.qname in model]
 
 
 def with_readers(retype: Op, table: m.Table, column: str, live: m.Database, new: m.Database, ts: str) -> Op | str:
     """retype alone when nothing reads the column, else the step with its readers, or why it is not planned."""
-    col = _word(column)
+    col = mentions(column)
     readers = [a for a in live.continuous_aggregates if table.qname in sources(a) and col.search(a.query)
                and any(x.qname == a.qname for x in new.continuous_aggregates)]
     chains = tuple(recreate(m.ObjectKey("continuous aggregate", a.schema, a.name), a.org or "", a.qname, new, live,
@@ -114,7 +108,7 @@ def with_readers(retype: Op, table: m.Table, column: str, live: m.Database, new:
         return views
     if not chains and not views:
         return retype
-    return RetypeWithReaders(retype.key, retype.org, retype, chains, tuple(views))
+    return RetypeWithReaders(retype.key, retype.org, retype, ts, chains, tuple(views))
 
 
 def _remakes(op: Op) -> set[str]:
@@ -130,26 +124,26 @@ def _needs_later(v: m.View, live: m.Database, new: m.Database, own: str) -> str 
     tables = {t.qname: t for t in live.tables}
     there = {*tables, *(v.qname for v in live.views), *(a.qname for a in live.continuous_aggregates)}
     made = next((x.qname for x in (*new.tables, *new.views, *new.continuous_aggregates)
-                 if x.qname not in there and x.qname != v.qname and _word(x.name).search(v.query)), None)
+                 if x.qname not in there and x.qname != v.qname and mentions(x.name).search(v.query)), None)
     if made:
         return f"{made}, which the plan creates later"
     for t in new.tables:
         before = tables.get(t.qname)
-        if before is None or not _word(t.name).search(v.query):
+        if before is None or not mentions(t.name).search(v.query):
             continue
-        added = next((c.name for c in t.columns if before.column(c.name) is None and _word(c.name).search(v.query)),
+        added = next((c.name for c in t.columns if before.column(c.name) is None and mentions(c.name).search(v.query)),
                      None)
         if added:
             return f"column {quote_ident(added)} of {t.qname}, which the plan adds later"
         retyped = next((c.name for c in t.columns if own and (was := before.column(c.name)) is not None
-                        and was.type != c.type and _word(c.name).search(v.query)), None)
+                        and was.type != c.type and mentions(c.name).search(v.query)), None)
         if retyped:  # a function's step runs before the tables' changes (a column's own step remakes it again)
             return f"column {quote_ident(retyped)} of {t.qname}, whose type changes later in the plan"
     functions = {f.qname: f for f in live.functions}
     for f in new.functions:
         was = functions.get(f.qname)
         if f.qname != own and was is not None and (was.signature, was.returns) != (f.signature, f.returns) and (
-                _word(f.name).search(v.query)):
+                mentions(f.name).search(v.query)):
             return f"function {f.qname}, whose arguments change later in the plan"
     return None
 
